@@ -1,0 +1,438 @@
+//! Normalization and folding (`docs/arabic.md` §1).
+//!
+//! Text is stored and displayed in NFC ([`nfc`]) and otherwise left as the
+//! author wrote it. To *compare* text, arshif builds keys with one of two
+//! folds, both applied after NFC:
+//!
+//! * [`fold_identity`] (fold b) decides when two spellings are one term: it
+//!   removes what a reader cannot see or does not count as spelling
+//!   (invisible marks, presentation forms, tashkeel, tatweel, the hamza on
+//!   alef, ى/ي, ة/ه, Persian letter forms, digit forms).
+//! * [`fold_search`] (fold a) does all of that and also drops the hamza seat
+//!   of ؤ and ئ, because searchers commonly type without hamza.
+//!
+//! Both folds make one pass over the text; pure ASCII text that is already
+//! lowercase with single spaces is returned without any per-character work.
+
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc, UnicodeNormalization};
+
+/// ARABIC TATWEEL (kashida), U+0640: stretches a letter, never spells one.
+pub(crate) const TATWEEL: char = '\u{0640}';
+
+/// Returns `s` in Unicode Normalization Form C.
+///
+/// Arabic text from different keyboards and tools differs invisibly: a shadda
+/// and fatha may come in either order, an alef with hamza may be one code
+/// point or two. NFC makes those byte-identical, so it is applied to every
+/// stored string, file name and link.
+pub fn nfc(s: &str) -> String {
+    nfc_cow(s).into_owned()
+}
+
+/// NFC without a copy when `s` is already normalized (the common case).
+pub(crate) fn nfc_cow(s: &str) -> Cow<'_, str> {
+    if is_nfc(s) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
+}
+
+/// The term-identity fold (fold b of `docs/arabic.md` §1).
+///
+/// Two term names whose `fold_identity` is equal are the same term, so this
+/// fold removes only differences that readers do not perceive as spelling:
+///
+/// * invisible and bidi marks (see [`is_invisible`]);
+/// * Arabic presentation forms, through NFKC of those code points only (ﻻ →
+///   لا); NFKC is not applied to anything else, so e.g. `²` or `ﬁ` stay;
+/// * tashkeel and Quranic marks (see [`is_tashkeel`]) and tatweel;
+/// * آ أ إ ٱ → ا, ى → ي, ة → ه, Persian ی → ي and ک → ك;
+/// * Arabic-Indic and Extended Arabic-Indic digits → 0–9, ٫ → `.`, ٬ dropped;
+/// * whitespace runs → one space, trimmed; cased letters lowercased.
+///
+/// ؤ and ئ are kept: مسؤول and مسئول are different spellings that an editor
+/// should merge deliberately (through aliases), not silently.
+pub fn fold_identity(s: &str) -> String {
+    fold(s, false)
+}
+
+/// The search fold (fold a of `docs/arabic.md` §1): [`fold_identity`] plus
+/// ؤ → و and ئ → ي.
+///
+/// The table in `docs/arabic.md` lets search fold the hamza seats either to
+/// ء (joining مسؤول and مسئول) or to the bare seat letter. arshif picks the
+/// seat letter because it matches what people type when they skip the hamza
+/// (مسوول, مسيول are common queries), and keeps the fold a pure character
+/// map that the browser-side search can reproduce exactly.
+///
+/// This is folding only; stemming belongs to the search index.
+pub fn fold_search(s: &str) -> String {
+    fold(s, true)
+}
+
+/// Removes the invisible and bidi formatting marks listed in
+/// [`is_invisible`], and nothing else.
+///
+/// Used where text becomes an identifier (slugs, anchors) but must otherwise
+/// keep its letters as written.
+pub fn strip_invisible(s: &str) -> String {
+    if s.chars().any(is_invisible) {
+        s.chars().filter(|&c| !is_invisible(c)).collect()
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Reports whether `s` contains a bidi embedding, override or isolate
+/// control (U+202A–U+202E, U+2066–U+2069).
+///
+/// These reorder what a reader sees without changing what a program reads,
+/// so in names and paths they allow spoofing; `check` lints them.
+pub fn has_bidi_controls(s: &str) -> bool {
+    s.chars()
+        .any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
+/// Reports whether `c` is one of the invisible marks that both folds drop:
+/// ZWSP, ZWNJ, ZWJ, LRM, RLM (U+200B–U+200F), the Arabic letter mark U+061C,
+/// bidi embeddings and isolates (U+202A–U+202E, U+2066–U+2069), the BOM
+/// U+FEFF and the soft hyphen U+00AD.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{061C}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+    )
+}
+
+/// Reports whether `c` is tashkeel or a Quranic annotation mark: U+064B–U+065F
+/// (harakat, tanween, shadda, sukun, hamza and madda marks), U+0670
+/// (superscript alef), U+0610–U+061A and U+06D6–U+06ED.
+///
+/// Vocalization is optional in Arabic, so a word with or without it is the
+/// same word.
+pub fn is_tashkeel(c: char) -> bool {
+    matches!(
+        c,
+        '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0610}'..='\u{061A}' | '\u{06D6}'..='\u{06ED}'
+    )
+}
+
+/// Converts Arabic-Indic (U+0660–U+0669) and Extended Arabic-Indic
+/// (U+06F0–U+06F9) digits to ASCII digits, leaving everything else as is.
+///
+/// Authors type either digit set; parsers of numbers and dates accept both.
+pub fn ascii_digits(s: &str) -> Cow<'_, str> {
+    if s.chars().any(|c| arabic_digit(c).is_some()) {
+        Cow::Owned(s.chars().map(|c| arabic_digit(c).unwrap_or(c)).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Reports whether `c` lies in the Arabic presentation-form blocks that the
+/// folds expand with NFKC (U+FB50–U+FDFF, U+FE70–U+FEFC).
+fn is_presentation_form(c: char) -> bool {
+    matches!(c, '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}')
+}
+
+/// The ASCII digit for an Arabic-Indic or Extended Arabic-Indic digit.
+fn arabic_digit(c: char) -> Option<char> {
+    let value = match c {
+        '\u{0660}'..='\u{0669}' => c as u32 - 0x0660,
+        '\u{06F0}'..='\u{06F9}' => c as u32 - 0x06F0,
+        _ => return None,
+    };
+    char::from_digit(value, 10)
+}
+
+fn fold(s: &str, search: bool) -> String {
+    if is_folded_ascii(s) {
+        return s.to_owned();
+    }
+    let normalized = nfc_cow(s);
+    let text = expand_presentation_forms(&normalized);
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        let Some(c) = fold_char(c, search) else {
+            continue;
+        };
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        if c.is_uppercase() {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Maps one NFC character through the fold; `None` drops it.
+fn fold_char(c: char, search: bool) -> Option<char> {
+    let folded = match c {
+        TATWEEL | '\u{066C}' => return None,
+        c if is_invisible(c) || is_tashkeel(c) => return None,
+        '\u{0622}' | '\u{0623}' | '\u{0625}' | '\u{0671}' => 'ا',
+        '\u{0649}' | '\u{06CC}' => 'ي',
+        '\u{0629}' => 'ه',
+        '\u{06A9}' => 'ك',
+        '\u{066B}' => '.',
+        '\u{0624}' if search => 'و',
+        '\u{0626}' if search => 'ي',
+        c => arabic_digit(c).unwrap_or(c),
+    };
+    Some(folded)
+}
+
+/// NFKC of the presentation forms only, then NFC again so that what they
+/// expand to composes with its neighbours as it would in typed text.
+pub(crate) fn expand_presentation_forms(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_presentation_form) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() * 2);
+    for c in s.chars() {
+        if is_presentation_form(c) {
+            out.extend(std::iter::once(c).nfkc());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(nfc(&out))
+}
+
+/// True when both folds would return `s` unchanged without looking further:
+/// ASCII, no uppercase, and whitespace only as single inner spaces.
+fn is_folded_ascii(s: &str) -> bool {
+    let mut after_space = true;
+    for &b in s.as_bytes() {
+        if !b.is_ascii() || b.is_ascii_uppercase() {
+            return false;
+        }
+        let is_space = char::from(b).is_whitespace();
+        if is_space && (b != b' ' || after_space) {
+            return false;
+        }
+        after_space = is_space;
+    }
+    s.is_empty() || !after_space
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Input, then its `fold_identity`, then its `fold_search`.
+    const VECTORS: &[(&str, &str, &str)] = &[
+        // Hamza forms on alef all become bare alef.
+        ("أحمد", "احمد", "احمد"),
+        ("احمد", "احمد", "احمد"),
+        ("إحمد", "احمد", "احمد"),
+        ("آحمد", "احمد", "احمد"),
+        ("ٱلله", "الله", "الله"),
+        // Decomposed alef + hamza above composes under NFC, then folds.
+        ("ا\u{0654}حمد", "احمد", "احمد"),
+        // Tashkeel, in either mark order.
+        ("مُحَمَّد", "محمد", "محمد"),
+        ("مُحَمَّد", "محمد", "محمد"),
+        ("مُحَمّــَد", "محمد", "محمد"),
+        ("كِتَابٌ", "كتاب", "كتاب"),
+        // Tatweel.
+        ("ســوريا", "سوريا", "سوريا"),
+        ("الـــعـــراق", "العراق", "العراق"),
+        // Superscript alef, alef maqsura.
+        ("علىٰ", "علي", "علي"),
+        ("على", "علي", "علي"),
+        ("مصطفى", "مصطفي", "مصطفي"),
+        // Ta marbuta.
+        ("سورية", "سوريه", "سوريه"),
+        ("مدرسة", "مدرسه", "مدرسه"),
+        // Presentation forms.
+        ("ﻻ", "لا", "لا"),
+        ("ﻷ", "لا", "لا"),
+        ("ﺳﻮﺭﻳﺎ", "سوريا", "سوريا"),
+        ("ﷺ", "صلي الله عليه وسلم", "صلي الله عليه وسلم"),
+        ("ﺉ", "ئ", "ي"),
+        // Quranic marks.
+        ("ذَٰلِكَ", "ذلك", "ذلك"),
+        ("الْعَالَمِينَ\u{06DB}", "العالمين", "العالمين"),
+        // Persian letter forms.
+        ("ایران", "ايران", "ايران"),
+        ("کردستان", "كردستان", "كردستان"),
+        // Digits and separators.
+        ("٢٠٢٠", "2020", "2020"),
+        ("۱۴۰۰", "1400", "1400"),
+        ("٣٫١٤", "3.14", "3.14"),
+        ("١٬٠٠٠", "1000", "1000"),
+        ("عام ٢٠٢٤م", "عام 2024م", "عام 2024م"),
+        // Whitespace and case.
+        ("  Syria  News ", "syria news", "syria news"),
+        ("a\t\n b", "a b", "a b"),
+        ("نظام\u{00A0}الأسد", "نظام الاسد", "نظام الاسد"),
+        ("ÉCOLE", "école", "école"),
+        ("syria news", "syria news", "syria news"),
+        ("", "", ""),
+        ("   ", "", ""),
+        // Invisible marks.
+        ("سوريا\u{200C}", "سوريا", "سوريا"),
+        ("\u{200F}دمشق\u{200E}", "دمشق", "دمشق"),
+        ("a \u{200B} b", "a b", "a b"),
+        ("\u{FEFF}حلب", "حلب", "حلب"),
+        ("\u{202E}cba\u{202C}", "cba", "cba"),
+        ("\u{2067}حمص\u{2069}", "حمص", "حمص"),
+        ("soft\u{00AD}ware", "software", "software"),
+        ("\u{061C}١", "1", "1"),
+        // Hamza seats: kept for identity, dropped for search.
+        ("مسؤول", "مسؤول", "مسوول"),
+        ("مسئول", "مسئول", "مسيول"),
+        ("رئيس", "رئيس", "رييس"),
+        ("هيئة", "هيئه", "هييه"),
+        // Hamza on the line is kept by both.
+        ("سماء", "سماء", "سماء"),
+        // Non-Arabic compatibility characters outside the presentation
+        // blocks are not NFKC-folded.
+        ("x²", "x²", "x²"),
+        ("ﬁle", "ﬁle", "ﬁle"),
+    ];
+
+    #[test]
+    fn fold_identity_vectors() {
+        for &(input, identity, _) in VECTORS {
+            assert_eq!(fold_identity(input), identity, "fold_identity({input:?})");
+        }
+    }
+
+    #[test]
+    fn fold_search_vectors() {
+        for &(input, _, search) in VECTORS {
+            assert_eq!(fold_search(input), search, "fold_search({input:?})");
+        }
+    }
+
+    #[test]
+    fn folds_are_idempotent() {
+        for &(input, _, _) in VECTORS {
+            let once = fold_identity(input);
+            assert_eq!(fold_identity(&once), once, "fold_identity twice: {input:?}");
+            let once = fold_search(input);
+            assert_eq!(fold_search(&once), once, "fold_search twice: {input:?}");
+        }
+    }
+
+    #[test]
+    fn folds_return_nfc() {
+        for &(input, _, _) in VECTORS {
+            for folded in [fold_identity(input), fold_search(input)] {
+                assert!(is_nfc(&folded), "not NFC: {folded:?} from {input:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn alef_spellings_are_one_identity() {
+        let keys: Vec<String> = ["أحمد", "احمد", "إحمد", "آحمد", "أَحْمَد"]
+            .iter()
+            .map(|s| fold_identity(s))
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] == w[1]), "{keys:?}");
+    }
+
+    #[test]
+    fn nfc_vectors() {
+        let vectors = [
+            // shadda + fatha reorders to fatha + shadda
+            ("\u{0651}\u{064E}", "\u{064E}\u{0651}"),
+            ("ا\u{0654}", "أ"),
+            ("و\u{0654}", "ؤ"),
+            ("ي\u{0654}", "ئ"),
+            ("ا\u{0653}", "آ"),
+            ("سوريا", "سوريا"),
+            ("ﻻ", "ﻻ"),
+        ];
+        for (input, want) in vectors {
+            assert_eq!(nfc(input), want, "nfc({input:?})");
+        }
+    }
+
+    #[test]
+    fn strip_invisible_vectors() {
+        let vectors = [
+            ("سوريا\u{200C}", "سوريا"),
+            ("\u{202E}abc", "abc"),
+            ("a\u{2066}b\u{2069}", "ab"),
+            // Only invisible marks go: tashkeel, tatweel and letters stay.
+            ("مُحَمَّد", "مُحَمَّد"),
+            ("ســوريا", "ســوريا"),
+            ("plain", "plain"),
+        ];
+        for (input, want) in vectors {
+            assert_eq!(strip_invisible(input), want, "strip_invisible({input:?})");
+        }
+    }
+
+    #[test]
+    fn has_bidi_controls_vectors() {
+        let vectors = [
+            ("\u{202E}abc", true),
+            ("a\u{202A}b", true),
+            ("\u{2066}x\u{2069}", true),
+            ("\u{2068}", true),
+            // LRM/RLM and ZWNJ are invisible but do not reorder text.
+            ("a\u{200E}b\u{200F}", false),
+            ("سوريا\u{200C}", false),
+            ("سوريا", false),
+        ];
+        for (input, want) in vectors {
+            assert_eq!(
+                has_bidi_controls(input),
+                want,
+                "has_bidi_controls({input:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn ascii_digits_vectors() {
+        let vectors = [
+            ("٢٠٢٠-١٠-٢٧", "2020-10-27"),
+            ("۲۰۲۴", "2024"),
+            ("2020", "2020"),
+            ("٫", "٫"),
+        ];
+        for (input, want) in vectors {
+            assert_eq!(ascii_digits(input), want, "ascii_digits({input:?})");
+        }
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_slow_path() {
+        for s in [
+            "", "a", "a b", "a  b", " a", "a ", "A", "a\tb", "a\u{0b}b", "x-1_y",
+        ] {
+            let fast = is_folded_ascii(s);
+            let folded = fold_identity(s);
+            if fast {
+                assert_eq!(folded, s, "fast path wrongly taken for {s:?}");
+            }
+        }
+        assert!(is_folded_ascii("syria news"));
+        assert!(!is_folded_ascii("Syria"));
+        assert!(!is_folded_ascii(" syria"));
+        assert!(!is_folded_ascii("syria  news"));
+    }
+}

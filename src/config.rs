@@ -1,0 +1,456 @@
+//! `site.toml`: the site's configuration, with a sensible default for every key.
+//!
+//! A one-line `title = "…"` builds. Unknown keys are errors (a misspelt key
+//! silently ignored is a setting the publisher thinks they made), and every
+//! error points at its line in site.toml.
+
+use std::path::{Path, PathBuf};
+
+use chrono::FixedOffset;
+use serde::Deserialize;
+
+use crate::arabic::{DateStyle, Digits, MonthNames};
+use crate::error::{line_col, Diagnostic, Error, Result};
+
+/// The file name of the configuration, at the site root.
+pub const CONFIG_FILE: &str = "site.toml";
+
+/// Top-level output folders a taxonomy may not be named after.
+const RESERVED_NAMES: &[&str] = &["page", "archive", "search", "media", "fonts", "static"];
+
+/// The validated configuration of one site.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    /// Always ends in `/`. Used only for canonical links, feeds and sitemaps.
+    pub base_url: String,
+    /// BCP 47 tag of the site's language, e.g. `ar`.
+    pub language: String,
+    /// Offset applied to dates written without one.
+    pub timezone: FixedOffset,
+    pub theme: String,
+    /// Articles per list page.
+    pub paginate: usize,
+    /// Words per minute for reading time.
+    pub reading_speed: u32,
+    pub dates: DateStyle,
+    pub taxonomies: Vec<TaxonomyConfig>,
+    pub markdown: MarkdownConfig,
+    /// Font files the publisher supplies; copied into the output.
+    pub fonts: Vec<FontConfig>,
+    /// A CSS font-family list the theme puts before its own stack.
+    pub font_stack: Option<String>,
+}
+
+/// One taxonomy: a front-matter key whose values become term pages.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyConfig {
+    /// Front-matter key and URL segment, `[a-z][a-z0-9_-]*`.
+    pub name: String,
+    /// The display title, e.g. «الدول».
+    pub title: String,
+    /// Whether each term gets an Atom feed.
+    #[serde(default)]
+    pub feed: bool,
+}
+
+/// How Markdown bodies are treated.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownConfig {
+    #[serde(default)]
+    pub raw_html: RawHtml,
+}
+
+/// What happens to raw HTML written in a Markdown body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawHtml {
+    /// Passed through: the writer's HTML is trusted.
+    #[default]
+    Allow,
+    /// Shown as text.
+    Escape,
+}
+
+/// A font file declared with `@font-face` and copied to `fonts/` in the output.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FontConfig {
+    pub family: String,
+    /// Path of the font file, relative to the site root or absolute.
+    pub path: PathBuf,
+    #[serde(default = "default_weight")]
+    pub weight: String,
+    #[serde(default = "default_style")]
+    pub style: String,
+    #[serde(default)]
+    pub unicode_range: Option<String>,
+}
+
+fn default_weight() -> String {
+    "400".into()
+}
+
+fn default_style() -> String {
+    "normal".into()
+}
+
+/// site.toml as written; validated into [`Config`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "default_base_url")]
+    base_url: String,
+    #[serde(default = "default_language")]
+    language: String,
+    #[serde(default = "default_timezone")]
+    timezone: String,
+    #[serde(default = "default_theme")]
+    theme: String,
+    #[serde(default = "default_paginate")]
+    paginate: usize,
+    #[serde(default = "default_reading_speed")]
+    reading_speed: u32,
+    #[serde(default)]
+    dates: RawDates,
+    taxonomies: Option<Vec<TaxonomyConfig>>,
+    #[serde(default)]
+    markdown: MarkdownConfig,
+    #[serde(default)]
+    fonts: Vec<FontConfig>,
+    font_stack: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDates {
+    #[serde(default)]
+    months: MonthNames,
+    #[serde(default)]
+    digits: Digits,
+}
+
+fn default_base_url() -> String {
+    "https://example.org/".into()
+}
+fn default_language() -> String {
+    "ar".into()
+}
+fn default_timezone() -> String {
+    "+00:00".into()
+}
+fn default_theme() -> String {
+    "default".into()
+}
+fn default_paginate() -> usize {
+    20
+}
+fn default_reading_speed() -> u32 {
+    200
+}
+
+/// The taxonomies a site has when site.toml names none.
+pub fn default_taxonomies() -> Vec<TaxonomyConfig> {
+    [
+        ("countries", "الدول", true),
+        ("actors", "الجهات الفاعلة", true),
+        ("category", "الأقسام", false),
+        ("author", "الكتّاب", false),
+    ]
+    .into_iter()
+    .map(|(name, title, feed)| TaxonomyConfig {
+        name: name.into(),
+        title: title.into(),
+        feed,
+    })
+    .collect()
+}
+
+impl Config {
+    /// Reads and validates `site.toml` in `root`.
+    pub fn load(root: &Path) -> Result<Config> {
+        let path = root.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::Config(vec![Diagnostic::error(
+                CONFIG_FILE,
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .with_hint(
+                "run arshif in a site folder, or pass --root DIR; `arshif init` makes one",
+            )])
+        })?;
+        Config::parse(&text)
+    }
+
+    /// Parses and validates the text of a site.toml.
+    pub fn parse(text: &str) -> Result<Config> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let mut d = Diagnostic::error(CONFIG_FILE, e.message().to_string());
+            if let Some(span) = e.span() {
+                let (line, col) = line_col(text, span.start);
+                d = d.at(line, col);
+            }
+            Error::Config(vec![d])
+        })?;
+        raw.validate(text)
+    }
+
+    /// Replaces `base_url` (from `--base-url`), with the same checks as site.toml.
+    pub fn set_base_url(&mut self, url: &str) -> Result<()> {
+        self.base_url = normalize_base_url(url).map_err(|(message, hint)| {
+            Error::Config(vec![
+                Diagnostic::error("--base-url", message).with_hint(hint)
+            ])
+        })?;
+        Ok(())
+    }
+
+    /// The configuration of the named taxonomy, if the site has it.
+    pub fn taxonomy(&self, name: &str) -> Option<&TaxonomyConfig> {
+        self.taxonomies.iter().find(|t| t.name == name)
+    }
+
+    /// The writing direction of the site's language.
+    pub fn dir(&self) -> &'static str {
+        direction_of(&self.language)
+    }
+}
+
+/// `rtl` for languages written right to left (ar, fa, he, ur…), else `ltr`.
+pub fn direction_of(lang: &str) -> &'static str {
+    let primary = lang.split(['-', '_']).next().unwrap_or("");
+    match primary.to_ascii_lowercase().as_str() {
+        "ar" | "fa" | "he" | "ur" | "ps" | "sd" | "ug" | "yi" | "ckb" | "dv" | "ku" | "syr" => {
+            "rtl"
+        }
+        _ => "ltr",
+    }
+}
+
+/// Checks a base URL and makes it end in `/`.
+fn normalize_base_url(url: &str) -> std::result::Result<String, (String, &'static str)> {
+    let mut base_url = url.trim().to_string();
+    let valid = ["https://", "http://"].iter().any(|scheme| {
+        base_url
+            .strip_prefix(scheme)
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+    });
+    if !valid {
+        return Err((
+            format!("`base_url` {base_url:?} is not an http(s) URL"),
+            "write the address the site will be published at, e.g. \"https://archive.example.org/\"",
+        ));
+    }
+    if !base_url.ends_with('/') {
+        base_url.push('/');
+    }
+    Ok(base_url)
+}
+
+/// Finds the 1-based line of a top-level key, for errors found after parsing.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+impl RawConfig {
+    fn validate(self, text: &str) -> Result<Config> {
+        let mut errors = Vec::new();
+        let locate = |key: &str, message: String, hint: &str| {
+            let mut d = Diagnostic::error(CONFIG_FILE, message).with_hint(hint);
+            if let Some(line) = key_line(text, key) {
+                d = d.at_line(line);
+            }
+            d
+        };
+
+        let timezone = parse_offset(&self.timezone).unwrap_or_else(|| {
+            errors.push(locate(
+                "timezone",
+                format!("`timezone` {:?} is not a UTC offset", self.timezone),
+                "write an offset such as \"+03:00\" or \"-05:00\"",
+            ));
+            FixedOffset::east_opt(0).expect("zero offset is valid")
+        });
+
+        let base_url = normalize_base_url(&self.base_url).unwrap_or_else(|(message, hint)| {
+            errors.push(locate("base_url", message, hint));
+            self.base_url.clone()
+        });
+
+        if self.paginate == 0 {
+            errors.push(locate(
+                "paginate",
+                "`paginate` must be at least 1".into(),
+                "write e.g. `paginate = 20`",
+            ));
+        }
+        if self.reading_speed == 0 {
+            errors.push(locate(
+                "reading_speed",
+                "`reading_speed` must be at least 1 word per minute".into(),
+                "write e.g. `reading_speed = 200`",
+            ));
+        }
+        if self.theme.is_empty()
+            || !self
+                .theme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            errors.push(locate(
+                "theme",
+                format!("`theme` {:?} is not a theme folder name", self.theme),
+                "name a folder of themes/, e.g. \"default\"",
+            ));
+        }
+
+        let taxonomies = self.taxonomies.unwrap_or_else(default_taxonomies);
+        let mut seen = std::collections::BTreeSet::new();
+        for t in &taxonomies {
+            let valid = t.name.starts_with(|c: char| c.is_ascii_lowercase())
+                && t.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            if !valid || RESERVED_NAMES.contains(&t.name.as_str()) {
+                errors.push(locate(
+                    "name",
+                    format!("taxonomy name {:?} cannot be used as a URL folder", t.name),
+                    "use lowercase ASCII letters, digits and '-', not one of page, archive, search, media, fonts, static",
+                ));
+            }
+            if !seen.insert(t.name.as_str()) {
+                errors.push(locate(
+                    "name",
+                    format!("taxonomy {:?} is configured twice", t.name),
+                    "remove one of the [[taxonomies]] entries",
+                ));
+            }
+        }
+
+        if !errors.is_empty() {
+            return Err(Error::Config(errors));
+        }
+        Ok(Config {
+            title: self.title,
+            description: self.description,
+            base_url,
+            language: self.language,
+            timezone,
+            theme: self.theme,
+            paginate: self.paginate,
+            reading_speed: self.reading_speed,
+            dates: DateStyle {
+                months: self.dates.months,
+                digits: self.dates.digits,
+            },
+            taxonomies,
+            markdown: self.markdown,
+            fonts: self.fonts,
+            font_stack: self.font_stack,
+        })
+    }
+}
+
+/// Parses `+03:00`, `-0500`, `Z` or `UTC` into a fixed offset.
+pub fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("z") || s.eq_ignore_ascii_case("utc") {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = digits[2..].parse().ok()?;
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_builds_with_defaults() {
+        let c = Config::parse("title = \"أرشيف\"").unwrap();
+        assert_eq!(c.paginate, 20);
+        assert_eq!(c.language, "ar");
+        assert_eq!(c.dir(), "rtl");
+        assert_eq!(
+            c.taxonomies
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>(),
+            ["countries", "actors", "category", "author"]
+        );
+        assert!(c.base_url.ends_with('/'));
+    }
+
+    #[test]
+    fn wrong_type_is_located() {
+        let err = Config::parse("title = \"x\"\npaginate = \"twenty\"\n").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let d = &err.diagnostics()[0];
+        assert_eq!(d.line, Some(2));
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let err = Config::parse("title = \"x\"\npaginat = 3\n").unwrap_err();
+        assert!(err.diagnostics()[0].message.contains("paginat"));
+    }
+
+    #[test]
+    fn offsets() {
+        assert_eq!(parse_offset("+03:00").unwrap().local_minus_utc(), 3 * 3600);
+        assert_eq!(
+            parse_offset("-0530").unwrap().local_minus_utc(),
+            -(5 * 3600 + 1800)
+        );
+        assert!(parse_offset("03:00").is_none());
+        assert!(parse_offset("+25:00").is_none());
+    }
+
+    #[test]
+    fn bad_timezone_and_taxonomy_name() {
+        let err = Config::parse(
+            "title = \"x\"\ntimezone = \"Damascus\"\n[[taxonomies]]\nname = \"page\"\ntitle = \"x\"\n",
+        )
+        .unwrap_err();
+        let lines: Vec<_> = err.diagnostics().iter().map(|d| d.line).collect();
+        assert_eq!(lines, [Some(2), Some(4)]);
+    }
+
+    #[test]
+    fn directions() {
+        for (lang, dir) in [
+            ("ar", "rtl"),
+            ("ar-SY", "rtl"),
+            ("fa", "rtl"),
+            ("en", "ltr"),
+            ("fr-FR", "ltr"),
+        ] {
+            assert_eq!(direction_of(lang), dir, "{lang}");
+        }
+    }
+}

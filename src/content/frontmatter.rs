@@ -1,0 +1,508 @@
+//! Front matter: splitting it from the body and reading it into typed fields.
+//!
+//! The YAML is first parsed into a generic value (so syntax errors carry
+//! serde_yaml's position), then each known key is converted on its own, so
+//! that one file can report several mistakes and each names its key and line.
+//! Unknown keys are kept for templates as `page.extra`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::FixedOffset;
+use serde_yaml::Value;
+
+use crate::arabic::{nfc, ArticleDate, Slug};
+use crate::error::Diagnostic;
+
+/// Keys an article's front matter understands. Anything else goes to `extra`.
+pub const ARTICLE_KEYS: &[&str] = &[
+    "title", "date", "updated", "slug", "summary", "source", "image", "draft", "lang", "aliases",
+];
+
+/// A file split into its front matter and body.
+#[derive(Debug)]
+pub struct Split<'a> {
+    /// The YAML between the `---` lines.
+    pub yaml: &'a str,
+    /// 1-based line of the first YAML line in the file.
+    pub yaml_line: usize,
+    /// The Markdown after the closing `---`.
+    pub body: &'a str,
+}
+
+/// Splits `text` (already without BOM and with `\n` line ends) into front
+/// matter and body.
+pub fn split<'a>(text: &'a str, path: &Path) -> Result<Split<'a>, Diagnostic> {
+    let first_end = text.find('\n').unwrap_or(text.len());
+    if text[..first_end].trim_end() != "---" {
+        let d = if text.trim().is_empty() {
+            Diagnostic::error(path, "the file is empty")
+        } else {
+            Diagnostic::error(path, "the file does not start with front matter")
+        };
+        return Err(d.at(1, 1).with_hint(
+            "start the file with a `---` line, then `title: …` and `date: 2020-10-27`, then a closing `---` line",
+        ));
+    }
+    let yaml_start = (first_end + 1).min(text.len());
+    let mut offset = yaml_start;
+    for line in text[yaml_start..].split_inclusive('\n') {
+        let bare = line.trim_end();
+        if bare == "---" || bare == "..." {
+            return Ok(Split {
+                yaml: &text[yaml_start..offset],
+                yaml_line: 2,
+                body: &text[offset + line.len()..],
+            });
+        }
+        offset += line.len();
+    }
+    Err(Diagnostic::error(path, "the front matter is never closed")
+        .at(1, 1)
+        .with_hint("add a line with only `---` after the last front-matter key"))
+}
+
+/// Where each top-level key sits, for messages about its value.
+pub struct Locator {
+    keys: Vec<(String, usize, usize)>,
+}
+
+impl Locator {
+    /// Indexes the top-level keys of `yaml`, which starts at `first_line`.
+    pub fn new(yaml: &str, first_line: usize) -> Locator {
+        let keys = yaml
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.starts_with([' ', '\t', '#', '-']))
+            .filter_map(|(i, l)| {
+                let colon = l.find(':')?;
+                let key = l[..colon].trim().trim_matches(['"', '\'']).to_string();
+                let after = &l[colon + 1..];
+                let value_col = l[..colon + 1].chars().count()
+                    + after.chars().take_while(|c| *c == ' ').count()
+                    + 1;
+                Some((key, first_line + i, value_col))
+            })
+            .collect();
+        Locator { keys }
+    }
+
+    /// A diagnostic placed at the value of `key` (or at the top if the key is absent).
+    pub fn error(&self, path: &Path, key: &str, message: impl Into<String>) -> Diagnostic {
+        let d = Diagnostic::error(path, message);
+        match self.keys.iter().find(|(k, _, _)| k == key) {
+            Some((_, line, col)) => d.at(*line, *col),
+            None => d.at(1, 1),
+        }
+    }
+
+    /// A warning placed at `key`.
+    pub fn warning(&self, path: &Path, key: &str, message: impl Into<String>) -> Diagnostic {
+        let mut d = self.error(path, key, message);
+        d.severity = crate::error::Severity::Warning;
+        d
+    }
+
+    /// The line of `key`, if it is present.
+    pub fn line(&self, key: &str) -> Option<usize> {
+        self.keys
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, l, _)| *l)
+    }
+}
+
+/// Parses the YAML of a front matter into its top-level mapping.
+pub fn parse_mapping(split: &Split<'_>, path: &Path) -> Result<serde_yaml::Mapping, Diagnostic> {
+    if split.yaml.trim().is_empty() {
+        return Ok(serde_yaml::Mapping::new());
+    }
+    let value: Value = serde_yaml::from_str(split.yaml).map_err(|e| {
+        let message = format!("the front matter is not valid YAML: {}", yaml_message(&e));
+        let d = Diagnostic::error(path, message).with_hint(
+            "each line is `key: value`; put a value that contains `: ` or starts with `[`, `{`, `\"`, `*` or `&` in quotes",
+        );
+        match e.location() {
+            Some(loc) => d.at(split.yaml_line + loc.line() - 1, loc.column()),
+            None => d.at_line(split.yaml_line),
+        }
+    })?;
+    match value {
+        Value::Mapping(m) => Ok(m),
+        Value::Null => Ok(serde_yaml::Mapping::new()),
+        _ => Err(Diagnostic::error(
+            path,
+            "the front matter must be a list of `key: value` lines",
+        )
+        .at_line(split.yaml_line)
+        .with_hint("write e.g. `title: …` on its own line")),
+    }
+}
+
+/// serde_yaml's message without its trailing "at line … column …" (we add our own).
+fn yaml_message(e: &serde_yaml::Error) -> String {
+    let s = e.to_string();
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// A YAML scalar as text; `None` for null; an error message for lists and maps.
+pub fn scalar(v: &Value) -> Result<Option<String>, &'static str> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(nfc(s))),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Sequence(_) => Err("a list where a single text belongs"),
+        Value::Mapping(_) => Err("a mapping where a single text belongs"),
+        Value::Tagged(_) => Err("a tagged value where a single text belongs"),
+    }
+}
+
+/// A YAML list of scalars, or one scalar as a list of one.
+pub fn list(v: &Value) -> Result<Vec<String>, &'static str> {
+    match v {
+        Value::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match scalar(item) {
+                    Ok(Some(s)) if !s.trim().is_empty() => out.push(s.trim().to_string()),
+                    Ok(_) => {}
+                    Err(_) => return Err("a list inside a list; write one name per item"),
+                }
+            }
+            Ok(out)
+        }
+        other => Ok(scalar(other)?
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .into_iter()
+            .collect()),
+    }
+}
+
+/// An article's front matter, typed.
+#[derive(Clone, Debug)]
+pub struct FrontMatter {
+    pub title: String,
+    pub date: ArticleDate,
+    pub updated: Option<ArticleDate>,
+    pub slug: Option<Slug>,
+    pub summary: Option<String>,
+    pub source: Option<String>,
+    pub image: Option<String>,
+    pub draft: bool,
+    pub lang: Option<String>,
+    pub aliases: Vec<String>,
+    /// Values of every configured taxonomy, keyed by taxonomy name, as written (NFC).
+    pub taxonomies: BTreeMap<String, Vec<String>>,
+    /// 1-based line of each taxonomy key, for messages about its terms.
+    pub taxonomy_lines: BTreeMap<String, usize>,
+    /// Unknown keys, for templates.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Reads an article's front matter. Returns every problem found, not only the first.
+pub fn article(
+    split: &Split<'_>,
+    path: &Path,
+    taxonomies: &[&str],
+    timezone: FixedOffset,
+) -> Result<(FrontMatter, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let map = parse_mapping(split, path).map_err(|d| vec![d])?;
+    let at = Locator::new(split.yaml, split.yaml_line);
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+
+    let text = |key: &str, errors: &mut Vec<Diagnostic>| -> Option<String> {
+        let v = map.get(key)?;
+        match scalar(v) {
+            Ok(s) => s.filter(|s| !s.trim().is_empty()),
+            Err(what) => {
+                errors.push(
+                    at.error(path, key, format!("`{key}`: {what}"))
+                        .with_hint(format!("write `{key}: …` with one value on the same line")),
+                );
+                None
+            }
+        }
+    };
+
+    let title = text("title", &mut errors);
+    if title.is_none() && !errors.iter().any(|d| d.message.starts_with("`title`")) {
+        errors.push(
+            at.error(path, "title", "`title` is missing")
+                .with_hint("add a line `title: …` with the article's headline"),
+        );
+    }
+    let date_of = |key: &str, errors: &mut Vec<Diagnostic>| -> Option<ArticleDate> {
+        let raw = text(key, errors)?;
+        match ArticleDate::parse(&raw, timezone) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(at.error(path, key, format!("`{key}`: {e}")));
+                None
+            }
+        }
+    };
+    let date = date_of("date", &mut errors);
+    if date.is_none() && !map.contains_key("date") {
+        errors.push(at.error(path, "date", "`date` is missing").with_hint(
+            "add a line such as `date: 2020-10-27` or `date: 2020-10-27T14:05:00+03:00`",
+        ));
+    }
+    let updated = date_of("updated", &mut errors);
+
+    let slug = text("slug", &mut errors).and_then(|s| match Slug::article(&s) {
+        Ok(slug) => Some(slug),
+        Err(e) => {
+            errors.push(at.error(path, "slug", format!("`slug` {s:?}: {e}")));
+            None
+        }
+    });
+    let summary = text("summary", &mut errors);
+    let source = text("source", &mut errors);
+    let image = text("image", &mut errors);
+    let lang = text("lang", &mut errors);
+    if let Some(l) = &lang {
+        if !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || l.is_empty() {
+            errors.push(
+                at.error(path, "lang", format!("`lang` {l:?} is not a language tag"))
+                    .with_hint("write a BCP 47 tag such as `ar`, `en` or `fr`"),
+            );
+        }
+    }
+
+    let draft = match map.get("draft") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errors.push(
+                at.error(path, "draft", "`draft` must be true or false")
+                    .with_hint("write `draft: true` or remove the line"),
+            );
+            false
+        }
+    };
+
+    let aliases = match map.get("aliases").map(list) {
+        None => Vec::new(),
+        Some(Ok(v)) => v,
+        Some(Err(what)) => {
+            errors.push(at.error(path, "aliases", format!("`aliases`: {what}")));
+            Vec::new()
+        }
+    };
+
+    let mut terms = BTreeMap::new();
+    let mut taxonomy_lines = BTreeMap::new();
+    for name in taxonomies {
+        let Some(v) = map.get(*name) else { continue };
+        match list(v) {
+            Ok(values) => {
+                if let Value::String(s) = v {
+                    if s.contains(',') {
+                        warnings.push(
+                            at.warning(
+                                path,
+                                name,
+                                format!("`{name}` is one name containing a comma: {s:?}"),
+                            )
+                            .with_hint(format!(
+                                "for several names write a list: `{name}: [first, second]`"
+                            )),
+                        );
+                    }
+                }
+                taxonomy_lines.insert(name.to_string(), at.line(name).unwrap_or(1));
+                terms.insert(name.to_string(), values);
+            }
+            Err(what) => errors.push(
+                at.error(path, name, format!("`{name}`: {what}"))
+                    .with_hint(format!("write `{name}: [first, second]`")),
+            ),
+        }
+    }
+
+    let mut extra = serde_json::Map::new();
+    for (k, v) in &map {
+        let Some(key) = k.as_str() else {
+            errors.push(
+                Diagnostic::error(path, format!("front-matter key {k:?} is not text"))
+                    .at_line(split.yaml_line),
+            );
+            continue;
+        };
+        if ARTICLE_KEYS.contains(&key) || taxonomies.contains(&key) {
+            continue;
+        }
+        match serde_json::to_value(v) {
+            Ok(json) => {
+                extra.insert(key.to_string(), json);
+            }
+            Err(e) => errors.push(at.error(path, key, format!("`{key}` cannot be used: {e}"))),
+        }
+    }
+
+    match (title, date) {
+        (Some(title), Some(date)) if errors.is_empty() => Ok((
+            FrontMatter {
+                title,
+                date,
+                updated,
+                slug,
+                summary,
+                source,
+                image,
+                draft,
+                lang,
+                aliases,
+                taxonomies: terms,
+                taxonomy_lines,
+                extra,
+            },
+            warnings,
+        )),
+        _ => Err(errors),
+    }
+}
+
+/// The front matter of a term's own file (`content/<taxonomy>/<file>.md`).
+#[derive(Clone, Debug, Default)]
+pub struct TermFrontMatter {
+    pub name: Option<String>,
+    pub slug: Option<Slug>,
+    pub aliases: Vec<String>,
+    /// e.g. Person, Organization, Country: for structured data.
+    pub kind: Option<String>,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Reads a term file's front matter.
+pub fn term(split: &Split<'_>, path: &Path) -> Result<TermFrontMatter, Vec<Diagnostic>> {
+    let map = parse_mapping(split, path).map_err(|d| vec![d])?;
+    let at = Locator::new(split.yaml, split.yaml_line);
+    let mut errors = Vec::new();
+    let mut fm = TermFrontMatter::default();
+    for (k, v) in &map {
+        let key = k.as_str().unwrap_or_default();
+        match key {
+            "name" | "type" | "slug" => match scalar(v) {
+                Ok(s) => {
+                    let s = s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+                    match key {
+                        "name" => fm.name = s,
+                        "type" => fm.kind = s,
+                        _ => {
+                            fm.slug = s.and_then(|s| match Slug::ascii(&s) {
+                                Ok(slug) => Some(slug),
+                                Err(e) => {
+                                    errors.push(at.error(
+                                        path,
+                                        "slug",
+                                        format!("`slug` {s:?}: {e}"),
+                                    ));
+                                    None
+                                }
+                            })
+                        }
+                    }
+                }
+                Err(what) => errors.push(at.error(path, key, format!("`{key}`: {what}"))),
+            },
+            "aliases" => match list(v) {
+                Ok(a) => fm.aliases = a,
+                Err(what) => errors.push(at.error(path, key, format!("`aliases`: {what}"))),
+            },
+            _ => {
+                if let Ok(json) = serde_json::to_value(v) {
+                    fm.extra.insert(key.to_string(), json);
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(fm)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tz() -> FixedOffset {
+        FixedOffset::east_opt(3 * 3600).unwrap()
+    }
+
+    fn parse(text: &str) -> Result<(FrontMatter, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let p = Path::new("content/a.md");
+        let s = split(text, p).map_err(|d| vec![d])?;
+        article(&s, p, &["countries", "actors"], tz())
+    }
+
+    #[test]
+    fn reads_known_and_extra_keys() {
+        let (fm, warnings) = parse(
+            "---\ntitle: عنوان\ndate: 2020-10-27\ncountries: [سوريا, روسيا]\nactors: علي مملوك\nphotographer: سامر\n---\nنص\n",
+        )
+        .unwrap();
+        assert!(warnings.is_empty());
+        assert_eq!(fm.title, "عنوان");
+        assert_eq!(fm.taxonomies["countries"], ["سوريا", "روسيا"]);
+        assert_eq!(fm.taxonomies["actors"], ["علي مملوك"]);
+        assert_eq!(fm.extra["photographer"], "سامر");
+        assert_eq!(fm.date.iso_date(), "2020-10-27");
+    }
+
+    #[test]
+    fn reports_every_error_with_its_line() {
+        let errs = parse("---\ntitle: [a, b]\ndate: 2020-13-40\ndraft: maybe\n---\n").unwrap_err();
+        let lines: Vec<_> = errs
+            .iter()
+            .map(|d| (d.line, d.message.split(':').next().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (Some(2), "`title`".to_string()),
+                (Some(3), "`date`".to_string()),
+                (Some(4), "`draft` must be true or false".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn yaml_syntax_error_is_located_in_the_file() {
+        let errs = parse("---\ntitle: a\ndate: 2020-01-01\ncountries: [سوريا\n---\n").unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].line.unwrap() >= 4, "{:?}", errs[0]);
+        assert!(errs[0].message.contains("not valid YAML"));
+    }
+
+    #[test]
+    fn unclosed_and_missing_front_matter() {
+        let e = parse("---\ntitle: a\n").unwrap_err();
+        assert!(e[0].message.contains("never closed"));
+        let e = parse("title: a\n").unwrap_err();
+        assert!(e[0].message.contains("does not start"));
+        let e = parse("").unwrap_err();
+        assert!(e[0].message.contains("empty"));
+    }
+
+    #[test]
+    fn missing_required_keys() {
+        let e = parse("---\nsummary: x\n---\n").unwrap_err();
+        let m: Vec<_> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(m, ["`title` is missing", "`date` is missing"]);
+    }
+
+    #[test]
+    fn hostile_slug_is_rejected() {
+        let e = parse("---\ntitle: a\ndate: 2020-01-01\nslug: ../../x\n---\n").unwrap_err();
+        assert_eq!(e[0].line, Some(4));
+    }
+}

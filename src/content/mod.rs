@@ -1,0 +1,374 @@
+//! Loading `content/`: articles, term files and media, as written on disk.
+//!
+//! The walk (walkdir, never following a link out of `content/`) sorts every
+//! file into one of three kinds. Articles and term files are read, split,
+//! typed and rendered in parallel; every problem of every file is collected
+//! before the load fails, so one build shows a writer all their mistakes.
+//! Nothing here knows about URLs, terms or pages: that is the site model's job.
+
+pub mod frontmatter;
+pub mod markdown;
+
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::error::{Diagnostic, Error, Result};
+pub use frontmatter::{FrontMatter, TermFrontMatter};
+use markdown::MarkdownOptions;
+
+/// The folder of articles, term files and media, relative to the site root.
+pub const CONTENT_DIR: &str = "content";
+
+/// Relative path from an article page (`YYYY/MM/<slug>/`) to the site root.
+pub const ARTICLE_ROOT: &str = "../../../";
+/// Relative path from a term page (`<taxonomy>/<slug>/`) to the site root.
+pub const TERM_ROOT: &str = "../../";
+
+/// What a load needs to know beyond site.toml.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadOptions {
+    /// Include articles marked `draft: true`.
+    pub drafts: bool,
+    /// Render links for browsing from disk.
+    pub offline: bool,
+}
+
+/// One article, read and rendered.
+#[derive(Clone, Debug)]
+pub struct Article {
+    /// Path relative to the site root, e.g. `content/2020/10/x.md`.
+    pub source: PathBuf,
+    /// The file stem: the slug when the front matter gives none.
+    pub stem: String,
+    pub front: FrontMatter,
+    pub body: markdown::Rendered,
+}
+
+/// A term's own description file.
+#[derive(Clone, Debug)]
+pub struct TermFile {
+    pub source: PathBuf,
+    pub taxonomy: String,
+    pub stem: String,
+    pub front: TermFrontMatter,
+    /// The description, rendered for the term's page.
+    pub description: Option<String>,
+}
+
+/// A file copied to the output as it is.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MediaFile {
+    /// Absolute (or root-joined) path to read from.
+    pub source: PathBuf,
+    /// Path inside the output, same as inside `content/`.
+    pub output: PathBuf,
+}
+
+/// Everything under `content/`.
+#[derive(Clone, Debug, Default)]
+pub struct Content {
+    /// Articles in file-path order; drafts only with `--drafts`.
+    pub articles: Vec<Article>,
+    pub terms: Vec<TermFile>,
+    pub media: Vec<MediaFile>,
+    /// Problems that do not stop the build.
+    pub warnings: Vec<Diagnostic>,
+}
+
+enum Entry {
+    Article(PathBuf),
+    Term(PathBuf, String),
+    Media(PathBuf),
+}
+
+/// Loads the `content/` folder of the site at `root`.
+pub fn load(root: &Path, config: &Config, opts: LoadOptions) -> Result<Content> {
+    let dir = root.join(CONTENT_DIR);
+    let (entries, mut errors) = walk(root, &dir, config)?;
+    let taxonomies: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
+
+    let loaded: Vec<Result<Loaded, Vec<Diagnostic>>> = entries
+        .par_iter()
+        .map(|entry| match entry {
+            Entry::Article(rel) => load_article(root, rel, config, &taxonomies, opts)
+                .map(|(a, w)| Loaded::Article(Box::new(a), w)),
+            Entry::Term(rel, taxonomy) => {
+                load_term(root, rel, taxonomy, config, opts).map(|t| Loaded::Term(Box::new(t)))
+            }
+            Entry::Media(rel) => Ok(Loaded::Media(MediaFile {
+                source: root.join(rel),
+                output: rel.strip_prefix(CONTENT_DIR).unwrap_or(rel).to_path_buf(),
+            })),
+        })
+        .collect();
+
+    let mut content = Content::default();
+    for item in loaded {
+        match item {
+            Ok(Loaded::Article(a, warnings)) => {
+                content.warnings.extend(warnings);
+                if opts.drafts || !a.front.draft {
+                    content.articles.push(*a);
+                }
+            }
+            Ok(Loaded::Term(t)) => content.terms.push(*t),
+            Ok(Loaded::Media(m)) => content.media.push(m),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.iter().any(Diagnostic::is_error) {
+        errors.sort();
+        return Err(Error::Content(errors));
+    }
+    content.warnings.extend(errors);
+    Ok(content)
+}
+
+enum Loaded {
+    Article(Box<Article>, Vec<Diagnostic>),
+    Term(Box<TermFile>),
+    Media(MediaFile),
+}
+
+/// Lists the files under `dir` in a stable order, sorted into kinds.
+fn walk(root: &Path, dir: &Path, config: &Config) -> Result<(Vec<Entry>, Vec<Diagnostic>)> {
+    let mut entries = Vec::new();
+    let mut problems = Vec::new();
+    if !dir.is_dir() {
+        return Err(Error::Content(vec![Diagnostic::error(
+            CONTENT_DIR,
+            "there is no content/ folder",
+        )
+        .with_hint(
+            "create content/ and put articles in it, e.g. content/2020/10/my-story.md",
+        )]));
+    }
+    let real_dir = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for item in walker {
+        let entry = match item {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(|p| relative(root, p))
+                    .unwrap_or_else(|| CONTENT_DIR.into());
+                problems.push(Diagnostic::error(path, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let rel = relative(root, entry.path());
+        let file_type = entry.file_type();
+        if file_type.is_symlink() {
+            match entry.path().canonicalize() {
+                Ok(target) if target.starts_with(&real_dir) && target.is_file() => {}
+                Ok(target) if target.starts_with(&real_dir) => {
+                    problems.push(Diagnostic::warning(&rel, "a link to a folder inside content/ is skipped (its files are read where they are)"));
+                    continue;
+                }
+                Ok(_) => {
+                    problems.push(
+                        Diagnostic::error(&rel, "this link points outside content/")
+                            .with_hint("copy the file into content/ instead of linking to it"),
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    problems.push(Diagnostic::error(
+                        &rel,
+                        format!("this link cannot be followed: {e}"),
+                    ));
+                    continue;
+                }
+            }
+        } else if !file_type.is_file() {
+            continue;
+        }
+        if let Err(d) = check_path(&rel) {
+            problems.push(d);
+            continue;
+        }
+        let is_markdown = rel
+            .extension()
+            .is_some_and(|e| e == "md" || e == "markdown");
+        if !is_markdown {
+            entries.push(Entry::Media(rel));
+            continue;
+        }
+        let in_content: Vec<_> = rel.components().skip(1).collect();
+        let taxonomy = match in_content.as_slice() {
+            [Component::Normal(first), _file] => {
+                let first = first.to_string_lossy();
+                config.taxonomy(&first).map(|t| t.name.clone())
+            }
+            _ => None,
+        };
+        entries.push(match taxonomy {
+            Some(t) => Entry::Term(rel, t),
+            None => Entry::Article(rel),
+        });
+    }
+    Ok((entries, problems))
+}
+
+/// Path of `path` relative to the site root, for messages and output paths.
+fn relative(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+/// Rejects file names that cannot be published safely (bidi spoofing, controls).
+fn check_path(rel: &Path) -> Result<(), Diagnostic> {
+    let Some(s) = rel.to_str() else {
+        return Err(Diagnostic::error(rel, "this file name is not valid UTF-8")
+            .with_hint("rename the file using UTF-8 (e.g. only letters, digits and '-')"));
+    };
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.is_control() || crate::arabic::has_bidi_controls(&c.to_string()))
+    {
+        return Err(Diagnostic::error(
+            rel,
+            format!(
+                "the file name contains the invisible character U+{:04X}",
+                c as u32
+            ),
+        )
+        .with_hint("rename the file without control or direction characters"));
+    }
+    Ok(())
+}
+
+/// Reads a content file as UTF-8 text with `\n` line ends and no BOM.
+pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(root.join(rel))
+        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
+    decode(bytes, rel)
+}
+
+/// Decodes file bytes: UTF-8 (a BOM is dropped), `\r\n` and `\r` become `\n`.
+pub fn decode(bytes: Vec<u8>, rel: &Path) -> Result<String, Diagnostic> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(
+            Diagnostic::error(rel, "the file is UTF-16; arshif reads UTF-8")
+                .at(1, 1)
+                .with_hint("save the file as UTF-8 (in most editors: Save As → Encoding → UTF-8)"),
+        );
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let prefix = String::from_utf8_lossy(&bytes[..valid]);
+        let (line, col) = crate::error::line_col(&prefix, prefix.len());
+        Diagnostic::error(rel, "the file is not valid UTF-8")
+            .at(line, col)
+            .with_hint("save the file as UTF-8 (in most editors: Save As → Encoding → UTF-8)")
+    })?;
+    if let Some(stripped) = text.strip_prefix('\u{FEFF}') {
+        text = stripped.to_string();
+    }
+    if let Some(nul) = text.find('\0') {
+        let (line, col) = crate::error::line_col(&text, nul);
+        return Err(Diagnostic::error(rel, "the file contains a NUL byte")
+            .at(line, col)
+            .with_hint("remove the NUL character; it is never part of text"));
+    }
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n").replace('\r', "\n");
+    }
+    Ok(text)
+}
+
+fn load_article(
+    root: &Path,
+    rel: &Path,
+    config: &Config,
+    taxonomies: &[&str],
+    opts: LoadOptions,
+) -> Result<(Article, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let text = read_text(root, rel).map_err(|d| vec![d])?;
+    let split = frontmatter::split(&text, rel).map_err(|d| vec![d])?;
+    let (front, warnings) = frontmatter::article(&split, rel, taxonomies, config.timezone)?;
+    let body = markdown::render(
+        split.body,
+        MarkdownOptions {
+            root: ARTICLE_ROOT,
+            offline: opts.offline,
+            raw_html: config.markdown.raw_html,
+        },
+    );
+    let stem = rel
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((
+        Article {
+            source: rel.to_path_buf(),
+            stem,
+            front,
+            body,
+        },
+        warnings,
+    ))
+}
+
+fn load_term(
+    root: &Path,
+    rel: &Path,
+    taxonomy: &str,
+    config: &Config,
+    opts: LoadOptions,
+) -> Result<TermFile, Vec<Diagnostic>> {
+    let text = read_text(root, rel).map_err(|d| vec![d])?;
+    let split = frontmatter::split(&text, rel).map_err(|d| vec![d])?;
+    let front = frontmatter::term(&split, rel)?;
+    let description = (!split.body.trim().is_empty()).then(|| {
+        markdown::render(
+            split.body,
+            MarkdownOptions {
+                root: TERM_ROOT,
+                offline: opts.offline,
+                raw_html: config.markdown.raw_html,
+            },
+        )
+        .html
+    });
+    let stem = rel
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(TermFile {
+        source: rel.to_path_buf(),
+        taxonomy: taxonomy.to_string(),
+        stem,
+        front,
+        description,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_handles_bom_crlf_and_rejects_bad_encodings() {
+        let p = Path::new("a.md");
+        assert_eq!(
+            decode(b"\xEF\xBB\xBF---\r\nx\r\n".to_vec(), p).unwrap(),
+            "---\nx\n"
+        );
+        assert!(decode(b"\xFF\xFE-\0-\0".to_vec(), p)
+            .unwrap_err()
+            .message
+            .contains("UTF-16"));
+        let d = decode(b"---\ntitle: \xC3\x28\n".to_vec(), p).unwrap_err();
+        assert_eq!((d.line, d.column), (Some(2), Some(8)));
+        let d = decode(b"ab\ncd\0".to_vec(), p).unwrap_err();
+        assert_eq!(d.line, Some(2));
+    }
+}

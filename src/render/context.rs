@@ -1,0 +1,297 @@
+//! The data templates receive, documented field by field in the README
+//! ("Template context"). These structs borrow from the site model; they are
+//! the contract between arshif and a theme, so renaming a field is a breaking
+//! change for every forked theme.
+
+use serde::Serialize;
+
+use crate::arabic::date::month_display;
+use crate::arabic::{minutes_phrase, ArticleDate, DateStyle};
+use crate::site::{Article, Image, Site};
+
+/// Turns page paths into link targets for one build.
+#[derive(Clone, Copy, Debug)]
+pub struct Links {
+    /// Directory links end in `index.html`.
+    pub offline: bool,
+}
+
+impl Links {
+    /// The link target of a page path, relative to the site root.
+    pub fn url(&self, path: &crate::site::PagePath) -> String {
+        if self.offline {
+            path.file()
+        } else {
+            path.as_str().to_string()
+        }
+    }
+
+    /// The relative path from a page `depth` folders deep to the site root.
+    pub fn root(depth: usize) -> String {
+        if depth == 0 {
+            "./".to_string()
+        } else {
+            "../".repeat(depth)
+        }
+    }
+}
+
+/// `site` in every template.
+#[derive(Serialize)]
+pub struct SiteCtx<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub language: &'a str,
+    pub dir: &'a str,
+    pub base_url: &'a str,
+    pub home_url: &'static str,
+    pub archive_url: String,
+    pub taxonomies: Vec<TaxonomyCtx<'a>>,
+    pub fonts: Vec<FontCtx>,
+    pub font_stack: Option<&'a str>,
+}
+
+/// A `@font-face` rule's data.
+#[derive(Serialize)]
+pub struct FontCtx {
+    pub family: String,
+    pub weight: String,
+    pub style: String,
+    pub unicode_range: Option<String>,
+    pub src: Vec<FontSrc>,
+}
+
+#[derive(Serialize)]
+pub struct FontSrc {
+    pub url: String,
+    pub format: &'static str,
+}
+
+/// A taxonomy, as linked from the header and from term pages.
+#[derive(Serialize, Clone)]
+pub struct TaxonomyCtx<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub url: String,
+}
+
+/// A date in every form a template may want.
+#[derive(Serialize)]
+pub struct DateCtx {
+    pub iso: String,
+    pub rfc3339: String,
+    pub display: String,
+    pub year: i32,
+    pub month: u32,
+}
+
+impl DateCtx {
+    pub fn new(d: &ArticleDate, style: DateStyle) -> DateCtx {
+        DateCtx {
+            iso: d.iso_date(),
+            rfc3339: d.rfc3339(),
+            display: d.display(style),
+            year: d.year(),
+            month: d.month(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ReadingTime {
+    pub minutes: u32,
+    pub text: String,
+}
+
+#[derive(Serialize)]
+pub struct ImageCtx<'a> {
+    pub url: &'a str,
+    pub external: bool,
+}
+
+/// A term as linked from an article.
+#[derive(Serialize)]
+pub struct TermLink<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub url: String,
+}
+
+/// One taxonomy's terms on an article.
+#[derive(Serialize)]
+pub struct ArticleTerms<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub url: String,
+    pub terms: Vec<TermLink<'a>>,
+}
+
+/// An article in a list, and the common part of `page`.
+#[derive(Serialize)]
+pub struct Teaser<'a> {
+    pub title: &'a str,
+    pub url: String,
+    pub slug: &'a str,
+    pub lang: &'a str,
+    pub dir: &'a str,
+    pub summary: &'a str,
+    pub date: DateCtx,
+    pub updated: Option<DateCtx>,
+    pub reading_time: ReadingTime,
+    pub word_count: usize,
+    pub source: Option<&'a str>,
+    pub image: Option<ImageCtx<'a>>,
+    pub taxonomies: Vec<ArticleTerms<'a>>,
+}
+
+impl<'a> Teaser<'a> {
+    pub fn new(site: &'a Site, article: &'a Article, links: Links) -> Teaser<'a> {
+        let style = site.config.dates;
+        let front = &article.source.front;
+        let taxonomies = site
+            .taxonomies
+            .iter()
+            .zip(&article.terms)
+            .filter(|(_, terms)| !terms.is_empty())
+            .map(|(tax, terms)| ArticleTerms {
+                name: &tax.config.name,
+                title: &tax.config.title,
+                url: links.url(&tax.path),
+                terms: terms
+                    .iter()
+                    .map(|&i| {
+                        let t = &tax.terms[i];
+                        TermLink {
+                            name: &t.name,
+                            slug: t.slug.as_str(),
+                            url: links.url(&t.path),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        Teaser {
+            title: &front.title,
+            url: links.url(&article.path),
+            slug: article.slug.as_str(),
+            lang: &article.lang,
+            dir: article.dir,
+            summary: &article.summary,
+            date: DateCtx::new(&front.date, style),
+            updated: front.updated.as_ref().map(|d| DateCtx::new(d, style)),
+            reading_time: ReadingTime {
+                minutes: article.reading_minutes,
+                text: minutes_phrase(article.reading_minutes, style.digits),
+            },
+            word_count: article.source.body.word_count,
+            source: front.source.as_deref(),
+            image: article.image.as_ref().map(|i| match i {
+                Image::Local(url) => ImageCtx {
+                    url,
+                    external: false,
+                },
+                Image::Remote(url) => ImageCtx {
+                    url,
+                    external: true,
+                },
+            }),
+            taxonomies,
+        }
+    }
+}
+
+/// A neighbouring article.
+#[derive(Serialize)]
+pub struct Neighbour<'a> {
+    pub title: &'a str,
+    pub url: String,
+}
+
+/// `page` on an article page.
+#[derive(Serialize)]
+pub struct PageCtx<'a> {
+    #[serde(flatten)]
+    pub teaser: Teaser<'a>,
+    pub body: &'a str,
+    pub extra: &'a serde_json::Map<String, serde_json::Value>,
+    pub newer: Option<Neighbour<'a>>,
+    pub older: Option<Neighbour<'a>>,
+}
+
+/// A numbered page in a pager.
+#[derive(Serialize)]
+pub struct PagerLink {
+    pub number: usize,
+    pub url: String,
+    pub current: bool,
+    /// Pages were left out between this one and the previous one shown.
+    pub gap_before: bool,
+}
+
+/// `paginator` on list pages.
+#[derive(Serialize)]
+pub struct Paginator {
+    pub current: Option<usize>,
+    pub full_pages: usize,
+    pub newer_url: Option<String>,
+    pub older_url: Option<String>,
+    /// Newest first.
+    pub pages: Vec<PagerLink>,
+}
+
+/// `term` on term pages.
+#[derive(Serialize)]
+pub struct TermCtx<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub url: String,
+    pub count: usize,
+    pub description: Option<&'a str>,
+}
+
+/// A term in a taxonomy index.
+#[derive(Serialize)]
+pub struct TermEntry<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub url: String,
+    pub count: usize,
+}
+
+/// A month in the archive.
+#[derive(Serialize)]
+pub struct MonthCtx {
+    pub month: u32,
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+}
+
+/// A year in the archive.
+#[derive(Serialize)]
+pub struct YearCtx {
+    pub year: i32,
+    pub url: String,
+    pub count: usize,
+    pub months: Vec<MonthCtx>,
+}
+
+impl YearCtx {
+    pub fn new(site: &Site, year: &crate::site::Year, links: Links) -> YearCtx {
+        YearCtx {
+            year: year.year,
+            url: links.url(&year.path),
+            count: year.articles.len(),
+            months: year
+                .months
+                .iter()
+                .map(|m| MonthCtx {
+                    month: m.month,
+                    name: month_display(year.year, m.month, site.config.dates),
+                    url: links.url(&m.path),
+                    count: m.articles.len(),
+                })
+                .collect(),
+        }
+    }
+}

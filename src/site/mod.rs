@@ -1,0 +1,489 @@
+//! The site model: what pages exist and what each shows. Pure data, no I/O.
+//!
+//! Built from the loaded [`Content`] and the [`Config`], it sorts articles
+//! newest first, gives each its URL, groups them into taxonomy terms, years
+//! and months, links neighbours, and checks that no two pages claim one
+//! path. Rendering reads it; nothing here knows about Tera or files.
+
+pub mod paginate;
+pub mod taxonomy;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::arabic::{reading_minutes, ArabicCollator, Slug};
+use crate::config::{direction_of, Config};
+use crate::content::markdown::is_remote;
+use crate::content::{Article as Source, Content, MediaFile};
+use crate::error::{Diagnostic, Error, Result};
+pub use taxonomy::{Taxonomy, Term, TermKey};
+
+/// A page's place in the site: a folder path relative to the site root,
+/// empty or ending in `/` (e.g. `2020/10/russia-france-security/`). Built only
+/// from validated segments, so it never climbs out of the output.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PagePath(String);
+
+impl PagePath {
+    /// The site root.
+    pub fn root() -> PagePath {
+        PagePath(String::new())
+    }
+
+    /// A folder made of `segments` (each already safe: a slug, a number, a
+    /// configured name).
+    pub fn dir(segments: &[&str]) -> PagePath {
+        PagePath::root().join(segments)
+    }
+
+    /// This folder's sub-folder `segment`.
+    pub fn child(&self, segment: &str) -> PagePath {
+        self.join(&[segment])
+    }
+
+    fn join(&self, segments: &[&str]) -> PagePath {
+        let mut s = self.0.clone();
+        for seg in segments {
+            debug_assert!(!seg.is_empty() && !seg.contains('/') && *seg != "..");
+            s.push_str(seg);
+            s.push('/');
+        }
+        PagePath(s)
+    }
+
+    /// The `n`-th numbered page of the list at this path (`…/page/n/`).
+    pub fn page(&self, n: usize) -> PagePath {
+        self.join(&["page", &n.to_string()])
+    }
+
+    /// The folder path, empty for the root.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// How many folders deep the page is.
+    pub fn depth(&self) -> usize {
+        self.0.matches('/').count()
+    }
+
+    /// The file a page at this path is written to.
+    pub fn file(&self) -> String {
+        format!("{}index.html", self.0)
+    }
+}
+
+/// An article as the site shows it.
+#[derive(Clone, Debug)]
+pub struct Article {
+    pub source: Source,
+    pub slug: Slug,
+    pub path: PagePath,
+    pub lang: String,
+    pub dir: &'static str,
+    /// The front matter's summary, else the first paragraph.
+    pub summary: String,
+    pub reading_minutes: u32,
+    pub image: Option<Image>,
+    /// For each taxonomy (in configured order), positions of its terms in
+    /// `Taxonomy::terms`, in the order the article names them.
+    pub terms: Vec<Vec<usize>>,
+    /// Positions of the next newer and older articles.
+    pub newer: Option<usize>,
+    pub older: Option<usize>,
+}
+
+/// A lead image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Image {
+    /// A file of the site, relative to its root.
+    Local(String),
+    /// On another host.
+    Remote(String),
+}
+
+/// A year of the archive.
+#[derive(Clone, Debug)]
+pub struct Year {
+    pub year: i32,
+    pub path: PagePath,
+    /// Positions in the newest-first list.
+    pub articles: Vec<usize>,
+    /// Newest month first.
+    pub months: Vec<Month>,
+}
+
+/// A month of the archive.
+#[derive(Clone, Debug)]
+pub struct Month {
+    pub month: u32,
+    pub path: PagePath,
+    pub articles: Vec<usize>,
+}
+
+/// An old address that redirects to an article.
+#[derive(Clone, Debug)]
+pub struct Redirect {
+    /// Output file, relative to the output root (`old/path/index.html` or `old.html`).
+    pub file: String,
+    pub target: usize,
+}
+
+/// The whole site.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub config: Config,
+    /// Newest first.
+    pub articles: Vec<Article>,
+    pub taxonomies: Vec<Taxonomy>,
+    /// Newest year first.
+    pub years: Vec<Year>,
+    pub redirects: Vec<Redirect>,
+    pub media: Vec<MediaFile>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Site {
+    /// Builds the model. All problems are reported together.
+    pub fn build(config: Config, content: Content) -> Result<Site> {
+        let Content {
+            articles: mut sources,
+            terms: term_files,
+            media,
+            warnings,
+        } = content;
+        let mut errors = Vec::new();
+
+        sources.sort_by(|a, b| {
+            b.front
+                .date
+                .cmp(&a.front.date)
+                .then_with(|| a.source.cmp(&b.source))
+        });
+
+        let mut articles = Vec::with_capacity(sources.len());
+        let mut by_path: BTreeMap<PagePath, PathBuf> = BTreeMap::new();
+        for source in sources {
+            let slug = match &source.front.slug {
+                Some(s) => s.clone(),
+                None => match Slug::sanitize(&source.stem) {
+                    Some(s) => s,
+                    None => {
+                        errors.push(
+                            Diagnostic::error(&source.source, "the file name gives no usable slug")
+                                .with_hint(
+                                    "add `slug: …` to the front matter, e.g. `slug: russia-france`",
+                                ),
+                        );
+                        continue;
+                    }
+                },
+            };
+            let date = source.front.date;
+            let path = PagePath::dir(&[
+                &format!("{:04}", date.year()),
+                &format!("{:02}", date.month()),
+                slug.as_str(),
+            ]);
+            if let Some(other) = by_path.insert(path.clone(), source.source.clone()) {
+                errors.push(
+                    Diagnostic::error(
+                        &source.source,
+                        format!(
+                            "this article and {} would both be published at {}",
+                            other.display(),
+                            path.as_str()
+                        ),
+                    )
+                    .with_hint("give one of them a different `slug:`"),
+                );
+                continue;
+            }
+            let lang = source
+                .front
+                .lang
+                .clone()
+                .unwrap_or_else(|| config.language.clone());
+            let image = match source.front.image.as_deref().map(image_ref) {
+                Some(Ok(image)) => Some(image),
+                Some(Err(message)) => {
+                    errors.push(Diagnostic::error(&source.source, message).with_hint(
+                        "write a path inside the site such as /media/2020/10/photo.jpg, or an https:// address",
+                    ));
+                    None
+                }
+                None => None,
+            };
+            articles.push(Article {
+                slug,
+                path,
+                dir: direction_of(&lang),
+                lang,
+                summary: source
+                    .front
+                    .summary
+                    .clone()
+                    .unwrap_or_else(|| source.body.summary.clone()),
+                reading_minutes: reading_minutes(source.body.word_count, config.reading_speed),
+                image,
+                terms: Vec::new(),
+                newer: None,
+                older: None,
+                source,
+            });
+        }
+
+        let count = articles.len();
+        for (i, a) in articles.iter_mut().enumerate() {
+            a.newer = i.checked_sub(1);
+            a.older = (i + 1 < count).then_some(i + 1);
+        }
+
+        let collator = ArabicCollator::new();
+        let mut taxonomies = Vec::with_capacity(config.taxonomies.len());
+        for tax in &config.taxonomies {
+            let files: Vec<_> = term_files
+                .iter()
+                .filter(|f| f.taxonomy == tax.name)
+                .collect();
+            let mentions: Vec<taxonomy::Mention<'_>> = articles
+                .iter()
+                .enumerate()
+                .flat_map(|(i, a)| {
+                    let line = a
+                        .source
+                        .front
+                        .taxonomy_lines
+                        .get(&tax.name)
+                        .copied()
+                        .unwrap_or(1);
+                    a.source
+                        .front
+                        .taxonomies
+                        .get(&tax.name)
+                        .into_iter()
+                        .flatten()
+                        .map(move |spelling| taxonomy::Mention {
+                            spelling,
+                            article: i,
+                            source: &a.source.source,
+                            line,
+                        })
+                })
+                .collect();
+            match taxonomy::build(tax, &files, &mentions, &collator) {
+                Ok(t) => taxonomies.push(t),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+
+        let redirects = redirects(&articles, &by_path, &mut errors);
+        if !errors.is_empty() {
+            errors.sort();
+            return Err(Error::Content(errors));
+        }
+
+        // Each article's terms, per taxonomy, in the order it names them.
+        for (t_index, tax) in taxonomies.iter().enumerate() {
+            let by_key: BTreeMap<&TermKey, usize> = tax
+                .terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (&t.key, i))
+                .collect();
+            let alias_of: BTreeMap<TermKey, usize> = tax
+                .terms
+                .iter()
+                .enumerate()
+                .flat_map(|(i, t)| t.spellings.keys().map(move |s| (TermKey::of(s), i)))
+                .collect();
+            for a in &mut articles {
+                a.terms.resize(taxonomies.len(), Vec::new());
+                let names = a
+                    .source
+                    .front
+                    .taxonomies
+                    .get(&tax.config.name)
+                    .into_iter()
+                    .flatten();
+                let list = &mut a.terms[t_index];
+                for name in names {
+                    let key = TermKey::of(name);
+                    if let Some(&i) = by_key.get(&key).or_else(|| alias_of.get(&key)) {
+                        if !list.contains(&i) {
+                            list.push(i);
+                        }
+                    }
+                }
+            }
+        }
+
+        let years = archive(&articles);
+        Ok(Site {
+            config,
+            articles,
+            taxonomies,
+            years,
+            redirects,
+            media,
+            warnings,
+        })
+    }
+}
+
+/// Groups newest-first articles into years and months.
+fn archive(articles: &[Article]) -> Vec<Year> {
+    let mut years: Vec<Year> = Vec::new();
+    for (i, a) in articles.iter().enumerate() {
+        let (y, m) = (a.source.front.date.year(), a.source.front.date.month());
+        if years.last().is_none_or(|last| last.year != y) {
+            years.push(Year {
+                year: y,
+                path: PagePath::dir(&[&format!("{y:04}")]),
+                articles: Vec::new(),
+                months: Vec::new(),
+            });
+        }
+        let year = years.last_mut().expect("pushed above");
+        year.articles.push(i);
+        if year.months.last().is_none_or(|last| last.month != m) {
+            let path = year.path.child(&format!("{m:02}"));
+            year.months.push(Month {
+                month: m,
+                path,
+                articles: Vec::new(),
+            });
+        }
+        year.months
+            .last_mut()
+            .expect("pushed above")
+            .articles
+            .push(i);
+    }
+    years
+}
+
+/// Reads a lead image reference: a remote URL, or a path inside the site.
+fn image_ref(image: &str) -> std::result::Result<Image, String> {
+    if is_remote(image) {
+        return Ok(Image::Remote(image.to_string()));
+    }
+    safe_relative(image)
+        .map(Image::Local)
+        .ok_or_else(|| format!("`image` {image:?} points outside the site"))
+}
+
+/// A site-root path from a path written by a writer (`/media/x.jpg`,
+/// `old/page.html`), or `None` if it could leave the output folder.
+pub fn safe_relative(path: &str) -> Option<String> {
+    let trimmed = path.trim().trim_start_matches('/');
+    let lower = trimmed.to_ascii_lowercase();
+    let bad = trimmed.is_empty()
+        || trimmed.contains('\\')
+        || trimmed.contains('\0')
+        || lower.contains("%2e")
+        || lower.contains("%2f")
+        || lower.contains("%5c")
+        || lower.contains("%00")
+        || trimmed.chars().any(|c| c.is_control())
+        || crate::arabic::has_bidi_controls(trimmed)
+        || trimmed.as_bytes().get(1) == Some(&b':')
+        || trimmed.split('/').any(|seg| seg == ".." || seg == ".");
+    (!bad).then(|| crate::arabic::nfc(trimmed))
+}
+
+/// The redirect pages asked for by articles' `aliases`.
+fn redirects(
+    articles: &[Article],
+    pages: &BTreeMap<PagePath, PathBuf>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Redirect> {
+    let mut out: Vec<Redirect> = Vec::new();
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    if articles.iter().all(|a| a.source.front.aliases.is_empty()) {
+        return out;
+    }
+    let page_files: std::collections::HashSet<String> = pages.keys().map(PagePath::file).collect();
+    for (i, a) in articles.iter().enumerate() {
+        for alias in &a.source.front.aliases {
+            let Some(rel) = safe_relative(alias) else {
+                errors.push(
+                    Diagnostic::error(
+                        &a.source.source,
+                        format!("the alias {alias:?} points outside the site"),
+                    )
+                    .with_hint(
+                        "write the old address as a path from the site root, e.g. /news/1234.html",
+                    ),
+                );
+                continue;
+            };
+            let file = if rel.ends_with(".html") || rel.ends_with(".htm") {
+                rel
+            } else {
+                format!("{}/index.html", rel.trim_end_matches('/'))
+            };
+            let is_page = page_files.contains(&file);
+            if is_page || seen.contains_key(&file) {
+                let other = seen
+                    .get(&file)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "an article".into());
+                errors.push(
+                    Diagnostic::error(
+                        &a.source.source,
+                        format!("the alias {alias:?} is already used by {other}"),
+                    )
+                    .with_hint("remove the alias or change it"),
+                );
+                continue;
+            }
+            seen.insert(file.clone(), a.source.source.clone());
+            out.push(Redirect { file, target: i });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_paths() {
+        let p = PagePath::dir(&["2020", "10", "x"]);
+        assert_eq!(p.as_str(), "2020/10/x/");
+        assert_eq!(p.depth(), 3);
+        assert_eq!(p.file(), "2020/10/x/index.html");
+        assert_eq!(PagePath::root().file(), "index.html");
+        assert_eq!(
+            PagePath::dir(&["countries", "syria"]).page(2).as_str(),
+            "countries/syria/page/2/"
+        );
+    }
+
+    #[test]
+    fn hostile_paths_are_refused() {
+        for bad in [
+            "../x",
+            "/a/../../b",
+            "C:\\x",
+            "c:/x",
+            "%2e%2e/x",
+            "a\0b",
+            "",
+            "/",
+            "a/./b",
+            "\u{202E}x",
+        ] {
+            assert_eq!(safe_relative(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            safe_relative("/media/a.jpg").as_deref(),
+            Some("media/a.jpg")
+        );
+        assert_eq!(
+            safe_relative("old/news.html").as_deref(),
+            Some("old/news.html")
+        );
+    }
+}
