@@ -9,7 +9,6 @@ pub mod context;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
 use tera::{Context, Tera, Value};
 
 use crate::arabic::{plural_category, Digits, PluralCategory};
@@ -172,7 +171,9 @@ impl Renderer {
         let links = self.links;
         let config = &site.config;
         let mut ctx = Context::new();
-        let root = if *job == PageJob::NotFound {
+        // A host serves 404.html at any depth, so online its links are
+        // absolute; offline it is only ever opened from the root folder.
+        let root = if *job == PageJob::NotFound && !links.offline {
             config.base_url.clone()
         } else {
             Links::root(depth)
@@ -506,10 +507,6 @@ fn register_filters(tera: &mut Tera, digits: Digits) {
         },
     );
 }
-
-/// Serializes for tests and debugging: the context a page would get.
-#[derive(Serialize)]
-pub struct Nothing;
 
 #[cfg(test)]
 mod tests {
