@@ -103,12 +103,12 @@ impl Locator {
         d
     }
 
-    /// The line of `key`, if it is present.
-    pub fn line(&self, key: &str) -> Option<usize> {
+    /// Every key with the line and column of its value.
+    pub fn positions(&self) -> BTreeMap<String, (usize, usize)> {
         self.keys
             .iter()
-            .find(|(k, _, _)| k == key)
-            .map(|(_, l, _)| *l)
+            .map(|(k, l, c)| (k.clone(), (*l, *c)))
+            .collect()
     }
 }
 
@@ -198,8 +198,8 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     /// Values of every configured taxonomy, keyed by taxonomy name, as written (NFC).
     pub taxonomies: BTreeMap<String, Vec<String>>,
-    /// 1-based line of each taxonomy key, for messages about its terms.
-    pub taxonomy_lines: BTreeMap<String, usize>,
+    /// 1-based line and column of each key's value, for later messages.
+    pub positions: BTreeMap<String, (usize, usize)>,
     /// Unknown keys, for templates.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -297,7 +297,6 @@ pub fn article(
     };
 
     let mut terms = BTreeMap::new();
-    let mut taxonomy_lines = BTreeMap::new();
     for name in taxonomies {
         let Some(v) = map.get(*name) else { continue };
         match list(v) {
@@ -316,7 +315,6 @@ pub fn article(
                         );
                     }
                 }
-                taxonomy_lines.insert(name.to_string(), at.line(name).unwrap_or(1));
                 terms.insert(name.to_string(), values);
             }
             Err(what) => errors.push(
@@ -360,7 +358,7 @@ pub fn article(
                 lang,
                 aliases,
                 taxonomies: terms,
-                taxonomy_lines,
+                positions: at.positions(),
                 extra,
             },
             warnings,

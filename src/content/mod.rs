@@ -46,6 +46,15 @@ pub struct Article {
     pub body: markdown::Rendered,
 }
 
+impl Article {
+    /// An error about this article, placed at `key`'s value when the front
+    /// matter has that key, else at the top of the file.
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> Diagnostic {
+        let (line, col) = self.front.positions.get(key).copied().unwrap_or((1, 1));
+        Diagnostic::error(&self.source, message).at(line, col)
+    }
+}
+
 /// A term's own description file.
 #[derive(Clone, Debug)]
 pub struct TermFile {

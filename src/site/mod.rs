@@ -186,15 +186,16 @@ impl Site {
             ]);
             if let Some(other) = by_path.insert(path.clone(), source.source.clone()) {
                 errors.push(
-                    Diagnostic::error(
-                        &source.source,
-                        format!(
-                            "this article and {} would both be published at {}",
-                            other.display(),
-                            path.as_str()
-                        ),
-                    )
-                    .with_hint("give one of them a different `slug:`"),
+                    source
+                        .error_at(
+                            "slug",
+                            format!(
+                                "this article and {} would both be published at {}",
+                                other.display(),
+                                path.as_str()
+                            ),
+                        )
+                        .with_hint("give one of them a different `slug:`"),
                 );
                 continue;
             }
@@ -206,7 +207,7 @@ impl Site {
             let image = match source.front.image.as_deref().map(image_ref) {
                 Some(Ok(image)) => Some(image),
                 Some(Err(message)) => {
-                    errors.push(Diagnostic::error(&source.source, message).with_hint(
+                    errors.push(source.error_at("image", message).with_hint(
                         "write a path inside the site such as /media/2020/10/photo.jpg, or an https:// address",
                     ));
                     None
@@ -252,10 +253,9 @@ impl Site {
                     let line = a
                         .source
                         .front
-                        .taxonomy_lines
+                        .positions
                         .get(&tax.name)
-                        .copied()
-                        .unwrap_or(1);
+                        .map_or(1, |(line, _)| *line);
                     a.source
                         .front
                         .taxonomies
@@ -407,10 +407,8 @@ fn redirects(
         for alias in &a.source.front.aliases {
             let Some(rel) = safe_relative(alias) else {
                 errors.push(
-                    Diagnostic::error(
-                        &a.source.source,
-                        format!("the alias {alias:?} points outside the site"),
-                    )
+                    a.source
+                        .error_at("aliases", format!("the alias {alias:?} points outside the site"))
                     .with_hint(
                         "write the old address as a path from the site root, e.g. /news/1234.html",
                     ),
@@ -429,11 +427,12 @@ fn redirects(
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| "an article".into());
                 errors.push(
-                    Diagnostic::error(
-                        &a.source.source,
-                        format!("the alias {alias:?} is already used by {other}"),
-                    )
-                    .with_hint("remove the alias or change it"),
+                    a.source
+                        .error_at(
+                            "aliases",
+                            format!("the alias {alias:?} is already used by {other}"),
+                        )
+                        .with_hint("remove the alias or change it"),
                 );
                 continue;
             }
