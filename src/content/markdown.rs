@@ -6,7 +6,7 @@
 //! are readable Arabic anchors. Site-root links (`/2020/10/x/`) are rewritten
 //! relative to the page, so the output works under any sub-path and from disk.
 
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 use crate::arabic::{slug::anchor, word_count};
 use crate::config::RawHtml;
@@ -131,6 +131,7 @@ pub fn render(text: &str, opts: MarkdownOptions<'_>) -> Rendered {
         i += 1;
     }
 
+    demote_headings(&mut events);
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Rendered {
@@ -140,6 +141,38 @@ pub fn render(text: &str, opts: MarkdownOptions<'_>) -> Rendered {
             .unwrap_or_default(),
         word_count: word_count(&plain),
         links,
+    }
+}
+
+/// The page's title is its only `<h1>`: when a body uses `#` headings, every
+/// heading of that body moves one level down (h1 → h2 … h5 → h6).
+fn demote_headings(events: &mut [Event<'_>]) {
+    let has_h1 = events.iter().any(|e| {
+        matches!(
+            e,
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            })
+        )
+    });
+    if !has_h1 {
+        return;
+    }
+    let down = |level: HeadingLevel| match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    };
+    for e in events {
+        match e {
+            Event::Start(Tag::Heading { level, .. }) | Event::End(TagEnd::Heading(level)) => {
+                *level = down(*level)
+            }
+            _ => {}
+        }
     }
 }
 
@@ -266,6 +299,15 @@ mod tests {
             "{}",
             r.html
         );
+    }
+
+    #[test]
+    fn body_h1_moves_down_so_the_title_stays_the_only_h1() {
+        let r = render("# أ\n\n## ب\n", opts(false));
+        assert!(r.html.contains("<h2 id=\"أ\">أ</h2>"), "{}", r.html);
+        assert!(r.html.contains("<h3 id=\"ب\">ب</h3>"), "{}", r.html);
+        let r = render("## ب\n", opts(false));
+        assert!(r.html.contains("<h2 id=\"ب\">"), "{}", r.html);
     }
 
     #[test]

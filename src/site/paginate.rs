@@ -61,8 +61,10 @@ pub fn paginate(total: usize, per_page: usize) -> Vec<ListPage> {
 /// newest first. `None` stands for the first page (the index).
 pub fn window(full: usize, current: Option<usize>, radius: usize) -> Vec<usize> {
     let centre = current.unwrap_or(full + 1);
+    // A gap of one page shows that page instead of an ellipsis.
+    let shown = |n: usize| n == 1 || n == full || n.abs_diff(centre) <= radius;
     let mut out: Vec<usize> = (1..=full)
-        .filter(|&n| n == 1 || n == full || n.abs_diff(centre) <= radius)
+        .filter(|&n| shown(n) || (n > 1 && n < full && shown(n - 1) && shown(n + 1)))
         .collect();
     out.reverse();
     out
@@ -139,6 +141,8 @@ mod tests {
     fn pager_window() {
         assert_eq!(window(10, Some(5), 1), vec![10, 6, 5, 4, 1]);
         assert_eq!(window(10, None, 2), vec![10, 9, 1]);
+        assert_eq!(window(4, None, 2), vec![4, 3, 2, 1]);
+        assert_eq!(window(10, Some(4), 1), vec![10, 5, 4, 3, 2, 1]);
         assert_eq!(window(0, None, 2), Vec::<usize>::new());
     }
 }
