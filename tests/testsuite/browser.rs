@@ -1,0 +1,175 @@
+//! A reader's browser: the `--offline` build opened from disk in headless Chromium.
+//!
+//! `tests/browser/navigate.mjs` (Node + playwright-core, driving Debian's
+//! Chromium) opens `index.html` from `file://`, clicks through to an article
+//! and on to a country page, and reports what the rendered DOM says. These
+//! tests assert on that report: each page is right-to-left by attribute and
+//! by computed style, each click lands on a `file://…/index.html` that
+//! exists in the output (a folder would show a directory listing, not the
+//! page), the heading is what the link promised, and nothing was requested
+//! from another host.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{browser_dir, percent_decode, require_tools, SiteTest, Tool};
+
+/// Runs navigate.mjs on `out` (plus extra pages to describe); its JSON report.
+fn navigate(out: &Path, extra: &[&str]) -> Value {
+    let output = Command::new("node")
+        .arg(browser_dir().join("navigate.mjs"))
+        .arg(out)
+        .args(extra)
+        .current_dir(browser_dir())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let json: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "navigate.mjs printed no JSON ({e}); status {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            output.status
+        )
+    });
+    assert!(
+        output.status.success() && json.get("error").is_none(),
+        "navigate.mjs failed: {}\nstderr:\n{stderr}",
+        json.get("error").unwrap_or(&json)
+    );
+    json
+}
+
+/// The step named `name` of a report.
+fn step<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == name)
+        .unwrap_or_else(|| panic!("no step {name} in {report:#}"))
+}
+
+/// Asserts that a step shows an existing page of `out`, right-to-left, and
+/// returns that page's path relative to `out`.
+#[track_caller]
+fn assert_page(out: &Path, s: &Value, dir: &str) -> String {
+    let url = s["url"].as_str().unwrap();
+    let path = url
+        .strip_prefix("file://")
+        .unwrap_or_else(|| panic!("{}: not a file:// URL: {url}", s["step"]));
+    assert!(
+        path.ends_with("/index.html"),
+        "{}: landed on {url}, not an index.html",
+        s["step"]
+    );
+    let path = percent_decode(path).expect("a decodable URL");
+    let file = Path::new(&path)
+        .canonicalize()
+        .unwrap_or_else(|e| panic!("{}: {path}: {e}", s["step"]));
+    assert!(file.is_file(), "{}: {path} is not a file", s["step"]);
+    let out = out.canonicalize().unwrap();
+    let rel = file.strip_prefix(&out).unwrap_or_else(|_| {
+        panic!(
+            "{}: {path} is outside the output {}",
+            s["step"],
+            out.display()
+        )
+    });
+    assert_eq!(s["dir"], dir, "{}: document.documentElement.dir", s["step"]);
+    assert_eq!(
+        s["bodyDirection"], dir,
+        "{}: getComputedStyle(document.body).direction",
+        s["step"]
+    );
+    rel.to_string_lossy().into_owned()
+}
+
+/// Asserts the click-through of a report: home → article → country.
+#[track_caller]
+fn assert_click_through(out: &Path, report: &Value) {
+    assert_eq!(
+        report["externalRequests"],
+        Value::Array(vec![]),
+        "requests to other hosts"
+    );
+    assert_eq!(
+        report["failedRequests"],
+        Value::Array(vec![]),
+        "failed requests"
+    );
+    assert_eq!(report["pageErrors"], Value::Array(vec![]), "script errors");
+
+    let home = step(report, "home");
+    assert_eq!(assert_page(out, home, "rtl"), "index.html");
+    assert_eq!(home["lang"], "ar");
+
+    let article = step(report, "article");
+    let rel = assert_page(out, article, "rtl");
+    let parts: Vec<&str> = rel.split('/').collect();
+    assert!(
+        parts.len() == 4 && parts[0].len() == 4 && parts[1].len() == 2,
+        "the click from the home page landed on {rel}, not an article"
+    );
+    assert_eq!(
+        article["h1"], article["clicked"]["text"],
+        "the article's heading is the title that was clicked"
+    );
+
+    let country = step(report, "country");
+    let rel = assert_page(out, country, "rtl");
+    assert!(
+        rel.starts_with("countries/"),
+        "landed on {rel}, not a country page"
+    );
+    let h1 = country["h1"].as_str().unwrap_or("");
+    let clicked = country["clicked"]["text"].as_str().unwrap();
+    assert!(
+        !clicked.is_empty() && h1.contains(clicked),
+        "country page heading {h1:?} for link {clicked:?}"
+    );
+}
+
+#[test]
+fn offline_demo_site_in_chromium() {
+    if !require_tools(
+        "browser::offline_demo_site_in_chromium",
+        &[Tool::Node, Tool::Playwright, Tool::Chromium],
+    ) {
+        return;
+    }
+    let site = SiteTest::demo();
+    site.build_with(&["--offline"]).success();
+    // The English article, to see the direction switch in the rendered DOM.
+    let english = site
+        .html_files()
+        .into_iter()
+        .find(|f| f.split('/').count() == 4 && site.page(f).html_attr("lang") == Some("en"))
+        .expect("the demo site has an English article");
+    let report = navigate(site.output(), &[&english]);
+    assert_click_through(site.output(), &report);
+    let en = step(&report, &english);
+    assert_page(site.output(), en, "ltr");
+    assert_eq!(en["lang"], "en");
+}
+
+#[test]
+fn offline_seed_site_in_chromium() {
+    // Arabic folder names (countries/روسيا/) from file://, percent-encoded by the browser.
+    if !require_tools(
+        "browser::offline_seed_site_in_chromium",
+        &[Tool::Node, Tool::Playwright, Tool::Chromium],
+    ) {
+        return;
+    }
+    let site = SiteTest::seed();
+    site.build_with(&["--offline"]).success();
+    let report = navigate(site.output(), &[]);
+    assert_click_through(site.output(), &report);
+    assert_eq!(
+        step(&report, "article")["h1"],
+        "موقع عربي يكشف عن جهود روسية لتنسيق تعاون أمني بين فرنسا ونظام الأسد"
+    );
+    assert_eq!(step(&report, "country")["h1"], "روسيا");
+}

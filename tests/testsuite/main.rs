@@ -1,0 +1,19 @@
+//! arshif's integration tests: one binary, one module per feature.
+//!
+//! Every test runs the real `arshif` binary on a site in a temp folder (see
+//! [`support::SiteTest`]): the seed fixture (`tests/fixtures/seed`), a small
+//! fixture beside the feature's module (`tests/testsuite/<feature>/…`), a site
+//! written inline, or the demo site (the repository itself, built into a temp
+//! folder). The browser and HTML-validator tests drive Node scripts in
+//! `tests/browser/` (run `npm ci` there first; `.ci/run` does).
+//!
+//! Run them with `cargo test`; one module with `cargo test --test testsuite terms::`.
+
+mod browser;
+mod build;
+mod errors;
+mod links;
+mod output;
+mod support;
+mod terms;
+mod vnu;
