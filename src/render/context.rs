@@ -239,13 +239,11 @@ pub struct Paginator {
     pub pages: Vec<PagerLink>,
 }
 
-/// `term` on term pages.
+/// `term` on term pages: the index entry plus the description.
 #[derive(Serialize)]
 pub struct TermCtx<'a> {
-    pub name: &'a str,
-    pub slug: &'a str,
-    pub url: String,
-    pub count: usize,
+    #[serde(flatten)]
+    pub entry: TermEntry<'a>,
     pub description: Option<&'a str>,
 }
 
@@ -256,6 +254,17 @@ pub struct TermEntry<'a> {
     pub slug: &'a str,
     pub url: String,
     pub count: usize,
+}
+
+impl<'a> TermEntry<'a> {
+    pub fn new(term: &'a crate::site::Term, links: Links) -> TermEntry<'a> {
+        TermEntry {
+            name: &term.name,
+            slug: term.slug.as_str(),
+            url: links.url(&term.path),
+            count: term.articles.len(),
+        }
+    }
 }
 
 /// A month in the archive.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, Tera, Value};
 
-use crate::arabic::{plural_category, Digits, PluralCategory};
+use crate::arabic::{Digits, PluralForms};
 use crate::config::Config;
 use crate::error::{Diagnostic, Error, Result};
 use crate::site::paginate::{self, ListPage};
@@ -231,10 +231,7 @@ impl Renderer {
                 ctx.insert(
                     "term",
                     &TermCtx {
-                        name: &term.name,
-                        slug: term.slug.as_str(),
-                        url: links.url(&term.path),
-                        count: term.articles.len(),
+                        entry: TermEntry::new(term, links),
                         description: if p.number.is_none() {
                             term.description.as_deref()
                         } else {
@@ -253,12 +250,7 @@ impl Renderer {
                 let terms: Vec<TermEntry<'_>> = tax
                     .terms
                     .iter()
-                    .map(|term| TermEntry {
-                        name: &term.name,
-                        slug: term.slug.as_str(),
-                        url: links.url(&term.path),
-                        count: term.articles.len(),
-                    })
+                    .map(|term| TermEntry::new(term, links))
                     .collect();
                 ctx.insert("taxonomy", &self.taxonomy_ctx(site, *t));
                 ctx.insert("terms", &terms);
@@ -488,22 +480,20 @@ fn register_filters(tera: &mut Tera, digits: Digits) {
                 .as_u64()
                 .or_else(|| value.as_f64().map(|f| f.max(0.0) as u64))
                 .ok_or_else(|| tera::Error::msg(format!("plural: {value} is not a number")))?;
-            let key = match plural_category(n) {
-                PluralCategory::Zero => "zero",
-                PluralCategory::One => "one",
-                PluralCategory::Two => "two",
-                PluralCategory::Few => "few",
-                PluralCategory::Many => "many",
-                PluralCategory::Other => "other",
-            };
-            let form = args
-                .get(key)
-                .or_else(|| args.get("other"))
+            let other = args
+                .get("other")
                 .and_then(Value::as_str)
                 .ok_or_else(|| tera::Error::msg("plural: give at least `other=\"{n} …\"`"))?;
-            Ok(Value::String(
-                form.replace("{n}", &digits.apply(&n.to_string())),
-            ))
+            let form = |key: &str| args.get(key).and_then(Value::as_str).unwrap_or(other);
+            let forms = PluralForms {
+                zero: form("zero"),
+                one: form("one"),
+                two: form("two"),
+                few: form("few"),
+                many: form("many"),
+                other,
+            };
+            Ok(Value::String(forms.pick(n, digits)))
         },
     );
 }
