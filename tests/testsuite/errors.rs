@@ -308,3 +308,32 @@ fn a_build_never_modifies_content() {
         "content/ after a failed build",
     );
 }
+
+#[test]
+fn links_out_of_content_are_refused_and_links_inside_are_read() {
+    let site = SiteTest::seed();
+    // A file outside the site: a link to it must not be published.
+    let secret = site.tmp().join("secret.md");
+    fs::write(&secret, "---\ntitle: سر\ndate: 2020-01-01\n---\nلا ينشر.\n").unwrap();
+    let content = site.root().join("content");
+    std::os::unix::fs::symlink(&secret, content.join("2020/10/outside.md")).unwrap();
+    let result = site.build();
+    result.exit(1).stderr_has("content/2020/10/outside.md");
+    result.stderr_has("outside content/");
+    assert!(!site.output().exists(), "a failed first build wrote output");
+
+    // A link to a file inside content/ is read like the file itself.
+    fs::remove_file(content.join("2020/10/outside.md")).unwrap();
+    std::os::unix::fs::symlink(
+        content.join("2020/10/russia-france-security.md"),
+        content.join("2020/10/same-story.md"),
+    )
+    .unwrap();
+    site.build().success();
+    assert!(site.has("2020/10/same-story/index.html"));
+
+    // A folder link back into content/ (a loop) is skipped, not followed forever.
+    std::os::unix::fs::symlink(&content, content.join("2020/loop")).unwrap();
+    site.build().success();
+    assert!(!site.has("2020/loop/10/russia-france-security/index.html"));
+}

@@ -272,3 +272,73 @@ fn a_term_with_an_empty_slug_is_an_error() {
     result.exit(1);
     result.stderr_has("content/2020/11/empty-term.md");
 }
+
+/// Writes one article naming `countries`.
+fn article_with(site: &SiteTest, slug: &str, day: u32, countries: &str) {
+    site.write_file(
+        &format!("content/2022/03/{slug}.md"),
+        &format!("---\ntitle: خبر {slug}\ndate: 2022-03-{day:02}\ncountries: [{countries}]\n---\nنص الخبر.\n"),
+    );
+}
+
+#[test]
+fn taxonomy_index_is_in_arabic_alphabetical_order_with_counts() {
+    let site = SiteTest::with_config(
+        "title = \"ترتيب\"\n[[taxonomies]]\nname = \"countries\"\ntitle = \"الدول\"\n",
+    );
+    // docs/arabic.md §8: آذربيجان العراق ألمانيا اليمن إيران بغداد (CLDR ar,
+    // hamza forms on alef sort with ا), not code-point order.
+    article_with(&site, "a", 1, "إيران, اليمن");
+    article_with(&site, "b", 2, "ألمانيا, العراق, بغداد");
+    article_with(&site, "c", 3, "آذربيجان, العراق");
+    article_with(&site, "d", 4, "العراق");
+    site.build().success();
+
+    let page = site.page("countries/index.html");
+    let names: Vec<String> = page
+        .resolved_anchors()
+        .into_iter()
+        .filter(|(target, _)| target.starts_with("countries/") && target.matches('/').count() == 2)
+        .map(|(_, text)| text.trim().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["آذربيجان", "العراق", "ألمانيا", "اليمن", "إيران", "بغداد"],
+        "taxonomy index order"
+    );
+    let items: Vec<String> = page
+        .elements(|t| t.name == "li")
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    assert!(
+        items
+            .iter()
+            .any(|t| t.contains("العراق") && t.contains('3')),
+        "العراق is named by 3 articles: {items:?}"
+    );
+}
+
+#[test]
+fn a_term_page_shows_its_description_and_count() {
+    let site = SiteTest::from_dir("terms/aliases");
+    site.build().success();
+    let page = site.page("countries/syria/index.html");
+    let text = page.body_text();
+    let description =
+        std::fs::read_to_string(site.root().join("content/countries/syria.md")).unwrap();
+    let first_words: String = description
+        .split("---")
+        .nth(2)
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains(&first_words),
+        "no description «{first_words}» in {text}"
+    );
+    assert!(text.contains("3 مقالات"), "no «3 مقالات» count in {text}");
+}
