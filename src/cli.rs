@@ -30,7 +30,7 @@ pub struct BuildArgs {
     /// The site folder (holding site.toml).
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
-    /// Where to write the site (default: <root>/public).
+    /// Where to write the site (default: `<root>/public`).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Include articles marked `draft: true`.

@@ -164,7 +164,9 @@ impl Staging {
                 Ok(()) => {}
                 Err(_) => {
                     // No atomic exchange on this file system: two renames.
-                    let aside = self.tmp.with_extension("old");
+                    let mut aside = self.tmp.clone().into_os_string();
+                    aside.push(".old");
+                    let aside = PathBuf::from(aside);
                     fs::rename(&self.output, &aside).map_err(|e| Error::io(&self.output, e))?;
                     if let Err(e) = fs::rename(&self.tmp, &self.output) {
                         let _ = fs::rename(&aside, &self.output);
@@ -260,14 +262,22 @@ fn same_content(old: &Path, bytes: &[u8]) -> bool {
     }
 }
 
-/// Removes staging folders left by builds that were killed.
+/// Removes staging folders left by builds that were killed; a folder whose
+/// build is still running (another process) is left alone.
 fn remove_stale(parent: &Path, name: &str) {
     let prefix = format!(".{name}.arshif-");
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file_name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let running = pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && Path::new("/proc").join(pid.to_string()).exists()
+        });
+        if !running {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
