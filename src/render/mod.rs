@@ -5,18 +5,20 @@
 //! build renders them in parallel. Nothing here writes files.
 
 pub mod context;
+pub mod filters;
+pub mod pages;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use tera::{Context, Tera, Value};
+use tera::{Context, Tera};
 
-use crate::arabic::{Digits, PluralForms};
 use crate::config::Config;
 use crate::error::{Diagnostic, Error, Result};
 use crate::site::paginate::{self, ListPage};
 use crate::site::{PagePath, Site};
 use context::*;
+use pages::{archive_path, list_path};
+pub use pages::{pages, PageJob};
 
 /// Templates every theme must provide.
 pub const REQUIRED_TEMPLATES: &[&str] = &[
@@ -31,86 +33,6 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
 
 /// Pages a pager shows on each side of the current one.
 const PAGER_RADIUS: usize = 2;
-
-/// One page to render.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PageJob {
-    Article(usize),
-    /// A page of the home list.
-    Home(ListPage),
-    /// A page of one term's list: taxonomy, term, page.
-    Term(usize, usize, ListPage),
-    Taxonomy(usize),
-    /// A page of one year's list.
-    Year(usize, ListPage),
-    /// Year, month.
-    Month(usize, usize),
-    Archive,
-    NotFound,
-    Redirect(usize),
-}
-
-/// The list's folder and its numbered pages' folders.
-fn list_path(base: &PagePath, page: &ListPage) -> PagePath {
-    match page.number {
-        None => base.clone(),
-        Some(n) => base.page(n),
-    }
-}
-
-/// Every page of the site, in a stable order.
-pub fn pages(site: &Site) -> Vec<PageJob> {
-    let per_page = site.config.paginate;
-    let mut jobs: Vec<PageJob> = (0..site.articles.len()).map(PageJob::Article).collect();
-    jobs.extend(
-        paginate::paginate(site.articles.len(), per_page)
-            .into_iter()
-            .map(PageJob::Home),
-    );
-    for (t, tax) in site.taxonomies.iter().enumerate() {
-        jobs.push(PageJob::Taxonomy(t));
-        for (i, term) in tax.terms.iter().enumerate() {
-            jobs.extend(
-                paginate::paginate(term.articles.len(), per_page)
-                    .into_iter()
-                    .map(|p| PageJob::Term(t, i, p)),
-            );
-        }
-    }
-    for (y, year) in site.years.iter().enumerate() {
-        jobs.extend(
-            paginate::paginate(year.articles.len(), per_page)
-                .into_iter()
-                .map(|p| PageJob::Year(y, p)),
-        );
-        jobs.extend((0..year.months.len()).map(|m| PageJob::Month(y, m)));
-    }
-    jobs.push(PageJob::Archive);
-    jobs.push(PageJob::NotFound);
-    jobs.extend((0..site.redirects.len()).map(PageJob::Redirect));
-    jobs
-}
-
-impl PageJob {
-    /// The output file of this page, relative to the output root.
-    pub fn file(&self, site: &Site) -> String {
-        match self {
-            PageJob::Article(i) => site.articles[*i].path.file(),
-            PageJob::Home(p) => list_path(&PagePath::root(), p).file(),
-            PageJob::Term(t, i, p) => list_path(&site.taxonomies[*t].terms[*i].path, p).file(),
-            PageJob::Taxonomy(t) => site.taxonomies[*t].path.file(),
-            PageJob::Year(y, p) => list_path(&site.years[*y].path, p).file(),
-            PageJob::Month(y, m) => site.years[*y].months[*m].path.file(),
-            PageJob::Archive => archive_path().file(),
-            PageJob::NotFound => "404.html".to_string(),
-            PageJob::Redirect(r) => site.redirects[*r].file.clone(),
-        }
-    }
-}
-
-fn archive_path() -> PagePath {
-    PagePath::dir(&["archive"])
-}
 
 /// The theme, loaded and ready to render pages of one site.
 pub struct Renderer {
@@ -151,7 +73,7 @@ impl Renderer {
         if !missing.is_empty() {
             return Err(Error::Template(missing));
         }
-        register_filters(&mut tera, config.dates.digits);
+        filters::register_filters(&mut tera, config.dates.digits);
         Ok(Renderer {
             tera,
             theme_dir,
@@ -310,7 +232,7 @@ impl Renderer {
                 )
             }
         };
-        ctx.insert("kind", kind_name(job));
+        ctx.insert("kind", job.kind());
         ctx.insert("title", &title);
         ctx.insert("canonical", &canonical_url);
         self.tera.render(template, &ctx).map_err(|e| {
@@ -395,20 +317,6 @@ impl Renderer {
     }
 }
 
-fn kind_name(job: &PageJob) -> &'static str {
-    match job {
-        PageJob::Article(_) => "article",
-        PageJob::Home(_) => "home",
-        PageJob::Term(..) => "term",
-        PageJob::Taxonomy(_) => "taxonomy",
-        PageJob::Year(..) => "year",
-        PageJob::Month(..) => "month",
-        PageJob::Archive => "archive",
-        PageJob::NotFound => "404",
-        PageJob::Redirect(_) => "alias",
-    }
-}
-
 /// Where a font file goes in the output.
 pub fn font_output(font: &crate::config::FontConfig) -> String {
     let name = font
@@ -461,68 +369,9 @@ fn template_error(path: &Path, e: &tera::Error) -> Diagnostic {
     Diagnostic::error(path, message)
 }
 
-/// The filters arshif adds to Tera: `plural` (Arabic agreement) and `digits`.
-fn register_filters(tera: &mut Tera, digits: Digits) {
-    tera.register_filter(
-        "digits",
-        move |value: &Value, _: &HashMap<String, Value>| {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Ok(Value::String(digits.apply(&text)))
-        },
-    );
-    tera.register_filter(
-        "plural",
-        move |value: &Value, args: &HashMap<String, Value>| {
-            let n = value
-                .as_u64()
-                .or_else(|| value.as_f64().map(|f| f.max(0.0) as u64))
-                .ok_or_else(|| tera::Error::msg(format!("plural: {value} is not a number")))?;
-            let other = args
-                .get("other")
-                .and_then(Value::as_str)
-                .ok_or_else(|| tera::Error::msg("plural: give at least `other=\"{n} …\"`"))?;
-            let form = |key: &str| args.get(key).and_then(Value::as_str).unwrap_or(other);
-            let forms = PluralForms {
-                zero: form("zero"),
-                one: form("one"),
-                two: form("two"),
-                few: form("few"),
-                many: form("many"),
-                other,
-            };
-            Ok(Value::String(forms.pick(n, digits)))
-        },
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plural_filter_agrees_in_arabic() {
-        let mut tera = Tera::default();
-        register_filters(&mut tera, Digits::Latin);
-        tera.add_raw_template(
-            "t",
-            r#"{{ n | plural(zero="لا مقالات", one="مقال واحد", two="مقالان", few="{n} مقالات", many="{n} مقالًا", other="{n} مقال") }}"#,
-        )
-        .unwrap();
-        let render = |n: u64| {
-            let mut c = Context::new();
-            c.insert("n", &n);
-            tera.render("t", &c).unwrap()
-        };
-        assert_eq!(render(0), "لا مقالات");
-        assert_eq!(render(1), "مقال واحد");
-        assert_eq!(render(2), "مقالان");
-        assert_eq!(render(3), "3 مقالات");
-        assert_eq!(render(11), "11 مقالًا");
-        assert_eq!(render(100), "100 مقال");
-    }
 
     #[test]
     fn roots_and_urls() {
