@@ -34,6 +34,14 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
 /// Pages a pager shows on each side of the current one.
 const PAGER_RADIUS: usize = 2;
 
+/// The articles of a list: every article (the home page) or some.
+#[derive(Clone, Copy)]
+enum Listed<'a> {
+    All,
+    /// Positions in the site's newest-first list.
+    Only(&'a [usize]),
+}
+
 /// The theme, loaded and ready to render pages of one site.
 pub struct Renderer {
     tera: Tera,
@@ -132,13 +140,7 @@ impl Renderer {
                 )
             }
             PageJob::Home(p) => {
-                self.insert_list(
-                    &mut ctx,
-                    site,
-                    &PagePath::root(),
-                    &(0..site.articles.len()).collect::<Vec<_>>(),
-                    p,
-                );
+                self.insert_list(&mut ctx, site, &PagePath::root(), Listed::All, p);
                 (
                     "list.html",
                     config.title.clone(),
@@ -148,7 +150,7 @@ impl Renderer {
             PageJob::Term(t, i, p) => {
                 let tax = &site.taxonomies[*t];
                 let term = &tax.terms[*i];
-                self.insert_list(&mut ctx, site, &term.path, &term.articles, p);
+                self.insert_list(&mut ctx, site, &term.path, Listed::Only(&term.articles), p);
                 ctx.insert("taxonomy", &self.taxonomy_ctx(site, *t));
                 ctx.insert(
                     "term",
@@ -184,7 +186,7 @@ impl Renderer {
             }
             PageJob::Year(y, p) => {
                 let year = &site.years[*y];
-                self.insert_list(&mut ctx, site, &year.path, &year.articles, p);
+                self.insert_list(&mut ctx, site, &year.path, Listed::Only(&year.articles), p);
                 ctx.insert("year", &YearCtx::new(site, year, links));
                 (
                     "list.html",
@@ -277,15 +279,27 @@ impl Renderer {
         ctx: &mut Context,
         site: &Site,
         base: &PagePath,
-        list: &[usize],
+        list: Listed<'_>,
         page: &ListPage,
     ) {
         let links = self.links;
-        let teasers: Vec<Teaser<'_>> = list[page.items.clone()]
-            .iter()
-            .map(|&i| Teaser::new(site, &site.articles[i], links))
-            .collect();
-        let full = paginate::full_pages(list.len(), site.config.paginate);
+        let (teasers, total): (Vec<Teaser<'_>>, usize) = match list {
+            Listed::All => (
+                page.items
+                    .clone()
+                    .map(|i| Teaser::new(site, &site.articles[i], links))
+                    .collect(),
+                site.articles.len(),
+            ),
+            Listed::Only(list) => (
+                list[page.items.clone()]
+                    .iter()
+                    .map(|&i| Teaser::new(site, &site.articles[i], links))
+                    .collect(),
+                list.len(),
+            ),
+        };
+        let full = paginate::full_pages(total, site.config.paginate);
         let url = |n: Option<usize>| match n {
             None => links.url(base),
             Some(n) => links.url(&base.page(n)),
