@@ -224,7 +224,8 @@ pub struct PagerLink {
     pub number: usize,
     pub url: String,
     pub current: bool,
-    /// Pages were left out between this one and the previous one shown.
+    /// Pages were left out between this one and the previous one shown
+    /// (for the first: between it and the list's first page).
     pub gap_before: bool,
 }
 
@@ -232,7 +233,9 @@ pub struct PagerLink {
 #[derive(Serialize)]
 pub struct Paginator {
     pub current: Option<usize>,
-    pub full_pages: usize,
+    /// Given on the first page only: a numbered page that showed it would
+    /// change whenever the list gains a page.
+    pub full_pages: Option<usize>,
     pub newer_url: Option<String>,
     pub older_url: Option<String>,
     /// Newest first.

@@ -304,24 +304,18 @@ impl Renderer {
             None => links.url(base),
             Some(n) => links.url(&base.page(n)),
         };
-        let mut previous: Option<usize> = None;
         let pages = paginate::window(full, page.number, PAGER_RADIUS)
             .into_iter()
-            .map(|n| {
-                let link = PagerLink {
-                    number: n,
-                    url: url(Some(n)),
-                    current: page.number == Some(n),
-                    gap_before: previous.is_some_and(|p| p != n + 1)
-                        || (previous.is_none() && n != full),
-                };
-                previous = Some(n);
-                link
+            .map(|shown| PagerLink {
+                number: shown.number,
+                url: url(Some(shown.number)),
+                current: page.number == Some(shown.number),
+                gap_before: shown.gap_before,
             })
             .collect();
         let paginator = Paginator {
             current: page.number,
-            full_pages: full,
+            full_pages: page.number.is_none().then_some(full),
             newer_url: page.newer.map(url),
             older_url: page.older.map(|n| url(Some(n))),
             pages,

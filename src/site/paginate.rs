@@ -57,17 +57,49 @@ pub fn paginate(total: usize, per_page: usize) -> Vec<ListPage> {
     pages
 }
 
-/// Page numbers to show in a pager: the ends and a window around `current`,
-/// newest first. `None` stands for the first page (the index).
-pub fn window(full: usize, current: Option<usize>, radius: usize) -> Vec<usize> {
-    let centre = current.unwrap_or(full + 1);
+/// A page number shown in a pager.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shown {
+    pub number: usize,
+    /// Pages are left out between this one and the one shown before it (or,
+    /// for the first, between it and the list's first page).
+    pub gap_before: bool,
+}
+
+/// Page numbers to show in a pager, newest first: a window of `radius` pages
+/// around `current` (`None`: the first page, the index) and the oldest page.
+///
+/// A numbered page's pager never names the newest page number: it depends
+/// only on pages up to `current + radius`, so a full page stops changing once
+/// `radius` newer pages exist, instead of changing with every new page.
+pub fn window(full: usize, current: Option<usize>, radius: usize) -> Vec<Shown> {
+    let (low, top) = match current {
+        None => (full.saturating_sub(radius).max(1), full),
+        Some(n) => (n.saturating_sub(radius).max(1), full.min(n + radius)),
+    };
+    if full == 0 {
+        return Vec::new();
+    }
     // A gap of one page shows that page instead of an ellipsis.
-    let shown = |n: usize| n == 1 || n == full || n.abs_diff(centre) <= radius;
-    let mut out: Vec<usize> = (1..=full)
-        .filter(|&n| shown(n) || (n > 1 && n < full && shown(n - 1) && shown(n + 1)))
-        .collect();
-    out.reverse();
-    out
+    let low = if low == 3 { 2 } else { low };
+    let mut numbers: Vec<usize> = (low..=top).rev().collect();
+    if low > 1 {
+        numbers.push(1);
+    }
+    // On a numbered page, newer pages may lie beyond the window.
+    let leading_gap = current.is_some_and(|n| top == n + radius);
+    let mut previous: Option<usize> = None;
+    numbers
+        .into_iter()
+        .map(|number| {
+            let gap_before = match previous {
+                Some(p) => p != number + 1,
+                None => leading_gap,
+            };
+            previous = Some(number);
+            Shown { number, gap_before }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -139,10 +171,29 @@ mod tests {
 
     #[test]
     fn pager_window() {
-        assert_eq!(window(10, Some(5), 1), vec![10, 6, 5, 4, 1]);
-        assert_eq!(window(10, None, 2), vec![10, 9, 1]);
-        assert_eq!(window(4, None, 2), vec![4, 3, 2, 1]);
-        assert_eq!(window(10, Some(4), 1), vec![10, 5, 4, 3, 2, 1]);
-        assert_eq!(window(0, None, 2), Vec::<usize>::new());
+        let numbers = |full, current| -> Vec<usize> {
+            window(full, current, 1).iter().map(|s| s.number).collect()
+        };
+        assert_eq!(numbers(10, Some(5)), vec![6, 5, 4, 1]);
+        assert_eq!(numbers(10, None), vec![10, 9, 1]);
+        assert_eq!(numbers(3, None), vec![3, 2, 1]);
+        assert_eq!(numbers(10, Some(3)), vec![4, 3, 2, 1]);
+        assert_eq!(numbers(0, None), Vec::<usize>::new());
+        let gaps: Vec<bool> = window(10, Some(5), 1)
+            .iter()
+            .map(|s| s.gap_before)
+            .collect();
+        assert_eq!(gaps, vec![true, false, false, true]);
+        assert!(!window(10, None, 1)[0].gap_before);
+    }
+
+    #[test]
+    fn a_numbered_pager_settles_once_radius_newer_pages_exist() {
+        // Page 4 with radius 2 stops changing once page 6 exists.
+        let at = |full| window(full, Some(4), 2);
+        assert_ne!(at(5), at(6));
+        for full in 6..50 {
+            assert_eq!(at(full), at(6), "full = {full}");
+        }
     }
 }

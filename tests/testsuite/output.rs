@@ -208,3 +208,76 @@ fn offline_and_normal_builds_share_an_output_folder() {
         "normal, offline, normal again",
     );
 }
+
+/// Writes the `n`-th article of a one-country, one-year site.
+fn numbered_article(site: &SiteTest, n: u32) {
+    site.write_file(
+        &format!("content/2021/01/story-{n:02}.md"),
+        &format!(
+            "---\ntitle: الخبر رقم {n}\ndate: 2021-01-{n:02}T10:00:00+03:00\ncountries: [سوريا]\n---\nنص الخبر {n}.\n"
+        ),
+    );
+}
+
+/// The numbered pages (`…/page/<n>/index.html`) of the lists under `lists`,
+/// with their file identities.
+fn numbered_pages(site: &SiteTest, lists: &[&str]) -> Vec<(String, usize, crate::support::FileId)> {
+    let ids = file_ids(site.output());
+    let mut out = Vec::new();
+    for (path, id) in ids {
+        for list in lists {
+            let Some(rest) = path.strip_prefix(&format!("{list}page/")) else {
+                continue;
+            };
+            if let Some(n) = rest
+                .strip_suffix("/index.html")
+                .and_then(|n| n.parse().ok())
+            {
+                out.push((path.clone(), n, id));
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_new_story_rewrites_a_handful_of_pages() {
+    // SPEC §4: once a page is full it never changes. 2 articles a page and a
+    // pager radius of 2: the home, the term and the year lists each have 6
+    // full pages with 13 articles.
+    let site =
+        SiteTest::with_config("title = \"ثبات الصفحات\"\npaginate = 2\ntimezone = \"+03:00\"\n");
+    for n in 1..=13 {
+        numbered_article(&site, n);
+    }
+    site.build().success();
+    let lists = ["", "countries/سوريا/", "2021/"];
+    let before = numbered_pages(&site, &lists);
+    assert_eq!(before.len(), 3 * 6, "pages: {before:?}");
+
+    // A 14th story fills a 7th page: only the two pages whose pager reaches
+    // it (5 and 6) change; pages 1–4 keep their inode and mtime.
+    numbered_article(&site, 14);
+    site.build().success();
+    let after = numbered_pages(&site, &lists);
+    assert_eq!(after.len(), 3 * 7);
+    for (path, n, id) in &before {
+        let now = after
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, _, id)| id);
+        if *n <= 4 {
+            assert_eq!(now, Some(id), "{path} was rewritten by a new story");
+        }
+    }
+
+    // A 15th story fills no page: no numbered page changes at all.
+    numbered_article(&site, 15);
+    site.build().success();
+    let last = numbered_pages(&site, &lists);
+    for (path, _, id) in &after {
+        let now = last.iter().find(|(p, _, _)| p == path).map(|(_, _, id)| id);
+        assert_eq!(now, Some(id), "{path} was rewritten though no page filled");
+    }
+}
