@@ -1,15 +1,17 @@
 // Opens an --offline arshif build from disk in headless Chromium and follows
 // links the way a reader does: by clicking.
 //
-//   node navigate.mjs <output-dir> [page.html …]
+//   node navigate.mjs <output-dir> [page.html | phone:page.html …]
 //
 // Home page → the first article linked from its <main> → the first country
 // term page linked from that article's <main>. Each page the browser lands on
 // is described from the rendered DOM: its URL, <html dir/lang>, the computed
 // direction of <body>, its <h1>. The optional pages (paths relative to the
-// output) are opened directly and described too. Prints one JSON object:
+// output) are opened directly and described too; `phone:` ones on a 360 px
+// wide screen. Prints one JSON object:
 //
 //   { "steps": [{ "step", "url", "dir", "lang", "bodyDirection", "h1",
+//                 "viewportWidth", "overflowX",
 //                 "clicked": { "text", "href" } }],
 //     "externalRequests": [...], "failedRequests": [...], "pageErrors": [...] }
 //
@@ -38,6 +40,9 @@ async function describe(page, step, clicked) {
     lang: document.documentElement.lang,
     bodyDirection: getComputedStyle(document.body).direction,
     h1: document.querySelector('h1')?.textContent.trim() ?? null,
+    viewportWidth: window.innerWidth,
+    // Wider content than the viewport means a reader has to scroll sideways.
+    overflowX: document.documentElement.scrollWidth > window.innerWidth,
   }));
   result.steps.push({ step, ...dom, clicked: clicked ?? null });
 }
@@ -103,9 +108,13 @@ try {
   const toCountry = await clickLink(page, COUNTRY, 'country');
   await describe(page, 'country', toCountry);
 
-  for (const rel of extraPages) {
+  for (const extra of extraPages) {
+    // `phone:<page>` opens the page on a phone-sized screen.
+    const phone = extra.startsWith('phone:');
+    const rel = phone ? extra.slice('phone:'.length) : extra;
+    await page.setViewportSize(phone ? { width: 360, height: 740 } : { width: 1280, height: 900 });
     await page.goto(pathToFileURL(path.join(root, rel)).href, { waitUntil: 'load' });
-    await describe(page, rel);
+    await describe(page, extra);
   }
   console.log(JSON.stringify(result));
 } catch (e) {

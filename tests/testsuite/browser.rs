@@ -147,11 +147,49 @@ fn offline_demo_site_in_chromium() {
         .into_iter()
         .find(|f| f.split('/').count() == 4 && site.page(f).html_attr("lang") == Some("en"))
         .expect("the demo site has an English article");
-    let report = navigate(site.output(), &[&english]);
+    // Readable on a phone: no page kind makes a reader scroll sideways,
+    // not even the article with a table.
+    let table = site
+        .html_files()
+        .into_iter()
+        .find(|f| f.split('/').count() == 4 && site.read(f).contains("<table"))
+        .expect("the demo site has an article with a table");
+    let phone: Vec<String> = [
+        "index.html",
+        "page/1/index.html",
+        "countries/index.html",
+        "countries/syria/index.html",
+        "archive/index.html",
+        table.as_str(),
+    ]
+    .iter()
+    .map(|p| format!("phone:{p}"))
+    .collect();
+    let mut extra: Vec<&str> = vec![&english];
+    extra.extend(phone.iter().map(String::as_str));
+    let report = navigate(site.output(), &extra);
     assert_click_through(site.output(), &report);
     let en = step(&report, &english);
     assert_page(site.output(), en, "ltr");
     assert_eq!(en["lang"], "en");
+    for p in &phone {
+        let s = step(&report, p);
+        assert_eq!(
+            s["viewportWidth"], 360,
+            "{p}: not opened on a phone-sized screen"
+        );
+        assert_eq!(
+            s["overflowX"], false,
+            "{p}: wider than a 360 px phone screen"
+        );
+    }
+    for s in report["steps"].as_array().unwrap() {
+        assert_eq!(
+            s["overflowX"], false,
+            "{}: wider than the screen",
+            s["step"]
+        );
+    }
 }
 
 #[test]

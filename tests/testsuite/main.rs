@@ -16,4 +16,5 @@ mod links;
 mod output;
 mod support;
 mod terms;
+mod theme;
 mod vnu;
