@@ -295,3 +295,65 @@ fn publisher_fonts_are_copied_and_declared() {
     site.remove_file("fonts-src/Amiri-Regular.ttf");
     site.build().exit(2).stderr_has("Amiri-Regular.ttf");
 }
+
+#[test]
+fn articles_link_their_neighbours_and_say_their_reading_time() {
+    let site = SiteTest::seed();
+    site.write_file(
+        "content/2019/01/older.md",
+        "---\ntitle: الخبر الأقدم\ndate: 2019-01-05\n---\nنص قصير.\n",
+    );
+    site.write_file(
+        "content/2021/02/newer.md",
+        "---\ntitle: الخبر الأحدث\ndate: 2021-02-07\n---\nنص قصير.\n",
+    );
+    site.build().success();
+    let links = site.page(SEED_ARTICLE).resolved_anchors();
+    let has = |target: &str, text: &str| links.iter().any(|(t, x)| t == target && x.contains(text));
+    assert!(
+        has("2021/02/newer/index.html", "الخبر الأحدث"),
+        "no link to the newer article: {links:?}"
+    );
+    assert!(
+        has("2019/01/older/index.html", "الخبر الأقدم"),
+        "no link to the older article: {links:?}"
+    );
+    let oldest = site.page("2019/01/older/index.html").resolved_anchors();
+    assert!(
+        !oldest.iter().any(|(_, x)| x.contains("الخبر الأحدث")),
+        "the oldest article links past its one neighbour"
+    );
+
+    // The seed's ~380 words at the default 200 words a minute: two minutes,
+    // in the dual («دقيقتان», never «2 دقيقة»); a short article: one minute.
+    let seed = site.page(SEED_ARTICLE).body_text();
+    assert!(
+        seed.contains("دقيقتان للقراءة"),
+        "no «دقيقتان للقراءة» in the seed page"
+    );
+    assert!(!seed.contains("2 دقيقة"));
+    assert!(site
+        .page("2019/01/older/index.html")
+        .body_text()
+        .contains("دقيقة واحدة"));
+}
+
+#[test]
+fn month_names_and_digits_follow_site_toml() {
+    let site = SiteTest::seed();
+    site.write_file(
+        "site.toml",
+        "title = \"أرشيف\"\ntimezone = \"+03:00\"\n[dates]\nmonths = \"egypt\"\ndigits = \"arabic\"\n",
+    );
+    site.build().success();
+    let times: Vec<String> = site
+        .page(SEED_ARTICLE)
+        .elements(|t| t.name == "time")
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    assert!(
+        times.iter().any(|t| t == "٢٧ أكتوبر ٢٠٢٠"),
+        "no <time>٢٧ أكتوبر ٢٠٢٠</time> (Egyptian months, Arabic digits) in {times:?}"
+    );
+}
