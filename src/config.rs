@@ -90,6 +90,17 @@ pub struct FontConfig {
     pub unicode_range: Option<String>,
 }
 
+impl FontConfig {
+    /// The font file to copy: `path` as written if absolute, else from the site root.
+    pub fn source(&self, root: &Path) -> PathBuf {
+        if self.path.is_absolute() {
+            self.path.clone()
+        } else {
+            root.join(&self.path)
+        }
+    }
+}
+
 fn default_weight() -> String {
     "400".into()
 }
@@ -185,7 +196,23 @@ impl Config {
                 "run arshif in a site folder, or pass --root DIR; `arshif init` makes one",
             )])
         })?;
-        Config::parse(&text)
+        let config = Config::parse(&text)?;
+        let missing: Vec<Diagnostic> = config
+            .fonts
+            .iter()
+            .filter(|font| !font.source(root).is_file())
+            .map(|font| {
+                let shown = font.path.display().to_string();
+                let mut d = Diagnostic::error(CONFIG_FILE, format!("the font file {shown} does not exist"))
+                    .with_hint("install the font (e.g. apt-get install fonts-hosny-amiri) or fix `path` under [[fonts]]");
+                d.line = text.lines().position(|l| l.contains(&shown)).map(|i| i + 1);
+                d
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Config(missing));
+        }
+        Ok(config)
     }
 
     /// Parses and validates the text of a site.toml.

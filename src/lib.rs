@@ -147,19 +147,7 @@ fn copy_assets(
         copies.push((m.output.to_string_lossy().into_owned(), m.source.clone()));
     }
     for font in &site.config.fonts {
-        let from = if font.path.is_absolute() {
-            font.path.clone()
-        } else {
-            root.join(&font.path)
-        };
-        if !from.is_file() {
-            return Err(Error::Config(vec![Diagnostic::error(
-                config::CONFIG_FILE,
-                format!("the font file {} does not exist", from.display()),
-            )
-            .with_hint("install the font (e.g. apt-get install fonts-hosny-amiri) or fix `path` under [[fonts]]")]));
-        }
-        copies.push((render::font_output(font), from));
+        copies.push((render::font_output(font), font.source(root)));
     }
     let results: Vec<Result<()>> = copies
         .par_iter()

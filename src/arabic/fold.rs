@@ -92,8 +92,13 @@ pub fn strip_invisible(s: &str) -> String {
 /// These reorder what a reader sees without changing what a program reads,
 /// so in names and paths they allow spoofing; `check` lints them.
 pub fn has_bidi_controls(s: &str) -> bool {
-    s.chars()
-        .any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+    s.chars().any(is_bidi_control)
+}
+
+/// Reports whether `c` is a bidi embedding, override or isolate
+/// (U+202A–U+202E, U+2066–U+2069).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Reports whether `c` is one of the invisible marks that both folds drop:

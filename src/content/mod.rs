@@ -239,7 +239,7 @@ fn check_path(rel: &Path) -> Result<(), Diagnostic> {
     };
     if let Some(c) = s
         .chars()
-        .find(|c| c.is_control() || crate::arabic::has_bidi_controls(&c.to_string()))
+        .find(|&c| c.is_control() || crate::arabic::fold::is_bidi_control(c))
     {
         return Err(Diagnostic::error(
             rel,
