@@ -240,6 +240,8 @@ impl Site {
         }
 
         let collator = ArabicCollator::new();
+        // Per taxonomy: (article, term) for every mention, in mention order.
+        let mut article_terms: Vec<Vec<(usize, usize)>> = Vec::new();
         let mut taxonomies = Vec::with_capacity(config.taxonomies.len());
         for tax in &config.taxonomies {
             let files: Vec<_> = term_files
@@ -271,7 +273,14 @@ impl Site {
                 })
                 .collect();
             match taxonomy::build(tax, &files, &mentions, &collator) {
-                Ok(t) => taxonomies.push(t),
+                Ok((t, mention_terms)) => {
+                    let named = mentions
+                        .iter()
+                        .zip(mention_terms)
+                        .map(|(m, term)| (m.article, term));
+                    article_terms.push(named.collect());
+                    taxonomies.push(t);
+                }
                 Err(mut e) => errors.append(&mut e),
             }
         }
@@ -283,36 +292,14 @@ impl Site {
         }
 
         // Each article's terms, per taxonomy, in the order it names them.
-        for (t_index, tax) in taxonomies.iter().enumerate() {
-            let by_key: BTreeMap<&TermKey, usize> = tax
-                .terms
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (&t.key, i))
-                .collect();
-            let alias_of: BTreeMap<TermKey, usize> = tax
-                .terms
-                .iter()
-                .enumerate()
-                .flat_map(|(i, t)| t.spellings.keys().map(move |s| (TermKey::of(s), i)))
-                .collect();
-            for a in &mut articles {
-                a.terms.resize(taxonomies.len(), Vec::new());
-                let names = a
-                    .source
-                    .front
-                    .taxonomies
-                    .get(&tax.config.name)
-                    .into_iter()
-                    .flatten();
-                let list = &mut a.terms[t_index];
-                for name in names {
-                    let key = TermKey::of(name);
-                    if let Some(&i) = by_key.get(&key).or_else(|| alias_of.get(&key)) {
-                        if !list.contains(&i) {
-                            list.push(i);
-                        }
-                    }
+        for a in &mut articles {
+            a.terms = vec![Vec::new(); taxonomies.len()];
+        }
+        for (t_index, named) in article_terms.into_iter().enumerate() {
+            for (article, term) in named {
+                let list = &mut articles[article].terms[t_index];
+                if !list.contains(&term) {
+                    list.push(term);
                 }
             }
         }

@@ -80,13 +80,14 @@ struct Draft {
 }
 
 /// Builds one taxonomy from its term files and the mentions in articles
-/// (given in newest-first article order).
+/// (given in newest-first article order). Returns it with the position in
+/// `Taxonomy::terms` of the term each mention names, in mention order.
 pub fn build(
     config: &TaxonomyConfig,
     files: &[&TermFile],
     mentions: &[Mention<'_>],
     collator: &ArabicCollator,
-) -> Result<Taxonomy, Vec<Diagnostic>> {
+) -> Result<(Taxonomy, Vec<usize>), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut drafts: Vec<Draft> = Vec::new();
     let mut by_key: HashMap<TermKey, usize> = HashMap::new();
@@ -139,6 +140,7 @@ pub fn build(
 
     // Then every mention, newest article first.
     let mut first_mention: Vec<Option<usize>> = vec![None; drafts.len()];
+    let mut mention_drafts = Vec::with_capacity(mentions.len());
     for (m_index, m) in mentions.iter().enumerate() {
         let key = TermKey::of(m.spelling);
         let index = *by_key.entry(key.clone()).or_insert_with(|| {
@@ -158,6 +160,7 @@ pub fn build(
             draft.articles.push(m.article);
         }
         first_mention[index].get_or_insert(m_index);
+        mention_drafts.push(index);
     }
 
     // Where a term is first met, for messages.
@@ -230,13 +233,14 @@ pub fn build(
     }
 
     let base = PagePath::dir(&[&config.name]);
-    let mut terms: Vec<Term> = drafts
+    // Every draft has a slug here (a missing one is an error above).
+    let mut terms: Vec<(usize, Term)> = drafts
         .into_iter()
         .enumerate()
         .filter_map(|(index, d)| {
             let slug = d.slug?;
             let file = file_of(index);
-            Some(Term {
+            let term = Term {
                 key: d.key,
                 path: base.child(slug.as_str()),
                 name: d.name,
@@ -246,15 +250,25 @@ pub fn build(
                 description: file.and_then(|f| f.description.clone()),
                 kind: file.and_then(|f| f.front.kind.clone()),
                 source: file.map(|f| f.source.clone()),
-            })
+            };
+            Some((index, term))
         })
         .collect();
-    terms.sort_by(|a, b| collator.compare(&a.name, &b.name));
-    Ok(Taxonomy {
+    terms.sort_by(|(_, a), (_, b)| collator.compare(&a.name, &b.name));
+    let mut sorted_position = vec![0; terms.len()];
+    for (position, (draft, _)) in terms.iter().enumerate() {
+        sorted_position[*draft] = position;
+    }
+    let mention_terms = mention_drafts
+        .into_iter()
+        .map(|d| sorted_position[d])
+        .collect();
+    let taxonomy = Taxonomy {
         config: config.clone(),
         path: base,
-        terms,
-    })
+        terms: terms.into_iter().map(|(_, t)| t).collect(),
+    };
+    Ok((taxonomy, mention_terms))
 }
 
 /// The most used spelling; ties go to the first in code-point order.
@@ -303,7 +317,7 @@ mod tests {
             ("الأَسَد", 3),
             ("إيران", 3),
         ]);
-        let t = build(&config(), &[], &m, &ArabicCollator::new()).unwrap();
+        let t = build(&config(), &[], &m, &ArabicCollator::new()).unwrap().0;
         assert_eq!(t.terms.len(), 2);
         let asad = t.terms.iter().find(|t| t.articles.len() == 4).unwrap();
         assert_eq!(asad.name, "الاسد");
@@ -326,7 +340,9 @@ mod tests {
             description: Some("<p>بلد</p>".into()),
         };
         let m = mentions(&[("سورية", 0), ("سُوريا", 1), ("سوريه", 2)]);
-        let t = build(&config(), &[&file], &m, &ArabicCollator::new()).unwrap();
+        let t = build(&config(), &[&file], &m, &ArabicCollator::new())
+            .unwrap()
+            .0;
         assert_eq!(t.terms.len(), 1, "{:?}", t.terms);
         assert_eq!(t.terms[0].name, "سوريا");
         assert_eq!(t.terms[0].slug.as_str(), "syria");
