@@ -42,6 +42,9 @@ pub struct BuildArgs {
     /// Override site.toml's base_url (canonical links, feeds, sitemap).
     #[arg(long)]
     pub base_url: Option<String>,
+    /// Ignore the build cache: read and render everything, as a first build does.
+    #[arg(long)]
+    pub full: bool,
     /// Number of threads (default: one per core).
     #[arg(long, short)]
     pub jobs: Option<usize>,
@@ -70,6 +73,7 @@ fn run_build(args: BuildArgs) -> i32 {
         drafts: args.drafts,
         offline: args.offline,
         base_url: args.base_url,
+        full: args.full,
     };
     match build(&opts) {
         Ok(report) => {
@@ -80,8 +84,9 @@ fn run_build(args: BuildArgs) -> i32 {
             if !args.quiet {
                 let _ = writeln!(
                     err,
-                    "built {} pages into {} in {:.2}s ({} files written, {} unchanged)",
+                    "built {} pages ({} rendered) into {} in {:.2}s ({} files written, {} unchanged)",
                     report.pages,
+                    report.rendered,
                     report.output.display(),
                     report.elapsed.as_secs_f64(),
                     report.stats.written,

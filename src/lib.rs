@@ -27,6 +27,7 @@
 //! ```
 
 pub mod arabic;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -36,6 +37,7 @@ pub mod render;
 pub mod site;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -57,13 +59,17 @@ pub struct BuildOptions {
     pub offline: bool,
     /// Overrides site.toml's `base_url`.
     pub base_url: Option<String>,
+    /// Ignore the build cache: read, render and compare everything.
+    pub full: bool,
 }
 
 /// What a build did.
 #[derive(Clone, Debug)]
 pub struct BuildReport {
-    /// HTML pages rendered.
+    /// Pages the site has.
     pub pages: usize,
+    /// Pages rendered by this build (the others were unchanged).
+    pub rendered: usize,
     pub stats: output::Stats,
     pub warnings: Vec<Diagnostic>,
     pub elapsed: Duration,
@@ -81,49 +87,139 @@ pub fn load_config(opts: &BuildOptions) -> Result<Config> {
 
 /// Builds the site: load → model → render → write. The previous output is
 /// replaced only if every step succeeded.
+///
+/// With the cache of a previous build of the same output (see [`cache`]),
+/// only changed files are read and only pages whose fingerprint changed are
+/// rendered and written; the result is byte for byte the full build's.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
+    let mut timings = Timings::new();
     let root = &opts.root;
     let config = load_config(opts)?;
     let renderer = render::Renderer::new(root, &config, opts.offline)?;
-    let content = content::load(
+    let output_dir = opts.output.clone().unwrap_or_else(|| root.join("public"));
+    output::recover(&output_dir)?;
+    let key = cache::Key::new(
+        &format!("{config:?} {} {}", opts.offline, opts.drafts),
+        renderer.theme_dir(),
+    )?;
+    let cache_path = cache::path(root, &output_dir);
+    let previous = if opts.full {
+        None
+    } else {
+        cache::load(&cache_path, key, &output_dir)
+    };
+    timings.lap("config, theme and cache");
+
+    let (known, files) = match previous {
+        Some(c) => (
+            c.articles
+                .into_iter()
+                .map(|a| (a.source.clone(), a))
+                .collect(),
+            Some(c.files),
+        ),
+        None => (content::Known::new(), None),
+    };
+    let content = content::load_known(
         root,
         &config,
         content::LoadOptions {
             drafts: opts.drafts,
             offline: opts.offline,
         },
+        &known,
     )?;
+    drop(known);
+    timings.lap("load");
     let site = Site::build(config, content)?;
+    timings.lap("model");
 
-    let output_dir = opts.output.clone().unwrap_or_else(|| root.join("public"));
-    let staging = output::Staging::new(&output_dir, root)?;
+    let out = match files {
+        Some(files) => output::Output::patch(&output_dir, root, files)?,
+        None => output::Output::full(&output_dir, root)?,
+    };
+    let prep = renderer.prepare(&site);
     let jobs = render::pages(&site);
+    let rendered = AtomicUsize::new(0);
     let results: Vec<Result<()>> = jobs
         .par_iter()
         .map(|job| {
-            let html = renderer.render(&site, job)?;
-            staging.page(&job.file(&site), &html)
+            let file = job.file(&site);
+            if out.claim(&file, renderer.fingerprint(&site, &prep, job))? {
+                rendered.fetch_add(1, Ordering::Relaxed);
+                let html = renderer.render(&site, &prep, job)?;
+                out.write_page(&file, &html)?;
+            }
+            Ok(())
         })
         .collect();
     collect_errors(results)?;
-    copy_assets(&site, &renderer, &staging, root)?;
+    timings.lap("render");
+    copy_assets(&site, &renderer, &out, root)?;
+    timings.lap("assets");
 
-    let stats = staging.commit()?;
+    let committed = out.commit(|| cache::remove(&cache_path))?;
+    timings.lap("commit");
+    let mut warnings = site.warnings;
+    if let Some(id) = committed.dir_id {
+        let articles = site.articles.iter().map(|a| &a.source);
+        warnings.extend(cache::save(
+            &cache_path,
+            key,
+            id,
+            articles,
+            &committed.files,
+        ));
+    }
+    timings.lap("cache");
+    timings.report();
     Ok(BuildReport {
         pages: jobs.len(),
-        stats,
-        warnings: site.warnings,
+        rendered: rendered.into_inner(),
+        stats: committed.stats,
+        warnings,
         elapsed: started.elapsed(),
         output: output_dir,
     })
+}
+
+/// Stage durations, printed to stderr when `ARSHIF_TIMINGS` is set.
+struct Timings {
+    on: bool,
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    fn new() -> Timings {
+        Timings {
+            on: std::env::var_os("ARSHIF_TIMINGS").is_some(),
+            last: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
+
+    fn report(&self) {
+        if self.on {
+            for (stage, d) in &self.laps {
+                eprintln!("timing: {stage:<26} {:>9.3} s", d.as_secs_f64());
+            }
+        }
+    }
 }
 
 /// Theme static files, media from content/ and the publisher's fonts.
 fn copy_assets(
     site: &Site,
     renderer: &render::Renderer,
-    staging: &output::Staging,
+    out: &output::Output,
     root: &Path,
 ) -> Result<()> {
     let static_dir = renderer.theme_dir().join("static");
@@ -151,7 +247,7 @@ fn copy_assets(
     }
     let results: Vec<Result<()>> = copies
         .par_iter()
-        .map(|(rel, from)| staging.copy(rel, from))
+        .map(|(rel, from)| out.copy(rel, from))
         .collect();
     collect_errors(results)
 }

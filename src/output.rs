@@ -1,14 +1,21 @@
-//! Writing the output: staged in a sibling folder, swapped in whole.
+//! Writing the output, in one of two ways, both all-or-nothing.
 //!
-//! A build writes every file into a temporary folder next to the output and,
-//! only when everything succeeded, swaps it with the old output in one atomic
-//! `renameat2(RENAME_EXCHANGE)`; a failed or killed build leaves the previous
-//! output exactly as it was. A file whose bytes did not change is hard-linked
-//! from the previous output instead of written, so it keeps its mtime (and
-//! rsync and caches see it unchanged). Every path is checked to stay inside
+//! - [`Staging`] (a full build): every file goes into a temporary folder next
+//!   to the output and, only when everything succeeded, the folder is swapped
+//!   with the old output in one atomic `renameat2(RENAME_EXCHANGE)`. A file
+//!   whose bytes did not change is hard-linked from the previous output, so
+//!   it keeps its mtime (and rsync and caches see it unchanged).
+//! - [`Patch`] (an incremental build): only changed files are written, into
+//!   a folder next to the output; a journal listing their moves and the
+//!   removals is then committed with one rename, and applied. A build killed
+//!   before the commit leaves the old output untouched; one killed after it
+//!   is completed by [`recover`] at the start of the next build.
+//!
+//! [`Output`] puts both behind one interface that also keeps each file's
+//! fingerprint, for the build cache. Every path is checked to stay inside
 //! the output folder, and two pages claiming one path are an error.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
@@ -65,27 +72,8 @@ impl Staging {
     /// would swallow the site itself.
     pub fn new(output: &Path, site_root: &Path) -> Result<Staging> {
         let output = absolute(output)?;
-        let root = absolute(site_root)?;
-        if root.starts_with(&output) {
-            return Err(Error::Config(vec![Diagnostic::error(
-                output.display().to_string(),
-                "the output folder contains the site itself; a build replaces the whole output folder",
-            )
-            .with_hint("write the output to a folder of its own, e.g. --output public")]));
-        }
-        if output.exists()
-            && (!output.is_dir()
-                || output.join("site.toml").exists()
-                || output.join("content").is_dir())
-        {
-            return Err(Error::Config(vec![Diagnostic::error(
-                output.display().to_string(),
-                "the output path exists and is not a build output (it is a file or a site folder)",
-            )
-            .with_hint(
-                "choose another --output folder; a build replaces the whole output folder",
-            )]));
-        }
+        check_output(&output, &absolute(site_root)?)?;
+        recover(&output)?;
         let parent = output
             .parent()
             .map(Path::to_path_buf)
@@ -113,13 +101,7 @@ impl Staging {
         let path = checked(rel)?;
         let mut claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
         if !claimed.insert(rel.to_string()) {
-            return Err(Error::Content(vec![Diagnostic::error(
-                rel,
-                "two pages or files would be written at this path",
-            )
-            .with_hint(
-                "rename the media file or change the slug or alias that produces this path",
-            )]));
+            return Err(duplicate(rel));
         }
         Ok(path)
     }
@@ -132,16 +114,26 @@ impl Staging {
     /// Writes `bytes` at `rel`, or links the previous output's identical file.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let path = self.claim(rel)?;
-        let target = self.tmp.join(&path);
+        let counter = if self.write(&path, bytes)? {
+            &self.written
+        } else {
+            &self.unchanged
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Writes `bytes` at the checked `path`, or links the previous output's
+    /// identical file. Returns whether new bytes were written.
+    fn write(&self, path: &Path, bytes: &[u8]) -> Result<bool> {
+        let target = self.tmp.join(path);
         ensure_parent(&target)?;
-        let old = self.output.join(&path);
+        let old = self.output.join(path);
         if same_content(&old, bytes) && fs::hard_link(&old, &target).is_ok() {
-            self.unchanged.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+            return Ok(false);
         }
         fs::write(&target, bytes).map_err(|e| Error::io(&target, e))?;
-        self.written.fetch_add(1, Ordering::Relaxed);
-        Ok(())
+        Ok(true)
     }
 
     /// Copies the file `from` to `rel`, linking the previous copy when identical.
@@ -260,6 +252,351 @@ fn same_content(old: &Path, bytes: &[u8]) -> bool {
         }
         _ => false,
     }
+}
+
+/// A folder's identity (device and inode): tells the output a cache
+/// describes from a folder that replaced it.
+pub fn dir_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// The folder next to `output` holding an incremental build's new files.
+fn patch_dir(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    output
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("/"))
+        .join(format!(".{name}.arshif-patch"))
+}
+
+/// The list of changes an incremental build commits.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Journal {
+    /// File name in the patch folder → path in the output.
+    moves: Vec<(String, String)>,
+    /// Paths in the output to remove.
+    removals: Vec<String>,
+}
+
+const JOURNAL: &str = "journal";
+
+/// Finishes or undoes an incremental build that was interrupted: a committed
+/// journal is applied, an uncommitted one dropped with its files. Either
+/// way the output is whole again: the new build's or the old one's.
+pub fn recover(output: &Path) -> Result<()> {
+    let output = absolute(output)?;
+    let dir = patch_dir(&output);
+    if !dir.exists() {
+        return Ok(());
+    }
+    let journal = dir.join(JOURNAL);
+    if let Ok(text) = fs::read(&journal) {
+        let journal: Journal = serde_json::from_slice(&text)
+            .map_err(|e| Error::io(&journal, std::io::Error::other(e)))?;
+        apply(&output, &dir, &journal)?;
+    }
+    fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))
+}
+
+/// Applies a committed journal. Safe to repeat: a move whose file is gone
+/// was done already.
+fn apply(output: &Path, dir: &Path, journal: &Journal) -> Result<()> {
+    for (name, rel) in &journal.moves {
+        let from = dir.join(name);
+        if !from.exists() {
+            continue;
+        }
+        let to = output.join(checked(rel)?);
+        ensure_parent(&to)?;
+        fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+    }
+    for rel in &journal.removals {
+        let path = output.join(checked(rel)?);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+        // Folders the removal emptied go too (an article's own folder).
+        let mut parent = path.parent();
+        while let Some(p) = parent {
+            if p == output || fs::remove_dir(p).is_err() {
+                break;
+            }
+            parent = p.parent();
+        }
+    }
+    Ok(())
+}
+
+/// Changes to an existing output, committed all at once (see the module doc).
+pub struct Patch {
+    output: PathBuf,
+    dir: PathBuf,
+    next: AtomicUsize,
+    moves: Mutex<Vec<(String, String)>>,
+    committed: bool,
+}
+
+impl Patch {
+    /// Starts changing `output`, which must be a previous build's output.
+    pub fn new(output: &Path, site_root: &Path) -> Result<Patch> {
+        let output = absolute(output)?;
+        check_output(&output, &absolute(site_root)?)?;
+        recover(&output)?;
+        let dir = patch_dir(&output);
+        fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Patch {
+            output,
+            dir,
+            next: AtomicUsize::new(0),
+            moves: Mutex::new(Vec::new()),
+            committed: false,
+        })
+    }
+
+    /// Writes `bytes` at `rel` unless the file there holds them already.
+    /// Returns whether anything was written.
+    fn put(&self, path: &Path, rel: &str, bytes: &[u8]) -> Result<bool> {
+        if same_content(&self.output.join(path), bytes) {
+            return Ok(false);
+        }
+        let name = self.next.fetch_add(1, Ordering::Relaxed).to_string();
+        let tmp = self.dir.join(&name);
+        fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+        self.moves
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name, rel.to_string()));
+        Ok(true)
+    }
+
+    /// Commits the changes and removes `removals` (paths checked already).
+    fn commit(mut self, mut removals: Vec<String>) -> Result<()> {
+        let mut moves = std::mem::take(&mut *self.moves.lock().unwrap_or_else(|e| e.into_inner()));
+        moves.sort_by(|a, b| a.1.cmp(&b.1));
+        removals.sort();
+        let journal = Journal { moves, removals };
+        let text = serde_json::to_vec(&journal)
+            .map_err(|e| Error::io(&self.dir, std::io::Error::other(e)))?;
+        let tmp = self.dir.join("journal.tmp");
+        fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+        sync_dir(&self.dir);
+        fs::rename(&tmp, self.dir.join(JOURNAL)).map_err(|e| Error::io(&tmp, e))?;
+        sync_dir(&self.dir);
+        self.committed = true;
+        apply(&self.output, &self.dir, &journal)?;
+        fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))
+    }
+}
+
+impl Drop for Patch {
+    /// Changes that were not committed leave no trace.
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// How a build writes: all anew, or only what changed.
+enum Mode {
+    Full(Staging),
+    Patch(Patch),
+}
+
+/// A build's output: claims paths, skips files whose fingerprint matches the
+/// previous build's, writes the rest (see the module doc).
+pub struct Output {
+    mode: Mode,
+    /// Each file of the previous build and its fingerprint.
+    previous: HashMap<String, u128>,
+    /// Each file of this build and its fingerprint.
+    claimed: Mutex<HashMap<String, u128>>,
+    written: AtomicUsize,
+    unchanged: AtomicUsize,
+}
+
+/// What a committed build left: counts, each file's fingerprint, and the
+/// output folder's identity, for the build cache.
+pub struct Committed {
+    pub stats: Stats,
+    pub files: HashMap<String, u128>,
+    pub dir_id: Option<(u64, u64)>,
+}
+
+impl Output {
+    /// A full build into a staging folder.
+    pub fn full(output: &Path, site_root: &Path) -> Result<Output> {
+        Ok(Output::with(
+            Mode::Full(Staging::new(output, site_root)?),
+            HashMap::new(),
+        ))
+    }
+
+    /// An incremental build over the output a previous build left, whose
+    /// files had the fingerprints in `previous`.
+    pub fn patch(
+        output: &Path,
+        site_root: &Path,
+        previous: HashMap<String, u128>,
+    ) -> Result<Output> {
+        Ok(Output::with(
+            Mode::Patch(Patch::new(output, site_root)?),
+            previous,
+        ))
+    }
+
+    fn with(mode: Mode, previous: HashMap<String, u128>) -> Output {
+        Output {
+            mode,
+            previous,
+            claimed: Mutex::new(HashMap::new()),
+            written: AtomicUsize::new(0),
+            unchanged: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether this build rewrites only what changed.
+    pub fn is_incremental(&self) -> bool {
+        matches!(self.mode, Mode::Patch(_))
+    }
+
+    /// Claims `rel` for a file with this fingerprint; a second claim is an
+    /// error. Returns whether the file must be written: false when the
+    /// previous build wrote the same fingerprint there.
+    pub fn claim(&self, rel: &str, fingerprint: u128) -> Result<bool> {
+        checked(rel)?;
+        let mut claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
+        if claimed.insert(rel.to_string(), fingerprint).is_some() {
+            return Err(duplicate(rel));
+        }
+        drop(claimed);
+        let same = self.previous.get(rel) == Some(&fingerprint);
+        if same {
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(!same)
+    }
+
+    /// Writes a claimed file.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = checked(rel)?;
+        let wrote = match &self.mode {
+            Mode::Full(staging) => staging.write(&path, bytes)?,
+            Mode::Patch(patch) => patch.put(&path, rel, bytes)?,
+        };
+        let counter = if wrote {
+            &self.written
+        } else {
+            &self.unchanged
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Minifies and writes a claimed page.
+    pub fn write_page(&self, rel: &str, html: &str) -> Result<()> {
+        self.write(rel, &minify(html))
+    }
+
+    /// Claims and writes `bytes` at `rel`, fingerprinted by their hash.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        if self.claim(rel, xxhash_rust::xxh3::xxh3_128(bytes))? {
+            self.write(rel, bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Claims `rel` for a copy of the file `from`, fingerprinted by its
+    /// path, size and modification time, and copies it if that changed.
+    pub fn copy(&self, rel: &str, from: &Path) -> Result<()> {
+        let meta = fs::metadata(from).map_err(|e| Error::io(from, e))?;
+        let stamp = crate::content::FileStamp::of(&meta);
+        let fingerprint = crate::cache::hash_of(&(from, stamp.size, stamp.modified));
+        if self.claim(rel, fingerprint)? {
+            let bytes = fs::read(from).map_err(|e| Error::io(from, e))?;
+            self.write(rel, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Makes the new output the output. Until this returns, the old output
+    /// is intact; `before` runs just before the point of no return.
+    pub fn commit(self, before: impl FnOnce()) -> Result<Committed> {
+        let files = self.claimed.into_inner().unwrap_or_else(|e| e.into_inner());
+        let stats = Stats {
+            written: self.written.load(Ordering::Relaxed),
+            unchanged: self.unchanged.load(Ordering::Relaxed),
+        };
+        let dir_id = match self.mode {
+            Mode::Full(staging) => {
+                let id = dir_id(&staging.tmp);
+                before();
+                staging.commit()?;
+                id
+            }
+            Mode::Patch(patch) => {
+                let removals: Vec<String> = self
+                    .previous
+                    .keys()
+                    .filter(|rel| !files.contains_key(*rel))
+                    .cloned()
+                    .collect();
+                let id = dir_id(&patch.output);
+                before();
+                patch.commit(removals)?;
+                id
+            }
+        };
+        Ok(Committed {
+            stats,
+            files,
+            dir_id,
+        })
+    }
+}
+
+fn duplicate(rel: &str) -> Error {
+    Error::Content(vec![Diagnostic::error(
+        rel,
+        "two pages or files would be written at this path",
+    )
+    .with_hint(
+        "rename the media file or change the slug or alias that produces this path",
+    )])
+}
+
+/// Refuses an output folder that would swallow the site or is not an output.
+fn check_output(output: &Path, root: &Path) -> Result<()> {
+    if root.starts_with(output) {
+        return Err(Error::Config(vec![Diagnostic::error(
+            output.display().to_string(),
+            "the output folder contains the site itself; a build replaces the whole output folder",
+        )
+        .with_hint(
+            "write the output to a folder of its own, e.g. --output public",
+        )]));
+    }
+    if output.exists()
+        && (!output.is_dir()
+            || output.join("site.toml").exists()
+            || output.join("content").is_dir())
+    {
+        return Err(Error::Config(vec![Diagnostic::error(
+            output.display().to_string(),
+            "the output path exists and is not a build output (it is a file or a site folder)",
+        )
+        .with_hint(
+            "choose another --output folder; a build replaces the whole output folder",
+        )]));
+    }
+    Ok(())
 }
 
 /// Removes staging folders left by builds that were killed; a folder whose

@@ -85,7 +85,9 @@ const ARABIC_INDIC_DIGITS: [char; 10] = ['٠', '١', '٢', '٣', '٤', '٥', '٦
 /// Equality, order and hashing are by instant: `14:05+03:00` equals
 /// `11:05Z`, so archives sort correctly across time zones. The offset is kept
 /// for display, so the day shown is the one the author meant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ArticleDate(DateTime<FixedOffset>);
 
 /// Which month names to show.

@@ -38,7 +38,9 @@ const SANITIZE_MAX_CHARS: usize = 80;
 /// A validated URL path segment (see the module docs for its guarantees).
 ///
 /// Serializes as a plain string.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Slug(String);
 

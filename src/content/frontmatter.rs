@@ -183,8 +183,8 @@ pub fn list(v: &Value) -> Result<Vec<String>, &'static str> {
     }
 }
 
-/// An article's front matter, typed.
-#[derive(Clone, Debug)]
+/// An article's front matter, typed. Serializable for the build cache.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FrontMatter {
     pub title: String,
     pub date: ArticleDate,
@@ -201,7 +201,27 @@ pub struct FrontMatter {
     /// 1-based line and column of each key's value, for later messages.
     pub positions: BTreeMap<String, (usize, usize)>,
     /// Unknown keys, for templates.
+    #[serde(with = "json_text")]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Stores `extra` as JSON text, so that compact binary formats without
+/// self-description (the build cache) can hold arbitrary values.
+mod json_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    type Map = serde_json::Map<String, serde_json::Value>;
+
+    pub fn serialize<S: Serializer>(map: &Map, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::to_string(map)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_str(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Reads an article's front matter. Returns every problem found, not only the first.

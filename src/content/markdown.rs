@@ -25,6 +25,13 @@ pub struct MarkdownOptions<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct Rendered {
     pub html: String,
+    pub facts: BodyFacts,
+}
+
+/// What the site model needs to know about a body, without its HTML: small
+/// enough to keep for every article of a large archive, and to cache.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct BodyFacts {
     /// The first paragraph as plain text, cut at a word boundary.
     pub summary: String,
     pub word_count: usize,
@@ -136,11 +143,13 @@ pub fn render(text: &str, opts: MarkdownOptions<'_>) -> Rendered {
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Rendered {
         html,
-        summary: summary
-            .map(|s| cut_at_word(&s, SUMMARY_CHARS))
-            .unwrap_or_default(),
-        word_count: word_count(&plain),
-        links,
+        facts: BodyFacts {
+            summary: summary
+                .map(|s| cut_at_word(&s, SUMMARY_CHARS))
+                .unwrap_or_default(),
+            word_count: word_count(&plain),
+            links,
+        },
     }
 }
 
@@ -328,7 +337,7 @@ mod tests {
         );
         assert!(r.html.contains(r#"href="https://example.org/""#));
         assert_eq!(
-            r.links,
+            r.facts.links,
             ["/2020/10/x/", "/media/a.svg", "https://example.org/"]
         );
     }
@@ -357,11 +366,11 @@ mod tests {
     fn summary_words_and_features() {
         let md = "## عنوان\n\nالفقرة الأولى **مهمة**.\n\nالثانية~~محذوف~~.\n\n| أ | ب |\n|---|---|\n| 1 | 2 |\n\nنص[^1]\n\n[^1]: حاشية\n";
         let r = render(md, opts(false));
-        assert_eq!(r.summary, "الفقرة الأولى مهمة.");
+        assert_eq!(r.facts.summary, "الفقرة الأولى مهمة.");
         assert!(r.html.contains("<table>"));
         assert!(r.html.contains("<del>"));
         assert!(r.html.contains("footnote"));
-        assert!(r.word_count >= 8, "{}", r.word_count);
+        assert!(r.facts.word_count >= 8, "{}", r.facts.word_count);
     }
 
     #[test]

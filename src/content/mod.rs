@@ -35,16 +35,51 @@ pub struct LoadOptions {
     pub offline: bool,
 }
 
-/// One article, read and rendered.
-#[derive(Clone, Debug)]
+/// One article, read. Its body's HTML is not kept (a large archive would
+/// hold gigabytes of it): [`body_html`] renders it again when a page needs it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Article {
     /// Path relative to the site root, e.g. `content/2020/10/x.md`.
     pub source: PathBuf,
     /// The file stem: the slug when the front matter gives none.
     pub stem: String,
     pub front: FrontMatter,
-    pub body: markdown::Rendered,
+    pub body: markdown::BodyFacts,
+    /// Size and modification time of the file when it was read.
+    pub stamp: FileStamp,
+    /// A hash of the file's bytes: the body's identity for incremental builds.
+    pub digest: u128,
 }
+
+/// What tells an unchanged file from a changed one without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FileStamp {
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch.
+    pub modified: i128,
+}
+
+impl FileStamp {
+    /// The stamp of a file's metadata.
+    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| match t.duration_since(std::time::UNIX_EPOCH) {
+                Ok(d) => i128::try_from(d.as_nanos()).ok(),
+                Err(e) => i128::try_from(e.duration().as_nanos()).ok().map(|n| -n),
+            })
+            .unwrap_or(0);
+        FileStamp {
+            size: meta.len(),
+            modified,
+        }
+    }
+}
+
+/// Articles read by an earlier build, by source path: a file whose stamp
+/// is unchanged is taken from here instead of being read again.
+pub type Known = std::collections::HashMap<PathBuf, Article>;
 
 impl Article {
     /// An error about this article, placed at `key`'s value when the front
@@ -94,6 +129,17 @@ enum Entry {
 
 /// Loads the `content/` folder of the site at `root`.
 pub fn load(root: &Path, config: &Config, opts: LoadOptions) -> Result<Content> {
+    load_known(root, config, opts, &Known::new())
+}
+
+/// Loads `content/`, taking unchanged articles from `known` (see [`Known`]).
+/// Articles with warnings are always read again, so warnings are never lost.
+pub fn load_known(
+    root: &Path,
+    config: &Config,
+    opts: LoadOptions,
+    known: &Known,
+) -> Result<Content> {
     let dir = root.join(CONTENT_DIR);
     let (entries, mut errors) = walk(root, &dir, config)?;
     let taxonomies: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
@@ -101,8 +147,15 @@ pub fn load(root: &Path, config: &Config, opts: LoadOptions) -> Result<Content> 
     let loaded: Vec<Result<Loaded, Vec<Diagnostic>>> = entries
         .par_iter()
         .map(|entry| match entry {
-            Entry::Article(rel) => load_article(root, rel, config, &taxonomies, opts)
-                .map(|(a, w)| Loaded::Article(Box::new(a), w)),
+            Entry::Article(rel) => {
+                if let Some(article) = known.get(rel).filter(|a| {
+                    std::fs::metadata(root.join(rel)).is_ok_and(|m| FileStamp::of(&m) == a.stamp)
+                }) {
+                    return Ok(Loaded::Article(Box::new(article.clone()), Vec::new()));
+                }
+                load_article(root, rel, config, &taxonomies, opts)
+                    .map(|(a, w)| Loaded::Article(Box::new(a), w))
+            }
             Entry::Term(rel, taxonomy) => {
                 load_term(root, rel, taxonomy, config, opts).map(|t| Loaded::Term(Box::new(t)))
             }
@@ -300,17 +353,12 @@ fn load_article(
     taxonomies: &[&str],
     opts: LoadOptions,
 ) -> Result<(Article, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let text = read_text(root, rel).map_err(|d| vec![d])?;
+    let (bytes, stamp) = read_bytes(root, rel).map_err(|d| vec![d])?;
+    let digest = xxhash_rust::xxh3::xxh3_128(&bytes);
+    let text = decode(bytes, rel).map_err(|d| vec![d])?;
     let split = frontmatter::split(&text, rel).map_err(|d| vec![d])?;
     let (front, warnings) = frontmatter::article(&split, rel, taxonomies, config.timezone)?;
-    let body = markdown::render(
-        split.body,
-        MarkdownOptions {
-            root: ARTICLE_ROOT,
-            offline: opts.offline,
-            raw_html: config.markdown.raw_html,
-        },
-    );
+    let body = markdown::render(split.body, article_markdown(config, opts.offline)).facts;
     let stem = rel
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -321,9 +369,52 @@ fn load_article(
             stem,
             front,
             body,
+            stamp,
+            digest,
         },
         warnings,
     ))
+}
+
+/// How article bodies are rendered for their pages.
+fn article_markdown(config: &Config, offline: bool) -> MarkdownOptions<'static> {
+    MarkdownOptions {
+        root: ARTICLE_ROOT,
+        offline,
+        raw_html: config.markdown.raw_html,
+    }
+}
+
+/// Reads a file's bytes and its stamp.
+fn read_bytes(root: &Path, rel: &Path) -> Result<(Vec<u8>, FileStamp), Diagnostic> {
+    let cannot = |e: std::io::Error| Diagnostic::error(rel, format!("cannot read: {e}"));
+    let mut file = std::fs::File::open(root.join(rel)).map_err(cannot)?;
+    let stamp = FileStamp::of(&file.metadata().map_err(cannot)?);
+    let mut bytes = Vec::with_capacity(usize::try_from(stamp.size).unwrap_or(0) + 1);
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
+    Ok((bytes, stamp))
+}
+
+/// Renders an article's body to HTML for its page, reading the file again.
+///
+/// The file must still be the one the article was loaded from: if it changed
+/// during the build, the page would not match the rest of the site, so that
+/// is an error asking for another build.
+pub fn body_html(
+    root: &Path,
+    article: &Article,
+    config: &Config,
+    offline: bool,
+) -> Result<String, Diagnostic> {
+    let rel = &article.source;
+    let (bytes, _) = read_bytes(root, rel)?;
+    if xxhash_rust::xxh3::xxh3_128(&bytes) != article.digest {
+        return Err(Diagnostic::error(rel, "the file changed during the build")
+            .with_hint("build again once the file is saved"));
+    }
+    let text = decode(bytes, rel)?;
+    let split = frontmatter::split(&text, rel)?;
+    Ok(markdown::render(split.body, article_markdown(config, offline)).html)
 }
 
 fn load_term(

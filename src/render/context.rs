@@ -211,8 +211,10 @@ pub struct Neighbour<'a> {
 #[derive(Serialize)]
 pub struct PageCtx<'a> {
     #[serde(flatten)]
-    pub teaser: Teaser<'a>,
-    pub body: &'a str,
+    pub teaser: &'a Teaser<'a>,
+    /// Absent only while fingerprinting (the file's hash stands for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
     pub extra: &'a serde_json::Map<String, serde_json::Value>,
     pub newer: Option<Neighbour<'a>>,
     pub older: Option<Neighbour<'a>>,

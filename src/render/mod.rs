@@ -6,10 +6,12 @@
 
 pub mod context;
 pub mod filters;
+mod fingerprint;
 pub mod pages;
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use tera::{Context, Tera};
 
 use crate::config::Config;
@@ -46,6 +48,7 @@ enum Listed<'a> {
 pub struct Renderer {
     tera: Tera,
     theme_dir: PathBuf,
+    site_root: PathBuf,
     links: Links,
 }
 
@@ -85,6 +88,7 @@ impl Renderer {
         Ok(Renderer {
             tera,
             theme_dir,
+            site_root: root.to_path_buf(),
             links: Links { offline },
         })
     }
@@ -94,13 +98,68 @@ impl Renderer {
         &self.theme_dir
     }
 
+    /// What every page of one build shares, computed once: the `site`
+    /// context and each article's teaser with its fingerprint.
+    pub fn prepare<'a>(&self, site: &'a Site) -> Prepared<'a> {
+        let links = self.links;
+        let teasers: Vec<Teaser<'a>> = site
+            .articles
+            .par_iter()
+            .map(|a| Teaser::new(site, a, links))
+            .collect();
+        let hashes = teasers.par_iter().map(crate::cache::hash_of).collect();
+        Prepared {
+            site: self.site_ctx(site),
+            teasers,
+            hashes,
+        }
+    }
+
     /// Renders one page to HTML.
-    pub fn render(&self, site: &Site, job: &PageJob) -> Result<String> {
+    pub fn render(&self, site: &Site, prep: &Prepared<'_>, job: &PageJob) -> Result<String> {
+        let mut sink = TeraSink {
+            ctx: Context::new(),
+            renderer: self,
+            site,
+            prep,
+        };
+        let template = self.fill(&mut sink, site, prep, job)?;
+        self.tera.render(template, &sink.ctx).map_err(|e| {
+            Error::Template(vec![template_error(
+                &self.theme_dir.join("templates").join(template),
+                &e,
+            )
+            .with_hint(format!("while rendering {}", job.file(site)))])
+        })
+    }
+
+    /// A hash of everything `render` would give the page's template: two
+    /// equal fingerprints in builds with the same theme and configuration
+    /// mean the same page. Far cheaper than rendering, since teasers count
+    /// by their own fingerprint and an article's body by its file's hash.
+    pub fn fingerprint(&self, site: &Site, prep: &Prepared<'_>, job: &PageJob) -> u128 {
+        let mut sink = fingerprint::Sink::new(&prep.hashes);
+        // The fingerprint sink never fails; should a page's variables fail
+        // to gather, a fingerprint no build produces makes it render, and
+        // the render reports the error.
+        match self.fill(&mut sink, site, prep, job) {
+            Ok(template) => sink.finish(template),
+            Err(_) => u128::MAX,
+        }
+    }
+
+    /// Gives the page's variables to `sink`; returns the template's name.
+    fn fill<S: ContextSink>(
+        &self,
+        sink: &mut S,
+        site: &Site,
+        prep: &Prepared<'_>,
+        job: &PageJob,
+    ) -> Result<&'static str> {
         let file = job.file(site);
         let depth = file.matches('/').count();
         let links = self.links;
         let config = &site.config;
-        let mut ctx = Context::new();
         // A host serves 404.html at any depth, so online its links are
         // absolute; offline it is only ever opened from the root folder.
         let root = if *job == PageJob::NotFound && !links.offline {
@@ -108,11 +167,10 @@ impl Renderer {
         } else {
             Links::root(depth)
         };
-        ctx.insert("root", &root);
-        ctx.insert("site", &self.site_ctx(site));
-        ctx.insert("lang", &config.language);
-        ctx.insert("dir", config.dir());
+        sink.insert("root", &root);
+        sink.insert("site", &prep.site);
         let canonical = |path: &PagePath| format!("{}{}", config.base_url, path.as_str());
+        let (mut lang, mut dir) = (config.language.as_str(), config.dir());
 
         let (template, title, canonical_url) = match job {
             PageJob::Article(i) => {
@@ -124,15 +182,14 @@ impl Renderer {
                     })
                 };
                 let page = PageCtx {
-                    teaser: Teaser::new(site, a, links),
-                    body: &a.source.body.html,
+                    teaser: &prep.teasers[*i],
+                    body: sink.body(a)?,
                     extra: &a.source.front.extra,
                     newer: neighbour(a.newer),
                     older: neighbour(a.older),
                 };
-                ctx.insert("page", &page);
-                ctx.insert("lang", &a.lang);
-                ctx.insert("dir", a.dir);
+                sink.insert("page", &page);
+                (lang, dir) = (&a.lang, a.dir);
                 (
                     "article.html",
                     a.source.front.title.clone(),
@@ -140,7 +197,7 @@ impl Renderer {
                 )
             }
             PageJob::Home(p) => {
-                self.insert_list(&mut ctx, site, &PagePath::root(), Listed::All, p);
+                self.insert_list(sink, site, &PagePath::root(), Listed::All, p);
                 (
                     "list.html",
                     config.title.clone(),
@@ -150,9 +207,9 @@ impl Renderer {
             PageJob::Term(t, i, p) => {
                 let tax = &site.taxonomies[*t];
                 let term = &tax.terms[*i];
-                self.insert_list(&mut ctx, site, &term.path, Listed::Only(&term.articles), p);
-                ctx.insert("taxonomy", &self.taxonomy_ctx(site, *t));
-                ctx.insert(
+                self.insert_list(sink, site, &term.path, Listed::Only(&term.articles), p);
+                sink.insert("taxonomy", &self.taxonomy_ctx(site, *t));
+                sink.insert(
                     "term",
                     &TermCtx {
                         entry: TermEntry::new(term, links),
@@ -176,8 +233,8 @@ impl Renderer {
                     .iter()
                     .map(|term| TermEntry::new(term, links))
                     .collect();
-                ctx.insert("taxonomy", &self.taxonomy_ctx(site, *t));
-                ctx.insert("terms", &terms);
+                sink.insert("taxonomy", &self.taxonomy_ctx(site, *t));
+                sink.insert("terms", &terms);
                 (
                     "taxonomy.html",
                     tax.config.title.clone(),
@@ -186,8 +243,8 @@ impl Renderer {
             }
             PageJob::Year(y, p) => {
                 let year = &site.years[*y];
-                self.insert_list(&mut ctx, site, &year.path, Listed::Only(&year.articles), p);
-                ctx.insert("year", &YearCtx::new(site, year, links));
+                self.insert_list(sink, site, &year.path, Listed::Only(&year.articles), p);
+                sink.insert("year", &YearCtx::new(site, year, links));
                 (
                     "list.html",
                     year.year.to_string(),
@@ -198,15 +255,10 @@ impl Renderer {
                 let year = &site.years[*y];
                 let year_ctx = YearCtx::new(site, year, links);
                 let month = &year.months[*m];
-                let teasers: Vec<Teaser<'_>> = month
-                    .articles
-                    .iter()
-                    .map(|&i| Teaser::new(site, &site.articles[i], links))
-                    .collect();
                 let title = year_ctx.months[*m].name.clone();
-                ctx.insert("month", &year_ctx.months[*m]);
-                ctx.insert("year", &year_ctx);
-                ctx.insert("articles", &teasers);
+                sink.insert("month", &year_ctx.months[*m]);
+                sink.insert("year", &year_ctx);
+                sink.teasers("articles", &month.articles);
                 ("month.html", title, Some(canonical(&month.path)))
             }
             PageJob::Archive => {
@@ -215,7 +267,7 @@ impl Renderer {
                     .iter()
                     .map(|y| YearCtx::new(site, y, links))
                     .collect();
-                ctx.insert("years", &years);
+                sink.insert("years", &years);
                 (
                     "archive.html",
                     "الأرشيف".to_string(),
@@ -226,7 +278,7 @@ impl Renderer {
             PageJob::Redirect(r) => {
                 let redirect = &site.redirects[*r];
                 let target = &site.articles[redirect.target];
-                ctx.insert("target", &format!("{root}{}", links.url(&target.path)));
+                sink.insert("target", &format!("{root}{}", links.url(&target.path)));
                 (
                     "alias.html",
                     target.source.front.title.clone(),
@@ -234,16 +286,12 @@ impl Renderer {
                 )
             }
         };
-        ctx.insert("kind", job.kind());
-        ctx.insert("title", &title);
-        ctx.insert("canonical", &canonical_url);
-        self.tera.render(template, &ctx).map_err(|e| {
-            Error::Template(vec![template_error(
-                &self.theme_dir.join("templates").join(template),
-                &e,
-            )
-            .with_hint(format!("while rendering {file}"))])
-        })
+        sink.insert("lang", lang);
+        sink.insert("dir", dir);
+        sink.insert("kind", job.kind());
+        sink.insert("title", &title);
+        sink.insert("canonical", &canonical_url);
+        Ok(template)
     }
 
     fn site_ctx<'a>(&self, site: &'a Site) -> SiteCtx<'a> {
@@ -274,30 +322,25 @@ impl Renderer {
     }
 
     /// Inserts `articles` and `paginator` for one page of a list.
-    fn insert_list(
+    fn insert_list<S: ContextSink>(
         &self,
-        ctx: &mut Context,
+        sink: &mut S,
         site: &Site,
         base: &PagePath,
         list: Listed<'_>,
         page: &ListPage,
     ) {
         let links = self.links;
-        let (teasers, total): (Vec<Teaser<'_>>, usize) = match list {
-            Listed::All => (
-                page.items
-                    .clone()
-                    .map(|i| Teaser::new(site, &site.articles[i], links))
-                    .collect(),
-                site.articles.len(),
-            ),
-            Listed::Only(list) => (
-                list[page.items.clone()]
-                    .iter()
-                    .map(|&i| Teaser::new(site, &site.articles[i], links))
-                    .collect(),
-                list.len(),
-            ),
+        let total = match list {
+            Listed::All => {
+                let items: Vec<usize> = page.items.clone().collect();
+                sink.teasers("articles", &items);
+                site.articles.len()
+            }
+            Listed::Only(list) => {
+                sink.teasers("articles", &list[page.items.clone()]);
+                list.len()
+            }
         };
         let full = paginate::full_pages(total, site.config.paginate);
         let url = |n: Option<usize>| match n {
@@ -320,8 +363,56 @@ impl Renderer {
             older_url: page.older.map(|n| url(Some(n))),
             pages,
         };
-        ctx.insert("articles", &teasers);
-        ctx.insert("paginator", &paginator);
+        sink.insert("paginator", &paginator);
+    }
+}
+
+/// What every page of one build shares (see [`Renderer::prepare`]).
+pub struct Prepared<'a> {
+    site: SiteCtx<'a>,
+    /// Each article's teaser, by position in the site's newest-first list.
+    teasers: Vec<Teaser<'a>>,
+    /// Each teaser's fingerprint.
+    hashes: Vec<u128>,
+}
+
+/// Where a page's template variables go: a Tera context to render, or a
+/// hash to compare with the previous build's.
+trait ContextSink {
+    fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T);
+    /// The teasers of the articles at these positions, as `key`.
+    fn teasers(&mut self, key: &str, articles: &[usize]);
+    /// The article's body, for `page.body`.
+    fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
+}
+
+/// Fills a Tera context for rendering.
+struct TeraSink<'r, 'a> {
+    ctx: Context,
+    renderer: &'r Renderer,
+    site: &'r Site,
+    prep: &'r Prepared<'a>,
+}
+
+impl ContextSink for TeraSink<'_, '_> {
+    fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        self.ctx.insert(key, value);
+    }
+
+    fn teasers(&mut self, key: &str, articles: &[usize]) {
+        let teasers: Vec<&Teaser<'_>> = articles.iter().map(|&i| &self.prep.teasers[i]).collect();
+        self.ctx.insert(key, &teasers);
+    }
+
+    fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {
+        crate::content::body_html(
+            &self.renderer.site_root,
+            &article.source,
+            &self.site.config,
+            self.renderer.links.offline,
+        )
+        .map(Some)
+        .map_err(|d| Error::Content(vec![d]))
     }
 }
 

@@ -1,0 +1,172 @@
+//! The build cache: what the previous build read and wrote, so that the next
+//! build reads only changed files and renders only pages whose inputs changed.
+//!
+//! It holds every article as loaded (front matter and body facts, not the
+//! HTML) with its file's size and mtime, and every output file's fingerprint
+//! (see `render::Renderer::fingerprint`). It is valid only for the same
+//! arshif version, site.toml, theme files and build options, and only for
+//! the very output folder it describes (by device and inode: an output that
+//! was deleted, or replaced by another build, is not trusted). It lives in
+//! `.arshif-cache/` in the site folder, one file per output folder, and is
+//! removed just before a build's commit point, so a build killed after it
+//! leaves no cache that could describe the wrong files: the next build is
+//! then a full one.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::content;
+use crate::error::{Diagnostic, Error, Result};
+
+/// The cache folder, in the site folder.
+pub const CACHE_DIR: &str = ".arshif-cache";
+
+/// Bumped whenever the cache's layout changes.
+const FORMAT: u32 = 1;
+
+/// The 128-bit XXH3 hash of a value's JSON form, streamed (no allocation).
+pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
+    let mut w = HashWriter::default();
+    // Writing to a hasher cannot fail; a value that cannot serialize hashes
+    // what was written before the failure, and fails wherever it is used.
+    let _ = serde_json::to_writer(&mut w, value);
+    w.finish()
+}
+
+/// An `io::Write` that feeds an XXH3 hasher.
+#[derive(Default)]
+pub struct HashWriter(Xxh3);
+
+impl HashWriter {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn finish(&self) -> u128 {
+        self.0.digest128()
+    }
+}
+
+impl Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What must be equal for a cache to be used: version, configuration, theme
+/// files and options. Computed by [`Key::new`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Key(u128);
+
+impl Key {
+    /// The key of a build: `settings` is anything that shapes the output
+    /// (the configuration and options, in a stable textual form), and every
+    /// file of the theme counts by path and content.
+    pub fn new(settings: &str, theme_dir: &Path) -> Result<Key> {
+        let mut h = HashWriter::default();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update(&FORMAT.to_le_bytes());
+        h.update(settings.as_bytes());
+        for entry in walkdir::WalkDir::new(theme_dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::io(theme_dir, e.into()))?;
+            if entry.file_type().is_file() {
+                let bytes = fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+                h.update(entry.path().to_string_lossy().as_bytes());
+                h.update(&[0]);
+                h.update(&(bytes.len() as u64).to_le_bytes());
+                h.update(&bytes);
+            }
+        }
+        Ok(Key(h.finish()))
+    }
+}
+
+/// A previous build, as far as the next one needs to know it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Cache {
+    key: Key,
+    /// The output folder's device and inode when the build committed.
+    output: (u64, u64),
+    pub articles: Vec<content::Article>,
+    /// Each output file's fingerprint.
+    pub files: HashMap<String, u128>,
+}
+
+/// The same, borrowed, for writing.
+#[derive(Serialize)]
+struct CacheRef<'a> {
+    key: Key,
+    output: (u64, u64),
+    articles: Vec<&'a content::Article>,
+    files: &'a HashMap<String, u128>,
+}
+
+/// Where the cache of the output folder `output` lives.
+pub fn path(root: &Path, output: &Path) -> PathBuf {
+    let output = output
+        .canonicalize()
+        .unwrap_or_else(|_| output.to_path_buf());
+    let name = format!("{:032x}", hash_of(&output));
+    root.join(CACHE_DIR).join(name)
+}
+
+/// Reads the cache at `path` if it describes `output` as built with `key`.
+/// Anything else (no cache, another version, a damaged file) is no cache.
+pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
+    let bytes = fs::read(path).ok()?;
+    let cache: Cache = postcard::from_bytes(&bytes).ok()?;
+    let id = crate::output::dir_id(output)?;
+    (cache.key == key && cache.output == id).then_some(cache)
+}
+
+/// Removes the cache at `path`: done just before a build's commit point.
+pub fn remove(path: &Path) {
+    let _ = fs::remove_file(path);
+}
+
+/// Writes the cache of a committed build. A cache that cannot be written
+/// is a warning: the next build is a full one, nothing else is lost.
+pub fn save<'a>(
+    path: &Path,
+    key: Key,
+    output: (u64, u64),
+    articles: impl Iterator<Item = &'a content::Article>,
+    files: &HashMap<String, u128>,
+) -> Option<Diagnostic> {
+    let cache = CacheRef {
+        key,
+        output,
+        articles: articles.collect(),
+        files,
+    };
+    let write = || -> std::io::Result<()> {
+        let bytes = postcard::to_allocvec(&cache).map_err(std::io::Error::other)?;
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+            let ignore = dir.join(".gitignore");
+            if !ignore.exists() {
+                fs::write(ignore, "*\n")?;
+            }
+        }
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        fs::write(&tmp, bytes)?;
+        fs::rename(&tmp, path)
+    };
+    write().err().map(|e| {
+        Diagnostic::warning(
+            path,
+            format!("the build cache cannot be written ({e}); the next build will be a full one"),
+        )
+    })
+}

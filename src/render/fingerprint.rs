@@ -1,0 +1,60 @@
+//! Page fingerprints: a 128-bit hash of a page's template variables.
+//!
+//! Variables are hashed as the JSON Tera would see, streamed into XXH3, so
+//! nothing is allocated per page. Two shortcuts keep it cheap on large
+//! archives: a list page hashes each teaser's own fingerprint (computed once
+//! per build) instead of the teaser, and an article page hashes its file's
+//! hash instead of rendering the body. Both stand for exactly what they
+//! replace, given the same theme and configuration, which the build cache
+//! compares separately.
+
+use super::{ContextSink, Result};
+use crate::cache::HashWriter;
+
+/// Collects a page's variables into a hash.
+pub struct Sink<'p> {
+    hasher: HashWriter,
+    /// Each article's teaser fingerprint, by position.
+    teasers: &'p [u128],
+}
+
+impl<'p> Sink<'p> {
+    pub fn new(teasers: &'p [u128]) -> Sink<'p> {
+        Sink {
+            hasher: HashWriter::default(),
+            teasers,
+        }
+    }
+
+    /// The page's fingerprint, its template's name included.
+    pub fn finish(mut self, template: &str) -> u128 {
+        self.key(template);
+        self.hasher.finish()
+    }
+
+    fn key(&mut self, key: &str) {
+        self.hasher.update(key.as_bytes());
+        self.hasher.update(&[0]);
+    }
+}
+
+impl ContextSink for Sink<'_> {
+    fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        self.key(key);
+        let _ = serde_json::to_writer(&mut self.hasher, value);
+        self.hasher.update(&[0]);
+    }
+
+    fn teasers(&mut self, key: &str, articles: &[usize]) {
+        self.key(key);
+        for &i in articles {
+            self.hasher.update(&self.teasers[i].to_le_bytes());
+        }
+    }
+
+    fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {
+        self.key("body");
+        self.hasher.update(&article.source.digest.to_le_bytes());
+        Ok(None)
+    }
+}
