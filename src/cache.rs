@@ -6,11 +6,12 @@
 //! (see `render::Renderer::fingerprint`). It is valid only for the same
 //! arshif version, site.toml, theme files and build options, and only for
 //! the very output folder it describes (by device and inode: an output that
-//! was deleted, or replaced by another build, is not trusted). It lives in
-//! `.arshif-cache/` in the site folder, one file per output folder, and is
-//! removed just before a build's commit point, so a build killed after it
-//! leaves no cache that could describe the wrong files: the next build is
-//! then a full one.
+//! was deleted, or replaced by another build, is not trusted). It lives next
+//! to the output folder, as `.<output>.arshif-cache` (like the staging
+//! folder of a build), so a build writes nothing into the site's own folder.
+//! It is removed just before a build's commit point, so a build killed after
+//! that leaves no cache that could describe the wrong files: the next build
+//! is then a full one.
 
 use std::collections::HashMap;
 use std::fs;
@@ -22,9 +23,6 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::content;
 use crate::error::{Diagnostic, Error, Result};
-
-/// The cache folder, in the site folder.
-pub const CACHE_DIR: &str = ".arshif-cache";
 
 /// Bumped whenever the cache's layout changes.
 const FORMAT: u32 = 1;
@@ -107,17 +105,18 @@ pub struct Cache {
 struct CacheRef<'a> {
     key: Key,
     output: (u64, u64),
-    articles: Vec<&'a content::Article>,
+    articles: Vec<std::borrow::Cow<'a, content::Article>>,
     files: &'a HashMap<String, u128>,
 }
 
-/// Where the cache of the output folder `output` lives.
-pub fn path(root: &Path, output: &Path) -> PathBuf {
-    let output = output
-        .canonicalize()
-        .unwrap_or_else(|_| output.to_path_buf());
-    let name = format!("{:032x}", hash_of(&output));
-    root.join(CACHE_DIR).join(name)
+/// Where the cache of the output folder `output` lives: beside it.
+pub fn path(output: &Path) -> Result<PathBuf> {
+    let output = crate::output::absolute(output)?;
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    Ok(output.with_file_name(format!(".{name}.arshif-cache")))
 }
 
 /// Reads the cache at `path` if it describes `output` as built with `key`.
@@ -134,30 +133,43 @@ pub fn remove(path: &Path) {
     let _ = fs::remove_file(path);
 }
 
-/// Writes the cache of a committed build. A cache that cannot be written
-/// is a warning: the next build is a full one, nothing else is lost.
+/// How close to the build's start a file may have been changed and still
+/// be trusted by its stamp: a file saved again within the file system's
+/// timestamp granularity of the build's read could keep its size and mtime.
+const RACY_NANOS: i128 = 2_000_000_000;
+
+/// Writes the cache of a committed build that started at `started`. A cache
+/// that cannot be written is a warning: the next build is a full one,
+/// nothing else is lost.
 pub fn save<'a>(
     path: &Path,
     key: Key,
     output: (u64, u64),
+    started: std::time::SystemTime,
     articles: impl Iterator<Item = &'a content::Article>,
     files: &HashMap<String, u128>,
 ) -> Option<Diagnostic> {
+    let started = content::FileStamp::nanos(started);
+    let articles = articles
+        .map(|a| {
+            if a.stamp.modified > started - RACY_NANOS {
+                // Changed just before or during the build: read it next time.
+                let mut a = a.clone();
+                a.stamp = content::FileStamp::default();
+                std::borrow::Cow::Owned(a)
+            } else {
+                std::borrow::Cow::Borrowed(a)
+            }
+        })
+        .collect();
     let cache = CacheRef {
         key,
         output,
-        articles: articles.collect(),
+        articles,
         files,
     };
     let write = || -> std::io::Result<()> {
         let bytes = postcard::to_allocvec(&cache).map_err(std::io::Error::other)?;
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir)?;
-            let ignore = dir.join(".gitignore");
-            if !ignore.exists() {
-                fs::write(ignore, "*\n")?;
-            }
-        }
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         fs::write(&tmp, bytes)?;

@@ -93,6 +93,7 @@ pub fn load_config(opts: &BuildOptions) -> Result<Config> {
 /// rendered and written; the result is byte for byte the full build's.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
     let mut timings = Timings::new();
     let root = &opts.root;
     let config = load_config(opts)?;
@@ -103,7 +104,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         &format!("{config:?} {} {}", opts.offline, opts.drafts),
         renderer.theme_dir(),
     )?;
-    let cache_path = cache::path(root, &output_dir);
+    let cache_path = cache::path(&output_dir)?;
     let previous = if opts.full {
         None
     } else {
@@ -168,6 +169,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             &cache_path,
             key,
             id,
+            started_at,
             articles,
             &committed.files,
         ));

@@ -212,7 +212,8 @@ fn checked(rel: &str) -> Result<PathBuf> {
     }
 }
 
-fn absolute(p: &Path) -> Result<PathBuf> {
+/// `p` made absolute and cleaned of `.` and `..`, without touching the disk.
+pub(crate) fn absolute(p: &Path) -> Result<PathBuf> {
     let joined = if p.is_absolute() {
         p.to_path_buf()
     } else {
@@ -608,7 +609,12 @@ fn remove_stale(parent: &Path, name: &str) {
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = file_name.strip_prefix(&prefix) else {
+        // Only staging folders (`<pid>`, `<pid>.old`): the cache and an
+        // incremental build's folder have names of their own.
+        let Some(pid) = file_name
+            .strip_prefix(&prefix)
+            .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        else {
             continue;
         };
         let running = pid.parse::<u32>().is_ok_and(|pid| {
@@ -698,5 +704,88 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(Staging::new(dir.path(), &dir.path().join("site")).is_err());
         assert!(Staging::new(&dir.path().join("site"), &dir.path().join("site")).is_err());
+    }
+
+    fn patch_of(out: &Path, site: &Path, previous: &[(&str, u128)]) -> Output {
+        let previous = previous.iter().map(|(p, f)| (p.to_string(), *f)).collect();
+        Output::patch(out, site, previous).unwrap()
+    }
+
+    #[test]
+    fn a_patch_writes_only_changes_and_removes_what_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("out"));
+        let full = Output::full(&out, &site).unwrap();
+        for (rel, bytes) in [("a.txt", "a"), ("b/c.txt", "c"), ("d/e/f.txt", "f")] {
+            full.put(rel, bytes.as_bytes()).unwrap();
+        }
+        let files = full.commit(|| {}).unwrap().files;
+        let fp = |rel: &str| files[rel];
+
+        let patch = patch_of(
+            &out,
+            &site,
+            &[
+                ("a.txt", fp("a.txt")),
+                ("b/c.txt", fp("b/c.txt")),
+                ("d/e/f.txt", fp("d/e/f.txt")),
+            ],
+        );
+        assert!(!patch.claim("a.txt", fp("a.txt")).unwrap(), "unchanged");
+        assert!(patch.claim("b/c.txt", 7).unwrap(), "changed");
+        patch.write("b/c.txt", b"new").unwrap();
+        assert!(patch.claim("a.txt", 1).is_err(), "claimed twice");
+        let done = patch.commit(|| {}).unwrap();
+        assert_eq!(
+            done.stats,
+            Stats {
+                written: 1,
+                unchanged: 1
+            }
+        );
+        assert_eq!(fs::read(out.join("b/c.txt")).unwrap(), b"new");
+        assert!(!out.join("d").exists(), "emptied folders go too");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no patch folder left"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_patch_is_undone_or_completed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("out"));
+        let full = Output::full(&out, &site).unwrap();
+        full.put("a.txt", b"old").unwrap();
+        full.put("gone.txt", b"x").unwrap();
+        full.commit(|| {}).unwrap();
+
+        // Killed before the commit point: the old output stays.
+        let patch = patch_of(&out, &site, &[("a.txt", 1)]);
+        patch.claim("a.txt", 2).unwrap();
+        patch.write("a.txt", b"new").unwrap();
+        std::mem::forget(patch); // as if the process died here
+        recover(&out).unwrap();
+        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        // Killed after it: the next build completes the journal first.
+        let patch_dir = patch_dir(&out);
+        fs::create_dir(&patch_dir).unwrap();
+        fs::write(patch_dir.join("0"), b"new").unwrap();
+        let journal = Journal {
+            moves: vec![("0".into(), "a.txt".into())],
+            removals: vec!["gone.txt".into()],
+        };
+        fs::write(
+            patch_dir.join(JOURNAL),
+            serde_json::to_vec(&journal).unwrap(),
+        )
+        .unwrap();
+        recover(&out).unwrap();
+        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"new");
+        assert!(!out.join("gone.txt").exists());
+        assert!(!patch_dir.exists());
     }
 }

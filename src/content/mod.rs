@@ -62,17 +62,17 @@ pub struct FileStamp {
 impl FileStamp {
     /// The stamp of a file's metadata.
     pub fn of(meta: &std::fs::Metadata) -> FileStamp {
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| match t.duration_since(std::time::UNIX_EPOCH) {
-                Ok(d) => i128::try_from(d.as_nanos()).ok(),
-                Err(e) => i128::try_from(e.duration().as_nanos()).ok().map(|n| -n),
-            })
-            .unwrap_or(0);
         FileStamp {
             size: meta.len(),
-            modified,
+            modified: meta.modified().map(FileStamp::nanos).unwrap_or(0),
+        }
+    }
+
+    /// A time as nanoseconds since the Unix epoch.
+    pub fn nanos(t: std::time::SystemTime) -> i128 {
+        match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => i128::try_from(d.as_nanos()).unwrap_or(i128::MAX),
+            Err(e) => i128::try_from(e.duration().as_nanos()).map_or(i128::MIN, |n| -n),
         }
     }
 }

@@ -258,16 +258,27 @@ pub struct TermEntry<'a> {
     pub name: &'a str,
     pub slug: &'a str,
     pub url: String,
-    pub count: usize,
+    /// Absent on a term's numbered pages, which must not change when the
+    /// term gains a story.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
 }
 
 impl<'a> TermEntry<'a> {
+    /// The term as its numbered pages show it: without a count.
+    pub fn numbered(term: &'a crate::site::Term, links: Links) -> TermEntry<'a> {
+        TermEntry {
+            count: None,
+            ..TermEntry::new(term, links)
+        }
+    }
+
     pub fn new(term: &'a crate::site::Term, links: Links) -> TermEntry<'a> {
         TermEntry {
             name: &term.name,
             slug: term.slug.as_str(),
             url: links.url(&term.path),
-            count: term.articles.len(),
+            count: Some(term.articles.len()),
         }
     }
 }
@@ -286,16 +297,29 @@ pub struct MonthCtx {
 pub struct YearCtx {
     pub year: i32,
     pub url: String,
-    pub count: usize,
+    /// Absent on a year's numbered pages (see [`TermEntry::count`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    /// Empty on a year's numbered pages.
     pub months: Vec<MonthCtx>,
 }
 
 impl YearCtx {
+    /// The year as a numbered page of its list shows it: no counts, no months.
+    pub fn numbered(year: &crate::site::Year, links: Links) -> YearCtx {
+        YearCtx {
+            year: year.year,
+            url: links.url(&year.path),
+            count: None,
+            months: Vec::new(),
+        }
+    }
+
     pub fn new(site: &Site, year: &crate::site::Year, links: Links) -> YearCtx {
         YearCtx {
             year: year.year,
             url: links.url(&year.path),
-            count: year.articles.len(),
+            count: Some(year.articles.len()),
             months: year
                 .months
                 .iter()

@@ -212,7 +212,10 @@ impl Renderer {
                 sink.insert(
                     "term",
                     &TermCtx {
-                        entry: TermEntry::new(term, links),
+                        entry: match p.number {
+                            None => TermEntry::new(term, links),
+                            Some(_) => TermEntry::numbered(term, links),
+                        },
                         description: if p.number.is_none() {
                             term.description.as_deref()
                         } else {
@@ -244,7 +247,11 @@ impl Renderer {
             PageJob::Year(y, p) => {
                 let year = &site.years[*y];
                 self.insert_list(sink, site, &year.path, Listed::Only(&year.articles), p);
-                sink.insert("year", &YearCtx::new(site, year, links));
+                let year_ctx = match p.number {
+                    None => YearCtx::new(site, year, links),
+                    Some(_) => YearCtx::numbered(year, links),
+                };
+                sink.insert("year", &year_ctx);
                 (
                     "list.html",
                     year.year.to_string(),

@@ -1,0 +1,273 @@
+//! Incremental builds: with the previous output and its cache in place, a
+//! build reads only changed files and renders only pages whose inputs
+//! changed, and its output is byte for byte the output of a full build from
+//! scratch: after adding, editing and deleting stories, after editing a term
+//! file, a template or site.toml.
+
+use std::fs;
+
+use crate::support::{assert_same_tree, file_ids, snapshot, BuildResult, SiteTest};
+
+/// Countries and actors the generated stories name, some in two spellings.
+const COUNTRIES: &[&str] = &[
+    "سوريا",
+    "روسيا",
+    "فرنسا",
+    "تركيا",
+    "لبنان",
+    "الأردن",
+    "العراق",
+    "إيران",
+];
+const ACTORS: &[&str] = &[
+    "نظام الأسد",
+    "نظام الاسد",
+    "علي مملوك",
+    "الأمم المتحدة",
+    "الامم المتحدة",
+    "مجلس الأمن",
+    "الهلال الأحمر",
+    "وزارة الخارجية الروسية",
+    "الاستخبارات الروسية",
+    "قوات سوريا الديمقراطية",
+    "هيئة تحرير الشام",
+    "الائتلاف الوطني",
+    "منظمة الصحة العالمية",
+    "برنامج الأغذية العالمي",
+    "الدفاع المدني",
+    "المرصد السوري لحقوق الإنسان",
+];
+const WORDS: &[&str] = &[
+    "قال",
+    "مصدر",
+    "مطلع",
+    "إن",
+    "الاجتماع",
+    "الذي",
+    "عقد",
+    "في",
+    "العاصمة",
+    "ناقش",
+    "ملف",
+    "اللاجئين",
+    "والمساعدات",
+    "الإنسانية",
+    "وأضاف",
+    "أن",
+    "الوفد",
+    "سيعود",
+    "الأسبوع",
+    "المقبل",
+    "لاستكمال",
+    "المباحثات",
+    "حول",
+    "الأوضاع",
+    "الأمنية",
+    "والاقتصادية",
+];
+
+/// A deterministic pseudo-random sequence (no dependency, same on every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+
+    /// Skewed towards the first items, as news mentions are.
+    fn skewed(&mut self, n: usize) -> usize {
+        let a = self.next(n);
+        let b = self.next(n);
+        a.min(b)
+    }
+}
+
+/// One generated story: `content/YYYY/MM/story-NNNN.md`.
+fn story(rng: &mut Lcg, i: usize, count: usize) -> (String, String) {
+    // Spread over 2015–2024, ids growing with the date.
+    let day = i * 3650 / count;
+    let (year, month, dom) = (2015 + day / 365, 1 + (day % 365) / 31 % 12, 1 + day % 28);
+    let hour = rng.next(24);
+    let mut countries: Vec<&str> = (0..1 + rng.next(3))
+        .map(|_| COUNTRIES[rng.skewed(COUNTRIES.len())])
+        .collect();
+    countries.dedup();
+    let mut actors: Vec<&str> = (0..rng.next(4))
+        .map(|_| ACTORS[rng.skewed(ACTORS.len())])
+        .collect();
+    actors.dedup();
+    let title: Vec<&str> = (0..4 + rng.next(6))
+        .map(|_| WORDS[rng.next(WORDS.len())])
+        .collect();
+    let mut body = String::new();
+    for _ in 0..2 + rng.next(3) {
+        let words: Vec<&str> = (0..20 + rng.next(40))
+            .map(|_| WORDS[rng.next(WORDS.len())])
+            .collect();
+        body.push_str(&words.join(" "));
+        body.push_str(".\n\n");
+    }
+    let path = format!("content/{year}/{month:02}/story-{i:04}.md");
+    let text = format!(
+        "---\ntitle: {} {i}\ndate: {year}-{month:02}-{dom:02}T{hour:02}:00:00+03:00\ncategory: {}\ncountries: [{}]\nactors: [{}]\n---\n{body}",
+        title.join(" "),
+        ["السياسة", "الاقتصاد", "حقوق الإنسان"][rng.next(3)],
+        countries.join(", "),
+        actors.join(", "),
+    );
+    (path, text)
+}
+
+/// A site of `count` generated stories, with a term file.
+fn corpus(count: usize) -> SiteTest {
+    let site = SiteTest::with_config("title = \"أرشيف\"\nbase_url = \"https://example.org/\"\n");
+    let mut rng = Lcg(7);
+    for i in 0..count {
+        let (path, text) = story(&mut rng, i, count);
+        site.write_file(&path, &text);
+    }
+    site.write_file(
+        "content/countries/syria.md",
+        "---\nname: سوريا\nslug: syria\naliases: [سورية]\n---\nبلد في المشرق.\n",
+    );
+    site
+}
+
+/// The number of pages a build rendered, from its summary line.
+fn rendered(result: &BuildResult) -> usize {
+    let line = result
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("built "))
+        .unwrap_or_else(|| panic!("no summary line in:\n{}", result.stderr));
+    let (_, rest) = line.split_once(" pages (").expect("pages count");
+    rest.split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("rendered count")
+}
+
+/// Builds `site` from scratch into a folder of its own and asserts that the
+/// incremental output is byte for byte the same.
+fn assert_same_as_full(site: &mut SiteTest, what: &str) {
+    let incremental = snapshot(site.output());
+    let output = site.output().to_path_buf();
+    site.set_output("full");
+    let _ = fs::remove_dir_all(site.output());
+    site.build_with(&["--full"]).success();
+    let full = snapshot(site.output());
+    let _ = fs::remove_dir_all(site.output());
+    site.set_output(output.file_name().unwrap().to_str().unwrap());
+    assert_same_tree(&full, &incremental, what);
+}
+
+#[test]
+fn incremental_builds_equal_full_builds_on_2000_stories() {
+    let mut site = corpus(2000);
+    let first = site.build();
+    first.success();
+    let pages = rendered(&first);
+    assert!(pages > 2000, "{pages} pages");
+
+    // A new story, the newest.
+    site.write_file(
+        "content/2024/12/new-story.md",
+        "---\ntitle: خبر جديد عن سورية\ndate: 2024-12-30T09:00:00+03:00\ncountries: [سورية, لبنان]\nactors: [علي مملوك]\n---\nنص الخبر الجديد.\n",
+    );
+    let added = site.build();
+    added.success();
+    let changed = rendered(&added);
+    assert!(
+        changed * 50 < pages,
+        "a new story re-rendered {changed} of {pages} pages"
+    );
+    assert_same_as_full(&mut site, "after adding a story");
+    assert!(site.read("index.html").contains("خبر جديد عن سورية"));
+
+    // An edited story in the middle of the archive, a deleted one, and a
+    // term file giving a new name that shows on every page naming the term.
+    let (path, text) = story(&mut Lcg(99), 1000, 2000);
+    assert!(site.root().join(&path).exists(), "{path}");
+    site.write_file(&path, &text.replacen("title: ", "title: عنوان معدل ", 1));
+    let (deleted, _) = story(&mut Lcg(0), 100, 2000);
+    site.remove_file(&deleted);
+    site.write_file(
+        "content/countries/syria.md",
+        "---\nname: الجمهورية العربية السورية\nslug: syria\naliases: [سورية, سوريا]\n---\nبلد.\n",
+    );
+    let edited = site.build();
+    edited.success();
+    assert!(rendered(&edited) > 100);
+    assert_same_as_full(
+        &mut site,
+        "after editing and deleting stories and renaming a term",
+    );
+    // content/YYYY/MM/story-0100.md was YYYY/MM/story-0100/index.html.
+    let page = deleted
+        .trim_start_matches("content/")
+        .replace(".md", "/index.html");
+    assert!(
+        !site.has(&page),
+        "the deleted story's page {page} is still there"
+    );
+
+    // Nothing changed: nothing rendered, nothing rewritten.
+    let before = file_ids(site.output());
+    let noop = site.build();
+    noop.success();
+    assert_eq!(rendered(&noop), 0, "{}", noop.stderr);
+    assert_eq!(
+        before,
+        file_ids(site.output()),
+        "a no-op build rewrote files"
+    );
+}
+
+#[test]
+fn templates_and_site_toml_re_render_everything() {
+    let mut site = corpus(60);
+    let first = site.build();
+    first.success();
+    let pages = rendered(&first);
+
+    let base = site.root().join("themes/default/templates/article.html");
+    let template = fs::read_to_string(&base).unwrap();
+    site.write_file(
+        "themes/default/templates/article.html",
+        &template.replacen("{% block content %}", "{% block content %}<p>تجربة</p>", 1),
+    );
+    let themed = site.build();
+    themed.success();
+    assert_eq!(rendered(&themed), pages);
+    assert!(site.read("2015/01/story-0000/index.html").contains("تجربة"));
+    assert_same_as_full(&mut site, "after a template change");
+
+    site.write_file(
+        "site.toml",
+        "title = \"أرشيف آخر\"\nbase_url = \"https://example.org/\"\n",
+    );
+    let retitled = site.build();
+    retitled.success();
+    assert_eq!(rendered(&retitled), pages);
+    assert!(site.read("index.html").contains("أرشيف آخر"));
+    assert_same_as_full(&mut site, "after a site.toml change");
+}
+
+#[test]
+fn a_cache_for_another_output_is_not_trusted() {
+    let mut site = corpus(30);
+    site.build().success();
+    // The output replaced behind arshif's back: a full build follows.
+    fs::remove_dir_all(site.output()).unwrap();
+    fs::create_dir(site.output()).unwrap();
+    let again = site.build();
+    again.success();
+    assert!(rendered(&again) > 30);
+    assert!(site.has("index.html"));
+    assert_same_as_full(&mut site, "after the output was replaced");
+}
