@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# arshif against its peers, on generated Arabic news archives.
+#
+#   benches/compare.sh                 # 1,000, 10,000 and 100,000 articles
+#   SIZES="10000" benches/compare.sh   # one size
+#
+# For each size, a corpus is generated once (gen_corpus.py, seed 1) in
+# $BENCH_DIR, outside the repository, and built:
+#   - by arshif (release build): a full build from scratch, a no-op rebuild,
+#     one added story and one edited story (incremental builds);
+#   - the floor: `cp -r` of arshif's own output tree;
+#   - by Hugo (and Zola when $ZOLA points at a binary) through the shared
+#     run_peers.sh, plus one timed Hugo run of the same converted site for
+#     its CPU time. Peers are skipped at 100,000 unless PEERS_AT_100K=1
+#     (Hugo needs about 5 minutes and 11 GiB there).
+# It prints wall time, CPU time (user+sys), peak RSS, pages, files and
+# output bytes for each build, and arshif's ratios to the peers and to the
+# floor, all measured in the same run (these machines are noisy: compare
+# ratios, not seconds across runs).
+#
+# env: BENCH_DIR (default: $TMPDIR/arshif-bench), BENCH_TOOLS (the folder
+#      holding gen_corpus.py and run_peers.sh; default: ../shared/bench next
+#      to the repository), SEED (default 1), HUGO, ZOLA, PEERS_AT_100K.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tools=${BENCH_TOOLS:-$repo/../shared/bench}
+bench=${BENCH_DIR:-${TMPDIR:-/tmp}/arshif-bench}
+sizes=${SIZES:-1000 10000 100000}
+seed=${SEED:-1}
+HUGO=${HUGO:-hugo}
+
+[[ -f $tools/gen_corpus.py ]] || { echo "gen_corpus.py not found in $tools (set BENCH_TOOLS)" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || { echo "GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 2; }
+mkdir -p "$bench"
+
+echo "building arshif (release)…" >&2
+(cd "$repo" && cargo build --release --quiet)
+arshif=$repo/target/release/arshif
+
+# timed NAME CMD… → sets wall, cpu, rss (MiB) and prints nothing
+timed() {
+  local log=$bench/time.log
+  /usr/bin/time -f '%e %U %S %M' -o "$log" "$@" >"$bench/cmd.log" 2>&1 || {
+    echo "FAILED: $*" >&2; tail -20 "$bench/cmd.log" >&2; return 1; }
+  read -r wall user sys kib <"$log"
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
+  rss=$((kib / 1024))
+}
+
+count() { # DIR → "html files bytes"
+  local html files bytes
+  html=$(find "$1" -name '*.html' -type f | wc -l)
+  files=$(find "$1" -type f | wc -l)
+  bytes=$(find "$1" -type f -printf '%s\n' | awk '{s+=$1} END{print s+0}')
+  echo "$html $files $bytes"
+}
+
+row() { # NAME WALL CPU RSS HTML FILES BYTES
+  printf '| %-28s | %8s | %8s | %7s | %7s | %7s | %13s |\n' "$@"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "–" }'; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
+echo "arshif: $("$arshif" --version)"
+command -v "$HUGO" >/dev/null 2>&1 && echo "hugo: $("$HUGO" version | head -1)"
+
+for n in $sizes; do
+  corpus=$bench/corpus-$n
+  if [[ ! -f $corpus/site.toml ]]; then
+    echo "generating $n articles…" >&2
+    python3 "$tools/gen_corpus.py" --articles "$n" --seed "$seed" --out "$corpus" >&2
+  fi
+  ln -sfn "$repo/themes" "$corpus/themes"
+  out=$bench/out-$n
+  echo
+  echo "### $n articles ($(du -sb "$corpus/content" | cut -f1) bytes of Markdown)"
+  echo
+  row build "wall s" "cpu s" "RSS MiB" pages files bytes
+  row --- ---: ---: ---: ---: ---: ---:
+
+  rm -rf "$out" "$bench/.out-$n.arshif-cache"
+  sync
+  timed "$arshif" build --root "$corpus" --output "$out" --quiet
+  read -r html files bytes < <(count "$out")
+  full_wall=$wall
+  row "arshif, full build" "$wall" "$cpu" "$rss" "$html" "$files" "$bytes"
+
+  rm -rf "$bench/floor"
+  sync
+  timed cp -r "$out" "$bench/floor"
+  floor_wall=$wall
+  row "floor: cp -r of the output" "$wall" "$cpu" "$rss" "" "" ""
+  rm -rf "$bench/floor"
+
+  timed "$arshif" build --root "$corpus" --output "$out" --quiet
+  row "arshif, no-op rebuild" "$wall" "$cpu" "$rss" "" "" ""
+
+  # One new story (the newest), then one edited story: incremental builds.
+  new=$corpus/content/2024/12/zz-bench-new-story.md
+  mkdir -p "$(dirname "$new")"
+  printf -- '---\ntitle: خبر جديد لقياس البناء\ndate: 2024-12-31T12:00:00+03:00\ncountries: [سوريا, لبنان]\nactors: [نظام الأسد]\n---\nنص الخبر الجديد.\n' >"$new"
+  timed "$arshif" build --root "$corpus" --output "$out" --quiet
+  add_wall=$wall
+  row "arshif, one story added" "$wall" "$cpu" "$rss" "" "" ""
+  edited=$(find "$corpus/content" -name '*.md' -path '*/20[0-9][0-9]/*' | sort | sed -n "$((n / 2))p")
+  cp "$edited" "$bench/edited.bak"
+  sed -i '0,/^title: /s//title: تعديل /' "$edited"
+  timed "$arshif" build --root "$corpus" --output "$out" --quiet
+  edit_wall=$wall
+  row "arshif, one story edited" "$wall" "$cpu" "$rss" "" "" ""
+  # Put the corpus back as it was, and the output with it.
+  cp "$bench/edited.bak" "$edited"
+  rm -f "$new"
+  "$arshif" build --root "$corpus" --output "$out" --quiet
+
+  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x; one story added: $(ratio "$add_wall" "$full_wall")x of the full build, one edited: $(ratio "$edit_wall" "$full_wall")x"
+  peers_log=$bench/peers-$n.log
+  : >"$peers_log"
+  if [[ $n -ge 100000 && -z ${PEERS_AT_100K:-} ]]; then
+    echo "(peers skipped at $n: set PEERS_AT_100K=1)" >"$peers_log"
+  else
+    work=$bench/peers-$n
+    RUNS=1 bash "$tools/run_peers.sh" "$corpus" "$work" >"$peers_log" 2>&1 || true
+  fi
+  if [[ -d ${work:-}/hugo-site && ! ($n -ge 100000 && -z ${PEERS_AT_100K:-}) ]] && command -v "$HUGO" >/dev/null 2>&1; then
+    rm -rf "$work/hugo-out"
+    sync
+    timed "$HUGO" --minify --quiet -s "$work/hugo-site" -d "$work/hugo-out"
+    read -r html files bytes < <(count "$work/hugo-out")
+    row "Hugo (same run, timed here)" "$wall" "$cpu" "$rss" "$html" "$files" "$bytes"
+    summary+="; arshif/Hugo wall: $(ratio "$full_wall" "$wall")x"
+    rm -rf "$work/hugo-out"
+  fi
+  if [[ -n ${ZOLA:-} && -x ${ZOLA:-} && -d $work/zola-site ]]; then
+    rm -rf "$work/zola-out"
+    sync
+    timed "$ZOLA" --root "$work/zola-site" build --output-dir "$work/zola-out"
+    read -r html files bytes < <(count "$work/zola-out")
+    row "Zola (same run, timed here)" "$wall" "$cpu" "$rss" "$html" "$files" "$bytes"
+    summary+="; arshif/Zola wall: $(ratio "$full_wall" "$wall")x"
+  fi
+  echo
+  echo "$summary"
+  echo
+  sed 's/^/    /' "$peers_log"
+done
