@@ -27,12 +27,15 @@
 //! ```
 
 pub mod arabic;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
 pub mod output;
 pub mod render;
+pub mod scaffold;
+pub mod serve;
 pub mod site;
 
 use std::path::{Path, PathBuf};
@@ -57,6 +60,19 @@ pub struct BuildOptions {
     pub offline: bool,
     /// Overrides site.toml's `base_url`.
     pub base_url: Option<String>,
+    /// Told `(pages rendered, pages in all)` as rendering goes.
+    pub progress: Option<Progress>,
+}
+
+/// A callback told how far rendering is: `(pages rendered, pages in all)`.
+/// Called from the render threads, so it must be cheap.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 /// What a build did.
@@ -99,11 +115,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let output_dir = opts.output.clone().unwrap_or_else(|| root.join("public"));
     let staging = output::Staging::new(&output_dir, root)?;
     let jobs = render::pages(&site);
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<Result<()>> = jobs
         .par_iter()
         .map(|job| {
             let html = renderer.render(&site, job)?;
-            staging.page(&job.file(&site), &html)
+            let written = staging.page(&job.file(&site), &html);
+            if let Some(Progress(tell)) = &opts.progress {
+                tell(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    jobs.len(),
+                );
+            }
+            written
         })
         .collect();
     collect_errors(results)?;

@@ -242,7 +242,9 @@ pub fn article(
         match ArticleDate::parse(&raw, timezone) {
             Ok(d) => Some(d),
             Err(e) => {
-                errors.push(at.error(path, key, format!("`{key}`: {e}")));
+                errors.push(at.error(path, key, format!("`{key}`: {e}")).with_hint(format!(
+                    "write `{key}: 2020-10-27`, `{key}: 2020-10-27T14:05` or `{key}: 2020-10-27T14:05:00+03:00` (year-month-day, Gregorian)"
+                )));
                 None
             }
         }
