@@ -11,9 +11,14 @@
 
 mod browser;
 mod build;
+mod check;
 mod errors;
+mod init;
 mod links;
+mod messages;
+mod new;
 mod output;
+mod serve;
 mod support;
 mod terms;
 mod theme;

@@ -1,0 +1,274 @@
+//! `arshif serve`: serves a build on localhost, rebuilds on change, signals
+//! open pages to reload, shows a broken build's error while still serving
+//! the last good one, refuses every path that could leave the output, and
+//! stops cleanly on Ctrl-C.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::support::{arshif_bin, SiteTest};
+
+/// A running `arshif serve`, killed if the test fails.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    /// Everything it printed so far.
+    log: String,
+    addr: String,
+    output: PathBuf,
+}
+
+impl Server {
+    fn start(site: &SiteTest) -> Server {
+        let mut child = Command::new(arshif_bin())
+            .args(["serve", "--port", "0", "--root"])
+            .arg(site.root())
+            .current_dir(site.tmp())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start arshif serve");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            lines,
+            log: String::new(),
+            addr: String::new(),
+            output: PathBuf::new(),
+        };
+        let line = server.wait_for("serving on http://");
+        let rest = line.split("serving on http://").nth(1).unwrap();
+        server.addr = rest.split('/').next().unwrap().to_string();
+        let output = rest.split("(built into ").nth(1).unwrap();
+        server.output = PathBuf::from(output.split(')').next().unwrap());
+        server
+    }
+
+    /// Waits (up to a minute) for a line containing `needle`; returns it.
+    #[track_caller]
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.log.push_str(&line);
+                    self.log.push('\n');
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("serve never printed {needle:?}; it printed:\n{}", self.log);
+    }
+
+    /// One raw HTTP/1.1 request; returns (status, body).
+    fn get(&self, target: &str) -> (u16, String) {
+        raw_get(&self.addr, target)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if self.output.starts_with(std::env::temp_dir()) && !self.output.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.output);
+        }
+    }
+}
+
+/// Sends `GET <target>` as written (no normalisation) and reads the reply.
+fn raw_get(addr: &str, target: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect to serve");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).expect("read the reply");
+    let reply = String::from_utf8_lossy(&reply).into_owned();
+    let status = reply
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {reply:?}"));
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The build id a served page's live-reload script starts from.
+fn build_id(page: &str) -> u64 {
+    let after = page
+        .split("let id=")
+        .nth(1)
+        .expect("the live-reload script");
+    after
+        .split(';')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("a numeric build id")
+}
+
+const ARTICLE: &str = "content/2020/10/russia-france-security.md";
+const PAGE: &str = "/2020/10/russia-france-security/";
+
+#[test]
+fn serve_rebuilds_reloads_and_survives_a_broken_file() {
+    let site = SiteTest::seed();
+    let mut server = Server::start(&site);
+    assert!(server.log.contains("built in"), "{}", server.log);
+
+    let (status, home) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("/__arshif/poll"),
+        "no live-reload script:\n{home}"
+    );
+    let (status, page) = server.get(PAGE);
+    assert_eq!(status, 200);
+    assert!(page.contains("موقع عربي يكشف"), "{page}");
+    let id = build_id(&page);
+    // A folder without its slash is redirected, so relative links work.
+    assert_eq!(server.get("/2020/10/russia-france-security").0, 301);
+
+    // A poll for a newer build waits; an edit answers it.
+    let addr = server.addr.clone();
+    let poll = std::thread::spawn(move || raw_get(&addr, &format!("/__arshif/poll?since={id}")));
+    std::thread::sleep(Duration::from_millis(300));
+    let original = std::fs::read_to_string(site.root().join(ARTICLE)).unwrap();
+    site.write_file(
+        ARTICLE,
+        &original.replace("موقع عربي يكشف", "موقع عربي يكشف اليوم"),
+    );
+    let (status, signal) = poll.join().unwrap();
+    assert_eq!(status, 200);
+    let signal: serde_json::Value = serde_json::from_str(&signal).unwrap();
+    assert_eq!(signal["id"], id + 1, "{signal}");
+    assert!(signal["error"].is_null(), "{signal}");
+    server.wait_for("rebuilt in");
+    let (_, page) = server.get(PAGE);
+    assert!(page.contains("موقع عربي يكشف اليوم"), "the edit is served");
+    assert_eq!(build_id(&page), id + 1);
+
+    // A broken file: the error in the terminal and in the reload signal
+    // (which the page shows as an overlay); the last good build is served.
+    site.write_file(
+        ARTICLE,
+        &original.replace("date: 2020-10-27T14:05:00+03:00", "date: 2020-13-27"),
+    );
+    server.wait_for("still serving the last good build");
+    assert!(
+        server
+            .log
+            .contains(&format!("{ARTICLE}:3:7: error: `date`")),
+        "{}",
+        server.log
+    );
+    let (_, signal) = server.get(&format!("/__arshif/poll?since={}", id + 1));
+    let signal: serde_json::Value = serde_json::from_str(&signal).unwrap();
+    assert_eq!(signal["id"], id + 2);
+    let error = signal["error"]
+        .as_str()
+        .expect("the error text for the overlay");
+    assert!(
+        error.contains(&format!("{ARTICLE}:3:7: error: `date`")),
+        "{error}"
+    );
+    assert!(error.contains("3 | date: 2020-13-27"), "{error}");
+    let (status, page) = server.get(PAGE);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("موقع عربي يكشف اليوم"),
+        "the last good build is still served"
+    );
+    assert!(
+        page.contains("2020-13-27"),
+        "a page loaded now shows the overlay at once"
+    );
+
+    // Fixed again: a good build clears the error.
+    site.write_file(ARTICLE, &original);
+    server.wait_for("rebuilt in");
+    let (_, signal) = server.get(&format!("/__arshif/poll?since={}", id + 2));
+    assert!(signal.contains("\"error\":null"), "{signal}");
+
+    // serve never writes the publisher's public/ or the script into a build.
+    assert!(!site.root().join("public").exists());
+    site.build().success();
+    assert!(!site
+        .read("2020/10/russia-france-security/index.html")
+        .contains("__arshif"));
+}
+
+#[test]
+fn serve_refuses_paths_outside_the_output() {
+    let site = SiteTest::seed();
+    let server = Server::start(&site);
+    assert!(server.log.contains("built in"), "{}", server.log);
+    assert_eq!(server.get("/style.css").0, 200);
+    for target in [
+        "/../../../../../../etc/passwd",
+        "/2020/../../../../../../etc/passwd",
+        "/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "/..\\..\\..\\..\\..\\..\\etc\\passwd",
+        "/%5c..%5c..%5c..%5c..%5cetc%5cpasswd",
+        "/index.html%00.css",
+        "/./index.html",
+        "/%ZZ",
+    ] {
+        let (status, body) = server.get(target);
+        assert_eq!(status, 400, "{target} was not refused: {status}");
+        assert!(!body.contains("root:"), "{target} leaked a file");
+    }
+    // Something missing is a 404 with the site's 404 page.
+    let (status, body) = server.get("/no/such/page/");
+    assert_eq!(status, 404);
+    assert!(body.contains("<html"), "{body}");
+}
+
+#[test]
+fn serve_stops_cleanly_on_ctrl_c() {
+    let site = SiteTest::seed();
+    let mut server = Server::start(&site);
+    assert!(server.log.contains("built in"), "{}", server.log);
+    let status = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    server.wait_for("stopped");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "serve did not exit after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(TcpStream::connect(&server.addr).is_err(), "still listening");
+}
