@@ -13,9 +13,9 @@
 //! ```
 //!
 //! `arabic` holds every Arabic rule (folding, slugs, dates, plurals, reading
-//! time) and is used by all stages. Search, feeds and sitemaps, and the
-//! `serve`/`new`/`check` commands are later stages and commands on the same
-//! model.
+//! time) and is used by all stages. The writer's commands are built on the
+//! same pipeline: `check` runs it in memory, `serve` calls [`build`] on every
+//! change, and `scaffold` writes new articles and sites (`new`, `init`).
 //!
 //! ```no_run
 //! let report = arshif::build(&arshif::BuildOptions {

@@ -230,7 +230,7 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>> {
     let article_path = format!("{CONTENT_DIR}/{}/welcome.md", today.format("%Y/%m"));
     let mut files: Vec<(String, &[u8])> = vec![
         (CONFIG_FILE.to_string(), INIT_CONFIG.as_bytes()),
-        (".gitignore".to_string(), b"/public/\n/.arshif-*\n"),
+        (".gitignore".to_string(), b"/public/\n/.public.arshif-*\n"),
         (article_path, article.as_bytes()),
     ];
     files.extend(DEFAULT_THEME.iter().map(|(p, b)| (p.to_string(), *b)));
