@@ -248,10 +248,15 @@ fn run_serve(args: ServeArgs) -> i32 {
     let root = args.root.canonicalize().unwrap_or(args.root);
     let mut on_event = |event: crate::serve::Event<'_>| {
         let mut err = std::io::stderr().lock();
-        let changed = |paths: &[PathBuf]| match paths {
-            [] => String::new(),
-            [one] => format!("{} changed: ", one.display()),
-            many => format!("{} files changed: ", many.len()),
+        // Editors save through temporary files: name the file that remains.
+        let changed = |paths: &[PathBuf]| {
+            let kept: Vec<&PathBuf> = paths.iter().filter(|p| root.join(p).exists()).collect();
+            match (paths, kept.as_slice()) {
+                ([], _) => String::new(),
+                (_, [one]) => format!("{} changed: ", one.display()),
+                ([one], _) => format!("{} changed: ", one.display()),
+                (many, _) => format!("{} files changed: ", many.len()),
+            }
         };
         let _ = match event {
             crate::serve::Event::Listening { addr, output } => writeln!(
