@@ -619,7 +619,10 @@ fn closest_key<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|k| (strsim::damerau_levenshtein(&lower, k), *k))
         .filter(|(d, k)| {
             let allowed = if k.len() <= 4 { 1 } else { 2 };
-            *d <= allowed
+            // `country` for `countries`: close, and about as long.
+            let similar = strsim::jaro_winkler(&lower, k) >= 0.9
+                && lower.chars().count().abs_diff(k.chars().count()) <= 3;
+            *d <= allowed || similar
         })
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
@@ -636,7 +639,10 @@ mod tests {
         assert_eq!(closest_key("Title", &known), Some("title"));
         assert_eq!(closest_key("dtae", &known), Some("date"));
         assert_eq!(closest_key("actor", &known), Some("actors"));
+        assert_eq!(closest_key("country", &known), Some("countries"));
         assert_eq!(closest_key("photographer", &known), None);
+        assert_eq!(closest_key("source_url", &["source"]), None);
+        assert_eq!(closest_key("image_credit", &["image"]), None);
         assert_eq!(closest_key("tags", &known), None);
     }
 

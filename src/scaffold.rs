@@ -234,6 +234,16 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>> {
         (article_path, article.as_bytes()),
     ];
     files.extend(DEFAULT_THEME.iter().map(|(p, b)| (p.to_string(), *b)));
+    // All or nothing: a folder holding any of these files is left alone.
+    if let Some((rel, _)) = files.iter().find(|(rel, _)| dir.join(rel).exists()) {
+        return Err(Error::Config(vec![Diagnostic::error(
+            dir.join(rel),
+            "this file exists already; init writes into a new or empty folder",
+        )
+        .with_hint(
+            "run `arshif init` with a new folder, e.g. `arshif init my-archive`",
+        )]));
+    }
     let mut written = Vec::new();
     for (rel, bytes) in files {
         create_new(dir, Path::new(&rel), bytes)?;

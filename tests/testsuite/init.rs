@@ -51,3 +51,16 @@ fn init_refuses_an_existing_site() {
         "a refused init",
     );
 }
+
+#[test]
+fn init_writes_nothing_into_a_folder_with_one_of_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("notes");
+    fs::create_dir_all(dir.join("themes/default")).unwrap();
+    fs::write(dir.join("themes/default/README.md"), "my own notes\n").unwrap();
+    let before = snapshot(&dir);
+    let r = run_arshif(tmp.path(), &["init", "notes"]);
+    r.exit(2);
+    r.stderr_has("themes/default/README.md: error: this file exists already");
+    assert_same_tree(&before, &snapshot(&dir), "a refused init");
+}
