@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::support::{arshif_bin, SiteTest};
+use crate::support::{arshif_bin, browser_dir, require_tools, SiteTest, Tool};
 
 /// A running `arshif serve`, killed if the test fails.
 struct Server {
@@ -292,4 +292,63 @@ fn serve_stops_cleanly_on_ctrl_c() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(TcpStream::connect(&server.addr).is_err(), "still listening");
+}
+
+#[test]
+fn live_reload_and_the_error_overlay_in_chromium() {
+    if !require_tools(
+        "serve::live_reload_and_the_error_overlay_in_chromium",
+        &[Tool::Node, Tool::Playwright, Tool::Chromium],
+    ) {
+        return;
+    }
+    let site = SiteTest::seed();
+    let server = Server::start(&site);
+    let file = site.root().join(ARTICLE);
+    let original = std::fs::read_to_string(&file).unwrap();
+    let broken = original.replace("date: 2020-10-27T14:05:00+03:00", "date: 2020-13-27");
+    let fixed = original.replace("موقع عربي يكشف", "موقع عربي يكشف اليوم");
+    let output = Command::new("node")
+        .arg(browser_dir().join("livereload.mjs"))
+        .arg(format!("http://{}{PAGE}", server.addr))
+        .arg(&file)
+        .arg(&broken)
+        .arg(&fixed)
+        .current_dir(browser_dir())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "livereload.mjs printed no JSON ({e}):\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert!(
+        report.get("error").is_none(),
+        "{report:#}\nserve said:\n{}",
+        server.log
+    );
+    let title = |state: &str| report[state]["h1"].as_str().unwrap_or_default().to_string();
+    assert!(
+        title("before").starts_with("موقع عربي يكشف عن"),
+        "{report:#}"
+    );
+    assert!(report["before"]["overlay"].is_null());
+    // The broken build: the overlay shows the error over the last good page.
+    let overlay = report["broken"]["overlay"].as_str().unwrap();
+    assert!(
+        overlay.contains(&format!("{ARTICLE}:3:7: error: `date`")),
+        "{overlay}"
+    );
+    assert!(overlay.contains("= help: "), "{overlay}");
+    assert_eq!(title("broken"), title("before"));
+    // The fix: the page reloaded by itself, with the edit and no overlay.
+    assert_eq!(report["fixed"]["reloaded"], true);
+    assert!(
+        title("fixed").starts_with("موقع عربي يكشف اليوم"),
+        "{report:#}"
+    );
+    assert!(report["fixed"]["overlay"].is_null(), "{report:#}");
+    assert_eq!(report["pageErrors"], serde_json::json!([]), "{report:#}");
 }
