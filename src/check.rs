@@ -107,6 +107,7 @@ pub fn check(opts: &BuildOptions) -> Result<CheckReport> {
     let files = output_files(&site, &jobs, &theme_static, &mut findings);
     findings.extend(links(root, &site, &files));
     findings.extend(images(&site, &files));
+    findings.extend(duplicate_slugs(&site));
     findings.extend(likely_duplicates(root, &site, &term_files));
     findings.extend(merges(root, &site));
     Ok(finish(report, findings))
@@ -398,6 +399,38 @@ fn images(site: &Site, files: &BTreeMap<String, PathBuf>) -> Vec<Diagnostic> {
             _ => None,
         })
         .collect()
+}
+
+/// Articles of different months with one slug: two URLs that differ only by
+/// the month are easy to confuse, and often one story filed twice. (Two
+/// articles at one URL are already an error of the model.)
+fn duplicate_slugs(site: &Site) -> Vec<Diagnostic> {
+    let mut first: BTreeMap<&str, &crate::site::Article> = BTreeMap::new();
+    let mut out = Vec::new();
+    // Oldest first, so that the newer article is the one reported.
+    for a in site.articles.iter().rev() {
+        match first.get(a.slug.as_str()) {
+            Some(older) => {
+                let mut d = a.source.error_at(
+                    "slug",
+                    format!(
+                        "the slug `{}` is also used by {} (/{})",
+                        a.slug.as_str(),
+                        older.source.source.display(),
+                        older.path.as_str()
+                    ),
+                );
+                d.severity = crate::error::Severity::Warning;
+                out.push(d.with_hint(
+                    "if this is the same story twice, remove one; otherwise give this one a more specific `slug:`",
+                ));
+            }
+            None => {
+                first.insert(a.slug.as_str(), a);
+            }
+        }
+    }
+    out
 }
 
 /// An article that names `spelling` in `taxonomy`, placed at the spelling

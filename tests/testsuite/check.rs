@@ -152,3 +152,16 @@ fn check_finds_template_errors() {
     r.stderr_has("month.html");
     r.stderr_has("check: 1 error");
 }
+
+#[test]
+fn check_warns_about_one_slug_in_two_months() {
+    let site = SiteTest::seed();
+    site.write_file(
+        "content/2020/12/russia-france-security.md",
+        "---\ntitle: جهود روسية مجددًا\ndate: 2020-12-01\ncountries: [روسيا]\n---\nنص.\n",
+    );
+    let r = site.run("check", &[]);
+    r.success();
+    r.stderr_has("content/2020/12/russia-france-security.md:1:1: warning: the slug `russia-france-security` is also used by content/2020/10/russia-france-security.md (/2020/10/russia-france-security/)");
+    r.stderr_has("check: 0 errors, 1 warning");
+}
