@@ -242,9 +242,16 @@ pub fn article(
         match ArticleDate::parse(&raw, timezone) {
             Ok(d) => Some(d),
             Err(e) => {
-                errors.push(at.error(path, key, format!("`{key}`: `{}` is not a valid date ({})", e.input(), e.kind())).with_hint(format!(
+                // The accepted forms go in the help line, not the message.
+                let message = format!(
+                    "`{key}`: `{}` is not a valid date ({})",
+                    e.input(),
+                    e.kind()
+                );
+                let hint = format!(
                     "write `{key}: 2020-10-27`, `{key}: 2020-10-27T14:05` or `{key}: 2020-10-27T14:05:00+03:00` (year-month-day, Gregorian)"
-                )));
+                );
+                errors.push(at.error(path, key, message).with_hint(hint));
                 None
             }
         }
@@ -260,11 +267,11 @@ pub fn article(
     let slug = text("slug", &mut errors).and_then(|s| match Slug::article(&s) {
         Ok(slug) => Some(slug),
         Err(e) => {
+            let hint =
+                "a slug may hold letters and digits of any script, `-` and `_`: nothing else";
             errors.push(
                 at.error(path, "slug", format!("`slug` {s:?}: {e}"))
-                    .with_hint(
-                    "a slug may hold letters and digits of any script, `-` and `_`: nothing else",
-                ),
+                    .with_hint(hint),
             );
             None
         }
