@@ -30,7 +30,7 @@ pub enum Command {
     Build(BuildArgs),
     /// Build, serve on localhost, rebuild on change and reload open pages.
     Serve(ServeArgs),
-    /// Write a new article, content/YYYY/MM/<slug>.md, dated now.
+    /// Write a new article, content/YYYY/MM/SLUG.md, dated now.
     New(NewArgs),
     /// Check everything a build checks, and links and terms; write nothing.
     Check(CheckArgs),
