@@ -259,12 +259,24 @@ fn run_serve(args: ServeArgs) -> i32 {
             }
         };
         let _ = match event {
-            crate::serve::Event::Listening { addr, output } => writeln!(
-                err,
-                "serving on http://{addr}/ (built into {}); watching content/, themes/ and site.toml; Ctrl-C stops",
-                output.display()
-            ),
-            crate::serve::Event::Built { report, changed: paths } => {
+            crate::serve::Event::Listening { addr, output } => {
+                if !addr.ip().is_loopback() {
+                    let _ = writeln!(
+                        err,
+                        "warning: listening on {}, not only this computer: others on the network can read the site, drafts included",
+                        addr.ip()
+                    );
+                }
+                writeln!(
+                    err,
+                    "serving on http://{addr}/ (built into {}); watching content/, themes/ and site.toml; Ctrl-C stops",
+                    output.display()
+                )
+            }
+            crate::serve::Event::Built {
+                report,
+                changed: paths,
+            } => {
                 let _ = err.write_all(render_all(&root, &report.warnings).as_bytes());
                 writeln!(
                     err,
@@ -277,7 +289,10 @@ fn run_serve(args: ServeArgs) -> i32 {
                     plural(report.pages, "page"),
                 )
             }
-            crate::serve::Event::Failed { error, changed: paths } => writeln!(
+            crate::serve::Event::Failed {
+                error,
+                changed: paths,
+            } => writeln!(
                 err,
                 "{}{}still serving the last good build",
                 changed(paths),
