@@ -218,7 +218,13 @@ impl Config {
     /// Parses and validates the text of a site.toml.
     pub fn parse(text: &str) -> Result<Config> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let mut d = Diagnostic::error(CONFIG_FILE, e.message().to_string());
+            let message = e.message().trim_end().to_string();
+            let hint = if message.starts_with("unknown field") {
+                "correct the key's spelling or remove the line; each key is described in the README under site.toml"
+            } else {
+                "write `key = value` with text in double quotes, e.g. `title = \"أرشيف\"`, `paginate = 20`"
+            };
+            let mut d = Diagnostic::error(CONFIG_FILE, message).with_hint(hint);
             if let Some(span) = e.span() {
                 let (line, col) = line_col(text, span.start);
                 d = d.at(line, col);

@@ -84,23 +84,132 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// `path:line:col: error: message`, then the hint on its own line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(column) = self.column {
-                write!(f, ":{column}")?;
-            }
-        }
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, ": {label}: {}", self.message)?;
+        write!(f, "{}", self.headline())?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  = help: {hint}")?;
         }
         Ok(())
     }
+}
+
+impl Diagnostic {
+    /// The finding for people, rustc style: the headline, then (when the
+    /// finding has a line and `source` is the file's text) that line with a
+    /// caret under the column, then the hint.
+    ///
+    /// ```text
+    /// content/2020/10/x.md:3:7: error: `date`: `2020-13-40` is not a valid date …
+    ///   |
+    /// 3 | date: 2020-13-40
+    ///   |       ^^^^^^^^^^
+    ///   = help: write the date as `2020-10-27` or `2020-10-27T14:05:00+03:00`
+    /// ```
+    pub fn render(&self, source: Option<&str>) -> String {
+        let mut out = self.headline();
+        let shown = self.line.and_then(|n| Some((n, source_line(source?, n)?)));
+        let width = shown.as_ref().map_or(1, |(n, _)| n.to_string().len());
+        let pad = " ".repeat(width);
+        if let Some((n, text)) = &shown {
+            let text = text.replace('\t', " ");
+            out.push_str(&format!("\n{pad} |\n{n} | {text}"));
+            if let Some(col) = self.column {
+                let chars: Vec<char> = text.chars().collect();
+                let start = col.saturating_sub(1).min(chars.len());
+                let len = chars[start..]
+                    .iter()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | ')' | '}' | '>'))
+                    .count()
+                    .max(1);
+                out.push_str(&format!(
+                    "\n{pad} | {}{}",
+                    " ".repeat(start),
+                    "^".repeat(len)
+                ));
+            }
+        }
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("\n{pad} = help: {hint}"));
+        }
+        out
+    }
+
+    /// `path:line:col: error: message`, the one-line form.
+    fn headline(&self) -> String {
+        let mut out = self.path.display().to_string();
+        if let Some(line) = self.line {
+            out.push_str(&format!(":{line}"));
+            if let Some(column) = self.column {
+                out.push_str(&format!(":{column}"));
+            }
+        }
+        out.push_str(&format!(": {}: {}", self.severity.label(), self.message));
+        out
+    }
+
+    /// The finding as a JSON object for editors and CI.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "path": self.path.to_string_lossy(),
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity.label(),
+            "message": self.message,
+            "hint": self.hint,
+        })
+    }
+}
+
+impl Severity {
+    /// `error` or `warning`, as printed.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// Line `n` (1-based) of `text`, whatever its line ends and BOM.
+fn source_line(text: &str, n: usize) -> Option<String> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let line = text.split('\n').nth(n.checked_sub(1)?)?;
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    Some(line.to_string())
+}
+
+/// Reads the file a finding names (relative to the site `root`) so that its
+/// line can be shown; `None` when it cannot be read as text.
+pub fn read_source(root: &Path, d: &Diagnostic) -> Option<String> {
+    d.line?;
+    let path = if d.path.is_absolute() {
+        d.path.clone()
+    } else {
+        root.join(&d.path)
+    };
+    let bytes = std::fs::read(path).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Findings for people: each rendered with its source line (read from the
+/// site at `root`), sorted by file and position.
+pub fn render_all(root: &Path, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&d.render(read_source(root, d).as_deref()));
+        out.push('\n');
+    }
+    out
+}
+
+/// How many errors and warnings `diags` hold.
+pub fn count(diags: &[Diagnostic]) -> (usize, usize) {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    (errors, diags.len() - errors)
+}
+
+/// `1 error`, `2 warnings`: a count with its noun.
+pub fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Everything that can stop a command.
@@ -141,6 +250,14 @@ impl Error {
         }
     }
 
+    /// The findings of this error, an I/O failure as one finding.
+    pub fn findings(&self) -> Vec<Diagnostic> {
+        match self {
+            Error::Io { path, source } => vec![Diagnostic::error(path, source.to_string())],
+            _ => self.diagnostics().to_vec(),
+        }
+    }
+
     /// The diagnostics carried by this error (empty for I/O errors).
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
@@ -151,6 +268,18 @@ impl Error {
 
     /// The text shown to people: one block per finding, then a summary line.
     pub fn report(&self) -> String {
+        self.report_in(None)
+    }
+
+    /// Like [`Error::report`], showing each finding's source line, read
+    /// from the site at `root`.
+    pub fn report_in(&self, root: Option<&Path>) -> String {
+        self.report_as(root, None)
+    }
+
+    /// Like [`Error::report_in`], ending with `summary` (e.g. `no file was
+    /// written`) instead of the build's summary line.
+    pub fn report_as(&self, root: Option<&Path>, summary: Option<&str>) -> String {
         let mut out = String::new();
         match self {
             Error::Io { path, source } => {
@@ -159,8 +288,13 @@ impl Error {
             _ => {
                 let diags = self.diagnostics();
                 for d in diags {
-                    out.push_str(&d.to_string());
+                    let source = root.and_then(|r| read_source(r, d));
+                    out.push_str(&d.render(source.as_deref()));
                     out.push('\n');
+                }
+                if let Some(summary) = summary {
+                    out.push_str(&format!("error: {summary}\n"));
+                    return out;
                 }
                 let errors = diags.iter().filter(|d| d.is_error()).count();
                 let what = match self {
@@ -205,6 +339,39 @@ mod tests {
             d.to_string(),
             "content/a.md:2:1: error: `date` is missing\n  = help: add `date: 2020-10-27`"
         );
+    }
+
+    #[test]
+    fn render_shows_the_line_and_a_caret() {
+        let d = Diagnostic::error("content/a.md", "`date`: bad")
+            .at(3, 7)
+            .with_hint("write `2020-10-27`");
+        let text = "---\r\ntitle: x\r\ndate: 2020-13-40 # c\r\n---\r\n";
+        assert_eq!(
+            d.render(Some(text)),
+            "content/a.md:3:7: error: `date`: bad\n  |\n3 | date: 2020-13-40 # c\n  |       ^^^^^^^^^^\n  = help: write `2020-10-27`"
+        );
+        // Without the file, or past its end: the headline and hint only.
+        assert_eq!(d.render(None), d.to_string());
+        assert_eq!(d.clone().at(30, 1).render(Some(text)).lines().count(), 2);
+        // Arabic columns count characters; wide line numbers widen the gutter.
+        let text = format!("{}title: سوريا: x\n", "\n".repeat(9));
+        let d = Diagnostic::error("a.md", "m").at(10, 8);
+        assert_eq!(
+            d.render(Some(&text)),
+            "a.md:10:8: error: m\n   |\n10 | title: سوريا: x\n   |        ^^^^^^"
+        );
+    }
+
+    #[test]
+    fn json_has_every_field() {
+        let d = Diagnostic::warning("a.md", "m").at(2, 3).with_hint("h");
+        let j = d.to_json();
+        assert_eq!(j["path"], "a.md");
+        assert_eq!(j["line"], 2);
+        assert_eq!(j["column"], 3);
+        assert_eq!(j["severity"], "warning");
+        assert_eq!(j["hint"], "h");
     }
 
     #[test]

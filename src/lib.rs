@@ -13,9 +13,9 @@
 //! ```
 //!
 //! `arabic` holds every Arabic rule (folding, slugs, dates, plurals, reading
-//! time) and is used by all stages. Search, feeds and sitemaps, and the
-//! `serve`/`new`/`check` commands are later stages and commands on the same
-//! model.
+//! time) and is used by all stages. The writer's commands are built on the
+//! same pipeline: `check` runs it in memory, `serve` calls [`build`] on every
+//! change, and `scaffold` writes new articles and sites (`new`, `init`).
 //!
 //! ```no_run
 //! let report = arshif::build(&arshif::BuildOptions {
@@ -28,12 +28,15 @@
 
 pub mod arabic;
 pub mod cache;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
 pub mod output;
 pub mod render;
+pub mod scaffold;
+pub mod serve;
 pub mod site;
 
 use std::path::{Path, PathBuf};
@@ -61,6 +64,19 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Ignore the build cache: read, render and compare everything.
     pub full: bool,
+    /// Told `(pages rendered, pages in all)` as rendering goes.
+    pub progress: Option<Progress>,
+}
+
+/// A callback told how far rendering is: `(pages rendered, pages in all)`.
+/// Called from the render threads, so it must be cheap.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 /// What a build did.
@@ -143,6 +159,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let prep = renderer.prepare(&site);
     let jobs = render::pages(&site);
     let rendered = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
     let results: Vec<Result<()>> = jobs
         .par_iter()
         .map(|job| {
@@ -151,6 +168,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                 rendered.fetch_add(1, Ordering::Relaxed);
                 let html = renderer.render(&site, &prep, job)?;
                 out.write_page(&file, &html)?;
+            }
+            if let Some(Progress(tell)) = &opts.progress {
+                tell(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
             }
             Ok(())
         })

@@ -238,6 +238,24 @@ fn is_folded_ascii(s: &str) -> bool {
     s.is_empty() || !after_space
 }
 
+/// A key for *likely* duplicates, used only by `check`: [`fold_search`],
+/// then a word-final ه (ة after folding) and a word-final ا count as one
+/// ending, so سوريا and سورية (سوريه) get one key.
+///
+/// Search folding alone keeps them apart, and they must stay apart as terms
+/// (only a term file's `aliases` may merge them, docs/arabic.md): this key
+/// only lets `check` suggest the alias. It is never used for identity.
+pub fn likely_duplicate_key(s: &str) -> String {
+    fold_search(s)
+        .split(' ')
+        .map(|word| match word.strip_suffix(['ه', 'ا']) {
+            Some(stem) if stem.chars().count() >= 2 => format!("{stem}ا"),
+            _ => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,5 +457,22 @@ mod tests {
         assert!(!is_folded_ascii("Syria"));
         assert!(!is_folded_ascii(" syria"));
         assert!(!is_folded_ascii("syria  news"));
+    }
+
+    #[test]
+    fn likely_duplicates_join_final_ta_marbuta_and_alef() {
+        use super::likely_duplicate_key as key;
+        assert_eq!(key("سوريا"), key("سورية"));
+        assert_eq!(key("سوريا"), key("سوريه"));
+        assert_eq!(key("الجمهورية السورية"), key("الجمهوريا السوريا"));
+        // It is a search-fold key underneath: what that fold joins stays joined.
+        assert_eq!(key("الأسد"), key("الاسد"));
+        assert_eq!(key("مسؤولة"), key("مسوولا"));
+        // Different words stay apart; short words are left alone.
+        assert_ne!(key("سوريا"), key("سوري"));
+        assert_ne!(key("روسيا"), key("سوريا"));
+        assert_ne!(key("له"), key("لا"));
+        // Identity never uses it: the two spellings are two terms.
+        assert_ne!(fold_identity("سوريا"), fold_identity("سورية"));
     }
 }

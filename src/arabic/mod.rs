@@ -23,7 +23,9 @@ pub mod slug;
 
 pub use collate::ArabicCollator;
 pub use date::{ArticleDate, DateError, DateStyle, Digits, MonthNames};
-pub use fold::{fold_identity, fold_search, has_bidi_controls, nfc, strip_invisible};
+pub use fold::{
+    fold_identity, fold_search, has_bidi_controls, likely_duplicate_key, nfc, strip_invisible,
+};
 pub use plural::{plural_category, PluralCategory, PluralForms};
 pub use reading::{minutes_phrase, reading_minutes, word_count};
 pub use slug::{Slug, SlugError};

@@ -262,7 +262,16 @@ pub fn article(
         match ArticleDate::parse(&raw, timezone) {
             Ok(d) => Some(d),
             Err(e) => {
-                errors.push(at.error(path, key, format!("`{key}`: {e}")));
+                // The accepted forms go in the help line, not the message.
+                let message = format!(
+                    "`{key}`: `{}` is not a valid date ({})",
+                    e.input(),
+                    e.kind()
+                );
+                let hint = format!(
+                    "write `{key}: 2020-10-27`, `{key}: 2020-10-27T14:05` or `{key}: 2020-10-27T14:05:00+03:00` (year-month-day, Gregorian)"
+                );
+                errors.push(at.error(path, key, message).with_hint(hint));
                 None
             }
         }
@@ -278,7 +287,12 @@ pub fn article(
     let slug = text("slug", &mut errors).and_then(|s| match Slug::article(&s) {
         Ok(slug) => Some(slug),
         Err(e) => {
-            errors.push(at.error(path, "slug", format!("`slug` {s:?}: {e}")));
+            let hint =
+                "a slug may hold letters and digits of any script, `-` and `_`: nothing else";
+            errors.push(
+                at.error(path, "slug", format!("`slug` {s:?}: {e}"))
+                    .with_hint(hint),
+            );
             None
         }
     });
@@ -311,7 +325,10 @@ pub fn article(
         None => Vec::new(),
         Some(Ok(v)) => v,
         Some(Err(what)) => {
-            errors.push(at.error(path, "aliases", format!("`aliases`: {what}")));
+            errors.push(
+                at.error(path, "aliases", format!("`aliases`: {what}"))
+                    .with_hint("write `aliases: [/old/1234.html, /old/path/]`"),
+            );
             Vec::new()
         }
     };
@@ -360,7 +377,10 @@ pub fn article(
             Ok(json) => {
                 extra.insert(key.to_string(), json);
             }
-            Err(e) => errors.push(at.error(path, key, format!("`{key}` cannot be used: {e}"))),
+            Err(e) => errors.push(
+                at.error(path, key, format!("`{key}` cannot be used: {e}"))
+                    .with_hint("write a text, a number, true/false or a list"),
+            ),
         }
     }
 
@@ -417,22 +437,27 @@ pub fn term(split: &Split<'_>, path: &Path) -> Result<TermFrontMatter, Vec<Diagn
                             fm.slug = s.and_then(|s| match Slug::ascii(&s) {
                                 Ok(slug) => Some(slug),
                                 Err(e) => {
-                                    errors.push(at.error(
-                                        path,
-                                        "slug",
-                                        format!("`slug` {s:?}: {e}"),
-                                    ));
+                                    errors.push(
+                                        at.error(path, "slug", format!("`slug` {s:?}: {e}"))
+                                            .with_hint("a term's slug is ASCII: lowercase letters, digits and single `-`, e.g. `slug: syria`"),
+                                    );
                                     None
                                 }
                             })
                         }
                     }
                 }
-                Err(what) => errors.push(at.error(path, key, format!("`{key}`: {what}"))),
+                Err(what) => errors.push(
+                    at.error(path, key, format!("`{key}`: {what}"))
+                        .with_hint(format!("write `{key}: …` with one value on the same line")),
+                ),
             },
             "aliases" => match list(v) {
                 Ok(a) => fm.aliases = a,
-                Err(what) => errors.push(at.error(path, key, format!("`aliases`: {what}"))),
+                Err(what) => errors.push(
+                    at.error(path, key, format!("`aliases`: {what}"))
+                        .with_hint("write the other spellings as a list: `aliases: [سورية, الجمهورية العربية السورية]`"),
+                ),
             },
             _ => {
                 if let Ok(json) = serde_json::to_value(v) {

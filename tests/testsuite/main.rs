@@ -11,10 +11,15 @@
 
 mod browser;
 mod build;
+mod check;
 mod errors;
 mod incremental;
+mod init;
 mod links;
+mod messages;
+mod new;
 mod output;
+mod serve;
 mod support;
 mod terms;
 mod theme;

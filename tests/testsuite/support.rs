@@ -99,6 +99,21 @@ impl BuildResult {
     }
 }
 
+/// Runs `arshif <args…>` in `dir`.
+pub fn run_arshif(dir: &Path, args: &[&str]) -> BuildResult {
+    let out = Command::new(arshif_bin())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run the arshif binary");
+    BuildResult {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// A site in a temp folder plus its output folder.
 pub struct SiteTest {
     /// Holds `site/` and `public/` (the site's own root may be elsewhere).
@@ -222,6 +237,16 @@ impl SiteTest {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    /// `arshif <command> --root site <args…>`, run in the temp folder, so
+    /// that messages show paths relative to it.
+    pub fn run(&self, command: &str, args: &[&str]) -> BuildResult {
+        let mut all = vec![command, "--root"];
+        let root = self.root.to_string_lossy().into_owned();
+        all.push(&root);
+        all.extend_from_slice(args);
+        run_arshif(self.tmp.path(), &all)
     }
 
     /// Writes (or replaces) a file of the site, creating its folders.

@@ -1,0 +1,59 @@
+// Watches `arshif serve` live reload in headless Chromium, as a writer sees it.
+//
+//   node livereload.mjs <page-url> <article-file> <broken-text> <fixed-text>
+//
+// Opens the page, then writes <broken-text> to the article file and waits for
+// the error overlay (#arshif-error), then writes <fixed-text> and waits for
+// the page to reload by itself. Prints one JSON object:
+//
+//   { "before": { "h1", "overlay" }, "broken": { "h1", "overlay" },
+//     "fixed": { "h1", "overlay", "reloaded" }, "pageErrors": [...] }
+//
+// or { "error": "…" } with exit status 1. Chromium is Debian's
+// (/usr/bin/chromium, or $CHROMIUM); nothing is downloaded.
+
+import { writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const [url, file, broken, fixed] = process.argv.slice(2);
+if (!fixed) {
+  console.log(JSON.stringify({ error: 'usage: node livereload.mjs <url> <file> <broken> <fixed>' }));
+  process.exit(1);
+}
+const result = { pageErrors: [] };
+const describe = (page) =>
+  page.evaluate(() => ({
+    h1: document.querySelector('h1')?.textContent.trim() ?? null,
+    overlay: document.getElementById('arshif-error')?.textContent ?? null,
+  }));
+
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    timeout: 60_000,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => result.pageErrors.push(String(e)));
+  await page.goto(url, { waitUntil: 'load' });
+  result.before = await describe(page);
+  // Marks this document: a reload makes a new one without the mark.
+  await page.evaluate(() => { window.__notReloaded = true; });
+
+  writeFileSync(file, broken);
+  await page.waitForSelector('#arshif-error', { timeout: 60_000 });
+  result.broken = await describe(page);
+
+  writeFileSync(file, fixed);
+  await page.waitForFunction(() => !window.__notReloaded, null, { timeout: 60_000 });
+  await page.waitForLoadState('load');
+  result.fixed = { ...(await describe(page)), reloaded: true };
+  console.log(JSON.stringify(result));
+} catch (e) {
+  console.log(JSON.stringify({ error: String(e), partial: result }));
+  process.exitCode = 1;
+} finally {
+  await browser?.close();
+}
