@@ -152,8 +152,9 @@ pub fn save<'a>(
     let started = content::FileStamp::nanos(started);
     let articles = articles
         .map(|a| {
-            if a.stamp.modified > started - RACY_NANOS {
-                // Changed just before or during the build: read it next time.
+            if a.warned || a.stamp.modified > started - RACY_NANOS {
+                // Changed just before or during the build, or with warnings
+                // to show again: read it next time.
                 let mut a = a.clone();
                 a.stamp = content::FileStamp::default();
                 std::borrow::Cow::Owned(a)

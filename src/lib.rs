@@ -145,9 +145,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             drafts: opts.drafts,
             offline: opts.offline,
         },
-        &known,
+        known,
     )?;
-    drop(known);
     timings.lap("load");
     let site = Site::build(config, content)?;
     timings.lap("model");

@@ -49,6 +49,10 @@ pub struct Article {
     pub stamp: FileStamp,
     /// A hash of the file's bytes: the body's identity for incremental builds.
     pub digest: u128,
+    /// Reading the file gave warnings: the build cache does not keep it, so
+    /// the next build reads it again and shows them again.
+    #[serde(skip)]
+    pub warned: bool,
 }
 
 /// What tells an unchanged file from a changed one without reading it.
@@ -129,7 +133,7 @@ enum Entry {
 
 /// Loads the `content/` folder of the site at `root`.
 pub fn load(root: &Path, config: &Config, opts: LoadOptions) -> Result<Content> {
-    load_known(root, config, opts, &Known::new())
+    load_known(root, config, opts, Known::new())
 }
 
 /// Loads `content/`, taking unchanged articles from `known` (see [`Known`]).
@@ -138,24 +142,42 @@ pub fn load_known(
     root: &Path,
     config: &Config,
     opts: LoadOptions,
-    known: &Known,
+    mut known: Known,
 ) -> Result<Content> {
     let dir = root.join(CONTENT_DIR);
     let (entries, mut errors) = walk(root, &dir, config)?;
     let taxonomies: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
 
-    let loaded: Vec<Result<Loaded, Vec<Diagnostic>>> = entries
+    // Known articles whose file is unchanged (one stat each) are moved out
+    // of `known`, not copied: on a large archive that is almost all of them.
+    let unchanged: Vec<bool> = entries
         .par_iter()
         .map(|entry| match entry {
-            Entry::Article(rel) => {
-                if let Some(article) = known.get(rel).filter(|a| {
-                    std::fs::metadata(root.join(rel)).is_ok_and(|m| FileStamp::of(&m) == a.stamp)
-                }) {
-                    return Ok(Loaded::Article(Box::new(article.clone()), Vec::new()));
-                }
-                load_article(root, rel, config, &taxonomies, opts)
-                    .map(|(a, w)| Loaded::Article(Box::new(a), w))
-            }
+            Entry::Article(rel) => known.get(rel).is_some_and(|a| {
+                std::fs::metadata(root.join(rel)).is_ok_and(|m| FileStamp::of(&m) == a.stamp)
+            }),
+            _ => false,
+        })
+        .collect();
+    let mut reused: Vec<Option<Article>> = entries
+        .iter()
+        .zip(unchanged)
+        .map(|(entry, unchanged)| match entry {
+            Entry::Article(rel) if unchanged => known.remove(rel),
+            _ => None,
+        })
+        .collect();
+    drop(known);
+
+    let loaded: Vec<Result<Loaded, Vec<Diagnostic>>> = entries
+        .par_iter()
+        .zip(reused.par_iter_mut())
+        .map(|(entry, reused)| match entry {
+            Entry::Article(rel) => match reused.take() {
+                Some(article) => Ok(Loaded::Article(Box::new(article), Vec::new())),
+                None => load_article(root, rel, config, &taxonomies, opts)
+                    .map(|(a, w)| Loaded::Article(Box::new(a), w)),
+            },
             Entry::Term(rel, taxonomy) => {
                 load_term(root, rel, taxonomy, config, opts).map(|t| Loaded::Term(Box::new(t)))
             }
@@ -371,6 +393,7 @@ fn load_article(
             body,
             stamp,
             digest,
+            warned: !warnings.is_empty(),
         },
         warnings,
     ))

@@ -271,3 +271,29 @@ fn a_cache_for_another_output_is_not_trusted() {
     assert!(site.has("index.html"));
     assert_same_as_full(&mut site, "after the output was replaced");
 }
+
+#[test]
+fn warnings_show_again_on_incremental_builds() {
+    let site = corpus(5);
+    site.write_file(
+        "content/2020/01/commas.md",
+        "---\ntitle: فاصلة\ndate: 2020-01-01\ncountries: سوريا، لبنان, الأردن\n---\nنص.\n",
+    );
+    // Old enough for the cache to trust its size and mtime.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(site.root().join("content/2020/01/commas.md"))
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    for _ in 0..2 {
+        let r = site.build();
+        r.success();
+        assert!(
+            r.stderr.contains("commas.md") && r.stderr.contains("one name containing a comma"),
+            "{}",
+            r.stderr
+        );
+    }
+}
