@@ -45,6 +45,11 @@ impl ContextSink for Sink<'_> {
         self.hasher.update(&[0]);
     }
 
+    fn site(&mut self, prep: &super::Prepared<'_>) {
+        self.key("site");
+        self.hasher.update(&prep.site_hash.to_le_bytes());
+    }
+
     fn teasers(&mut self, key: &str, articles: &[usize]) {
         self.key(key);
         for &i in articles {

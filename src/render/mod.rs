@@ -108,8 +108,10 @@ impl Renderer {
             .map(|a| Teaser::new(site, a, links))
             .collect();
         let hashes = teasers.par_iter().map(crate::cache::hash_of).collect();
+        let site = self.site_ctx(site);
         Prepared {
-            site: self.site_ctx(site),
+            site_hash: crate::cache::hash_of(&site),
+            site,
             teasers,
             hashes,
         }
@@ -168,7 +170,7 @@ impl Renderer {
             Links::root(depth)
         };
         sink.insert("root", &root);
-        sink.insert("site", &prep.site);
+        sink.site(prep);
         let canonical = |path: &PagePath| format!("{}{}", config.base_url, path.as_str());
         let (mut lang, mut dir) = (config.language.as_str(), config.dir());
 
@@ -377,6 +379,8 @@ impl Renderer {
 /// What every page of one build shares (see [`Renderer::prepare`]).
 pub struct Prepared<'a> {
     site: SiteCtx<'a>,
+    /// The fingerprint of `site`, the same on every page.
+    site_hash: u128,
     /// Each article's teaser, by position in the site's newest-first list.
     teasers: Vec<Teaser<'a>>,
     /// Each teaser's fingerprint.
@@ -387,6 +391,8 @@ pub struct Prepared<'a> {
 /// hash to compare with the previous build's.
 trait ContextSink {
     fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T);
+    /// The `site` object, the same on every page.
+    fn site(&mut self, prep: &Prepared<'_>);
     /// The teasers of the articles at these positions, as `key`.
     fn teasers(&mut self, key: &str, articles: &[usize]);
     /// The article's body, for `page.body`.
@@ -404,6 +410,10 @@ struct TeraSink<'r, 'a> {
 impl ContextSink for TeraSink<'_, '_> {
     fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T) {
         self.ctx.insert(key, value);
+    }
+
+    fn site(&mut self, prep: &Prepared<'_>) {
+        self.ctx.insert("site", &prep.site);
     }
 
     fn teasers(&mut self, key: &str, articles: &[usize]) {

@@ -144,7 +144,7 @@ fn rendered(result: &BuildResult) -> usize {
         .lines()
         .find(|l| l.starts_with("built "))
         .unwrap_or_else(|| panic!("no summary line in:\n{}", result.stderr));
-    let (_, rest) = line.split_once(" pages (").expect("pages count");
+    let (_, rest) = line.split_once("s (").expect("counts in parentheses");
     rest.split(' ')
         .next()
         .unwrap()
