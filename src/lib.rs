@@ -83,9 +83,11 @@ pub fn load_config(opts: &BuildOptions) -> Result<Config> {
 /// replaced only if every step succeeded.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
+    let mut timings = Timings::from_env();
     let root = &opts.root;
     let config = load_config(opts)?;
     let renderer = render::Renderer::new(root, &config, opts.offline)?;
+    timings.stage("config and theme");
     let content = content::load(
         root,
         &config,
@@ -94,7 +96,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             offline: opts.offline,
         },
     )?;
-    let site = Site::build(config, content)?;
+    timings.stage("content");
+    let mut site = Site::build_unrelated(config, content)?;
+    timings.stage("model");
+    site.link_related();
+    timings.stage("related coverage");
 
     let output_dir = opts.output.clone().unwrap_or_else(|| root.join("public"));
     let staging = output::Staging::new(&output_dir, root)?;
@@ -107,9 +113,26 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         })
         .collect();
     collect_errors(results)?;
+    timings.stage("pages");
+    let feeds = render::feed::feeds(&site);
+    let results: Vec<Result<()>> = feeds
+        .par_iter()
+        .map(|feed| {
+            let xml = renderer.render_feed(&site, feed)?;
+            staging.put(&feed.file(&site), xml.as_bytes())
+        })
+        .collect();
+    collect_errors(results)?;
+    timings.stage("feeds");
+    for (file, xml) in render::sitemap::files(&site, &jobs) {
+        staging.put(&file, xml.as_bytes())?;
+    }
+    timings.stage("sitemap and robots.txt");
     copy_assets(&site, &renderer, &staging, root)?;
+    timings.stage("assets");
 
     let stats = staging.commit()?;
+    timings.stage("commit");
     Ok(BuildReport {
         pages: jobs.len(),
         stats,
@@ -117,6 +140,39 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         elapsed: started.elapsed(),
         output: output_dir,
     })
+}
+
+/// Stage durations printed to stderr when `ARSHIF_TIMINGS=1`, with the
+/// process's resident memory after each stage (for measuring, not for users).
+struct Timings {
+    last: Option<Instant>,
+}
+
+impl Timings {
+    fn from_env() -> Timings {
+        let on = std::env::var_os("ARSHIF_TIMINGS").is_some_and(|v| v == "1");
+        Timings {
+            last: on.then(Instant::now),
+        }
+    }
+
+    fn stage(&mut self, name: &str) {
+        let Some(last) = self.last else { return };
+        let now = Instant::now();
+        let rss = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .map(|l| l["VmRSS:".len()..].trim().to_string())
+            })
+            .unwrap_or_else(|| "?".into());
+        eprintln!(
+            "timing: {name}: {:.3} s (resident {rss})",
+            (now - last).as_secs_f64()
+        );
+        self.last = Some(now);
+    }
 }
 
 /// Theme static files, media from content/ and the publisher's fonts.

@@ -5,8 +5,11 @@
 //! build renders them in parallel. Nothing here writes files.
 
 pub mod context;
+pub mod feed;
 pub mod filters;
+pub mod meta;
 pub mod pages;
+pub mod sitemap;
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +34,9 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "alias.html",
 ];
 
+/// The default theme's feed template, used when a theme has no `atom.xml`.
+const DEFAULT_ATOM: &str = include_str!("../../themes/default/templates/atom.xml");
+
 /// Pages a pager shows on each side of the current one.
 const PAGER_RADIUS: usize = 2;
 
@@ -45,6 +51,8 @@ enum Listed<'a> {
 /// The theme, loaded and ready to render pages of one site.
 pub struct Renderer {
     tera: Tera,
+    /// `atom.xml`, escaped for XML.
+    feeds: Tera,
     theme_dir: PathBuf,
     links: Links,
 }
@@ -82,8 +90,10 @@ impl Renderer {
             return Err(Error::Template(missing));
         }
         filters::register_filters(&mut tera, config.dates.digits);
+        let feeds = feed_templates(&templates, config)?;
         Ok(Renderer {
             tera,
+            feeds,
             theme_dir,
             links: Links { offline },
         })
@@ -112,6 +122,8 @@ impl Renderer {
         ctx.insert("site", &self.site_ctx(site));
         ctx.insert("lang", &config.language);
         ctx.insert("dir", config.dir());
+        ctx.insert("locale", &meta::og_locale(&config.language));
+        ctx.insert("jsonld", &None::<String>);
         let canonical = |path: &PagePath| format!("{}{}", config.base_url, path.as_str());
 
         let (template, title, canonical_url) = match job {
@@ -123,16 +135,24 @@ impl Renderer {
                         url: links.url(&site.articles[j].path),
                     })
                 };
+                let related = a
+                    .related
+                    .iter()
+                    .map(|&j| Related::new(site, &site.articles[j], links))
+                    .collect();
                 let page = PageCtx {
                     teaser: Teaser::new(site, a, links),
                     body: &a.source.body.html,
                     extra: &a.source.front.extra,
                     newer: neighbour(a.newer),
                     older: neighbour(a.older),
+                    related,
                 };
                 ctx.insert("page", &page);
                 ctx.insert("lang", &a.lang);
                 ctx.insert("dir", a.dir);
+                ctx.insert("locale", &meta::og_locale(&a.lang));
+                ctx.insert("jsonld", &meta::article_jsonld(site, a));
                 (
                     "article.html",
                     a.source.front.title.clone(),
@@ -161,13 +181,12 @@ impl Renderer {
                         } else {
                             None
                         },
+                        feed_url: feed::term_feed_url(site, *t, *i),
                     },
                 );
-                (
-                    "list.html",
-                    term.name.clone(),
-                    Some(canonical(&list_path(&term.path, p))),
-                )
+                let url = canonical(&list_path(&term.path, p));
+                ctx.insert("jsonld", &meta::term_jsonld(site, *t, *i, &url));
+                ("list.html", term.name.clone(), Some(url))
             }
             PageJob::Taxonomy(t) => {
                 let tax = &site.taxonomies[*t];
@@ -261,7 +280,24 @@ impl Renderer {
                 .collect(),
             fonts: font_faces(config),
             font_stack: config.font_stack.as_deref(),
+            feed_url: feed::site_feed_url(site),
         }
+    }
+
+    /// Renders one Atom feed to XML.
+    pub fn render_feed(&self, site: &Site, feed: &feed::Feed) -> Result<String> {
+        let (feed_ctx, entries) = feed::context(site, feed);
+        let mut ctx = Context::new();
+        ctx.insert("site", &self.site_ctx(site));
+        ctx.insert("feed", &feed_ctx);
+        ctx.insert("entries", &entries);
+        self.feeds.render("atom.xml", &ctx).map_err(|e| {
+            Error::Template(vec![template_error(
+                &self.theme_dir.join("templates").join("atom.xml"),
+                &e,
+            )
+            .with_hint(format!("while rendering {}", feed.file(site)))])
+        })
     }
 
     fn taxonomy_ctx<'a>(&self, site: &'a Site, t: usize) -> TaxonomyCtx<'a> {
@@ -323,6 +359,23 @@ impl Renderer {
         ctx.insert("articles", &teasers);
         ctx.insert("paginator", &paginator);
     }
+}
+
+/// The feed template: the theme's `atom.xml`, else the default theme's;
+/// values are escaped for XML (`&<>"'`), not for HTML.
+fn feed_templates(templates: &Path, config: &Config) -> Result<Tera> {
+    let mut tera = Tera::default();
+    let own = templates.join(feed::FEED_FILE);
+    let added = if own.is_file() {
+        tera.add_template_file(&own, Some(feed::FEED_FILE))
+    } else {
+        tera.add_raw_template(feed::FEED_FILE, DEFAULT_ATOM)
+    };
+    added.map_err(|e| Error::Template(vec![template_error(&own, &e)]))?;
+    tera.autoescape_on(vec![".xml"]);
+    tera.set_escape_fn(feed::escape_xml);
+    filters::register_filters(&mut tera, config.dates.digits);
+    Ok(tera)
 }
 
 /// Where a font file goes in the output.
