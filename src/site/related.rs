@@ -254,6 +254,27 @@ mod tests {
     }
 
     #[test]
+    fn term_weights_come_from_earlier_articles_only() {
+        // For x, لبنان (2 of 6 so far) is rarer than تركيا (5 of 6): the story
+        // sharing لبنان comes first. Ten later stories naming لبنان make it
+        // the commoner term overall, and must not change x's list.
+        let base: Vec<(&[&str], &[&str])> = vec![
+            (&["لبنان"], &[]),
+            (&["تركيا"], &[]),
+            (&["تركيا"], &[]),
+            (&["تركيا"], &[]),
+            (&["تركيا"], &[]),
+            (&["لبنان", "تركيا"], &[]), // x: a00005
+        ];
+        let before = site(&base);
+        assert_eq!(related(&before, "a00005")[0], "a00000");
+        let mut more = base.clone();
+        more.extend((0..10).map(|_| (&["لبنان"][..], &[][..])));
+        let after = site(&more);
+        assert_eq!(related(&after, "a00005"), related(&before, "a00005"));
+    }
+
+    #[test]
     fn a_rare_term_is_found_beyond_the_lookback_of_common_ones() {
         // The oldest story shares a rare actor with the newest; between them,
         // more than LOOKBACK stories share only the common country.

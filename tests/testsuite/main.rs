@@ -12,8 +12,11 @@
 mod browser;
 mod build;
 mod errors;
+mod feeds;
 mod links;
+mod metadata;
 mod output;
+mod related;
 mod support;
 mod terms;
 mod theme;
