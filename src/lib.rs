@@ -13,9 +13,10 @@
 //! ```
 //!
 //! `arabic` holds every Arabic rule (folding, slugs, dates, plurals, reading
-//! time) and is used by all stages. Search, feeds and sitemaps, and the
-//! `serve`/`new`/`check` commands are later stages and commands on the same
-//! model.
+//! time) and is used by all stages. Feeds, the sitemap and robots.txt are
+//! rendered from the same model after the pages (`render::feed`,
+//! `render::sitemap`); search and the `serve`/`new`/`check` commands are
+//! later stages and commands on it.
 //!
 //! ```no_run
 //! let report = arshif::build(&arshif::BuildOptions {

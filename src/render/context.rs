@@ -109,6 +109,8 @@ pub struct ReadingTime {
 pub struct ImageCtx<'a> {
     pub url: &'a str,
     pub external: bool,
+    /// The front matter's `image_alt`, if given.
+    pub alt: Option<&'a str>,
 }
 
 /// A term as linked from an article.
@@ -187,15 +189,20 @@ impl<'a> Teaser<'a> {
             },
             word_count: article.source.body.word_count,
             source: front.source.as_deref(),
-            image: article.image.as_ref().map(|i| match i {
-                Image::Local(url) => ImageCtx {
-                    url,
-                    external: false,
-                },
-                Image::Remote(url) => ImageCtx {
-                    url,
-                    external: true,
-                },
+            image: article.image.as_ref().map(|i| {
+                let alt = front.image_alt.as_deref();
+                match i {
+                    Image::Local(url) => ImageCtx {
+                        url,
+                        external: false,
+                        alt,
+                    },
+                    Image::Remote(url) => ImageCtx {
+                        url,
+                        external: true,
+                        alt,
+                    },
+                }
             }),
             taxonomies,
         }

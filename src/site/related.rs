@@ -137,6 +137,7 @@ mod tests {
                 summary: None,
                 source: None,
                 image: None,
+                image_alt: None,
                 draft: false,
                 lang: None,
                 aliases: Vec::new(),

@@ -122,6 +122,17 @@ fn typed_terms_images_authors_and_updates_in_the_demo() {
     );
     assert_eq!(meta(&page, "twitter:card"), Some("summary_large_image"));
     assert_eq!(jsonld(&page)["image"][0], image);
+    // The front matter's image_alt: on the image and in the previews.
+    let quake = site.page("2023/02/earthquake-aid-crossings/index.html");
+    let alt = "خريطة شمال غربي سوريا ومعبر باب الهوى على الحدود التركية";
+    assert_eq!(meta(&quake, "og:image:alt"), Some(alt));
+    assert_eq!(meta(&quake, "twitter:image:alt"), Some(alt));
+    let lead = quake
+        .elements(|t| t.name == "img")
+        .into_iter()
+        .next()
+        .expect("the lead image");
+    assert_eq!(lead.0.attr("alt"), Some(alt));
 
     let mamlouk = crate::feeds::article_files(&site)
         .into_iter()
