@@ -35,6 +35,9 @@ use rayon::prelude::*;
 
 use super::{Article, Taxonomy};
 
+/// The fewest articles a thread scores with one scratch vector.
+const SPLIT: usize = 2048;
+
 /// The most related articles listed per article.
 pub const RELATED: usize = 5;
 
@@ -49,8 +52,11 @@ pub fn compute(
     use_taxonomy: &[bool],
 ) -> Vec<Vec<usize>> {
     let n = articles.len();
+    // One scratch vector of n scores per chunk of at least SPLIT articles,
+    // not per rayon split: memory stays a few vectors, not thousands.
     (0..n)
         .into_par_iter()
+        .with_min_len(SPLIT)
         .map_init(
             || Scratch {
                 score: vec![0.0; n],
@@ -113,7 +119,11 @@ fn related_of(
         best.truncate(RELATED);
     }
     best.sort_unstable_by(by_rank);
-    best.into_iter().map(|(_, j)| j).collect()
+    // A new, exact-size vector: collecting `best.into_iter()` would reuse
+    // its allocation (every candidate's slot) for five numbers.
+    let mut related = Vec::with_capacity(best.len());
+    related.extend(best.iter().map(|&(_, j)| j));
+    related
 }
 
 #[cfg(test)]
