@@ -41,6 +41,8 @@ pub struct Config {
     pub fonts: Vec<FontConfig>,
     /// A CSS font-family list the theme puts before its own stack.
     pub font_stack: Option<String>,
+    pub feeds: FeedsConfig,
+    pub sitemap: SitemapConfig,
 }
 
 /// One taxonomy: a front-matter key whose values become term pages.
@@ -54,6 +56,79 @@ pub struct TaxonomyConfig {
     /// Whether each term gets an Atom feed.
     #[serde(default)]
     pub feed: bool,
+    /// Whether shared terms make articles related; default: for `countries`
+    /// and `actors` only.
+    #[serde(default)]
+    pub related: Option<bool>,
+}
+
+impl TaxonomyConfig {
+    /// Whether this taxonomy's shared terms count for related coverage.
+    pub fn counts_for_related(&self) -> bool {
+        self.related
+            .unwrap_or(matches!(self.name.as_str(), "countries" | "actors"))
+    }
+}
+
+/// `[feeds]`: the Atom feeds.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedsConfig {
+    /// Entries per feed (the newest).
+    #[serde(default = "default_feed_limit")]
+    pub limit: usize,
+    /// Whether entries carry the whole article or its summary only.
+    #[serde(default)]
+    pub content: FeedContent,
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        FeedsConfig {
+            limit: default_feed_limit(),
+            content: FeedContent::default(),
+        }
+    }
+}
+
+fn default_feed_limit() -> usize {
+    20
+}
+
+/// What a feed entry carries besides its summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedContent {
+    /// The article's whole body.
+    #[default]
+    Full,
+    /// The summary only.
+    Summary,
+}
+
+/// The sitemap protocol's limit of URLs in one sitemap file.
+pub const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// `[sitemap]`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SitemapConfig {
+    /// URLs per sitemap file before the sitemap is split under an index
+    /// (at most, and by default, [`SITEMAP_MAX_URLS`]).
+    #[serde(default = "default_urls_per_file")]
+    pub urls_per_file: usize,
+}
+
+impl Default for SitemapConfig {
+    fn default() -> Self {
+        SitemapConfig {
+            urls_per_file: default_urls_per_file(),
+        }
+    }
+}
+
+fn default_urls_per_file() -> usize {
+    SITEMAP_MAX_URLS
 }
 
 /// How Markdown bodies are treated.
@@ -136,6 +211,10 @@ struct RawConfig {
     #[serde(default)]
     fonts: Vec<FontConfig>,
     font_stack: Option<String>,
+    #[serde(default)]
+    feeds: FeedsConfig,
+    #[serde(default)]
+    sitemap: SitemapConfig,
 }
 
 #[derive(Default, Deserialize)]
@@ -179,6 +258,7 @@ pub fn default_taxonomies() -> Vec<TaxonomyConfig> {
         name: name.into(),
         title: title.into(),
         feed,
+        related: None,
     })
     .collect()
 }
@@ -349,6 +429,23 @@ impl RawConfig {
             ));
         }
 
+        if self.feeds.limit == 0 {
+            errors.push(locate(
+                "limit",
+                "`limit` under [feeds] must be at least 1".into(),
+                "write e.g. `limit = 20`",
+            ));
+        }
+        if self.sitemap.urls_per_file == 0 || self.sitemap.urls_per_file > SITEMAP_MAX_URLS {
+            errors.push(locate(
+                "urls_per_file",
+                format!(
+                    "`urls_per_file` under [sitemap] must be between 1 and {SITEMAP_MAX_URLS} (the sitemap protocol's limit)"
+                ),
+                "leave it out to use 50000",
+            ));
+        }
+
         let taxonomies = self.taxonomies.unwrap_or_else(default_taxonomies);
         let mut seen = std::collections::BTreeSet::new();
         for t in &taxonomies {
@@ -392,6 +489,8 @@ impl RawConfig {
             markdown: self.markdown,
             fonts: self.fonts,
             font_stack: self.font_stack,
+            feeds: self.feeds,
+            sitemap: self.sitemap,
         })
     }
 }
@@ -472,6 +571,28 @@ mod tests {
         .unwrap_err();
         let lines: Vec<_> = err.diagnostics().iter().map(|d| d.line).collect();
         assert_eq!(lines, [Some(2), Some(4)]);
+    }
+
+    #[test]
+    fn feeds_sitemap_and_related() {
+        let c = Config::parse("title = \"x\"").unwrap();
+        assert_eq!(c.feeds.limit, 20);
+        assert_eq!(c.feeds.content, FeedContent::Full);
+        assert_eq!(c.sitemap.urls_per_file, SITEMAP_MAX_URLS);
+        let related: Vec<bool> = c
+            .taxonomies
+            .iter()
+            .map(|t| t.counts_for_related())
+            .collect();
+        assert_eq!(related, [true, true, false, false]);
+        let c = Config::parse(
+            "title = \"x\"\n[feeds]\nlimit = 5\ncontent = \"summary\"\n[sitemap]\nurls_per_file = 3\n",
+        )
+        .unwrap();
+        assert_eq!((c.feeds.limit, c.feeds.content), (5, FeedContent::Summary));
+        assert_eq!(c.sitemap.urls_per_file, 3);
+        let err = Config::parse("title = \"x\"\n[sitemap]\nurls_per_file = 50001\n").unwrap_err();
+        assert_eq!(err.diagnostics()[0].line, Some(3));
     }
 
     #[test]

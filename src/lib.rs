@@ -110,7 +110,7 @@ pub fn load_config(opts: &BuildOptions) -> Result<Config> {
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
     let started_at = std::time::SystemTime::now();
-    let mut timings = Timings::new();
+    let mut timings = Timings::from_env();
     let root = &opts.root;
     let config = load_config(opts)?;
     let renderer = render::Renderer::new(root, &config, opts.offline)?;
@@ -126,7 +126,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     } else {
         cache::load(&cache_path, key, &output_dir)
     };
-    timings.lap("config, theme and cache");
+    timings.stage("config, theme and cache");
 
     let (known, files) = match previous {
         Some(c) => (
@@ -147,9 +147,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         },
         known,
     )?;
-    timings.lap("load");
-    let site = Site::build(config, content)?;
-    timings.lap("model");
+    timings.stage("content");
+    let mut site = Site::build_unrelated(config, content)?;
+    timings.stage("model");
+    site.link_related();
+    timings.stage("related coverage");
 
     let out = match files {
         Some(files) => output::Output::patch(&output_dir, root, files)?,
@@ -175,12 +177,30 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         })
         .collect();
     collect_errors(results)?;
-    timings.lap("render");
+    timings.stage("pages");
+    let feeds = render::feed::feeds(&site);
+    let results: Vec<Result<()>> = feeds
+        .par_iter()
+        .map(|feed| {
+            let file = feed.file(&site);
+            if out.claim(&file, renderer.feed_fingerprint(&site, &prep, feed))? {
+                let xml = renderer.render_feed(&site, &prep, feed)?;
+                out.write(&file, xml.as_bytes())?;
+            }
+            Ok(())
+        })
+        .collect();
+    collect_errors(results)?;
+    timings.stage("feeds");
+    for (file, xml) in render::sitemap::files(&site, &jobs) {
+        out.put(&file, xml.as_bytes())?;
+    }
+    timings.stage("sitemap and robots.txt");
     copy_assets(&site, &renderer, &out, root)?;
-    timings.lap("assets");
+    timings.stage("assets");
 
     let committed = out.commit(|| cache::remove(&cache_path))?;
-    timings.lap("commit");
+    timings.stage("commit");
     let mut warnings = site.warnings;
     if let Some(id) = committed.dir_id {
         let articles = site.articles.iter().map(|a| &a.source);
@@ -193,8 +213,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             &committed.files,
         ));
     }
-    timings.lap("cache");
-    timings.report();
+    timings.stage("cache");
     Ok(BuildReport {
         pages: jobs.len(),
         rendered: rendered.into_inner(),
@@ -205,34 +224,36 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     })
 }
 
-/// Stage durations, printed to stderr when `ARSHIF_TIMINGS` is set.
+/// Stage durations printed to stderr when `ARSHIF_TIMINGS=1`, with the
+/// process's resident memory after each stage (for measuring, not for users).
 struct Timings {
-    on: bool,
-    last: Instant,
-    laps: Vec<(&'static str, Duration)>,
+    last: Option<Instant>,
 }
 
 impl Timings {
-    fn new() -> Timings {
+    fn from_env() -> Timings {
+        let on = std::env::var_os("ARSHIF_TIMINGS").is_some_and(|v| v == "1");
         Timings {
-            on: std::env::var_os("ARSHIF_TIMINGS").is_some(),
-            last: Instant::now(),
-            laps: Vec::new(),
+            last: on.then(Instant::now),
         }
     }
 
-    fn lap(&mut self, stage: &'static str) {
+    fn stage(&mut self, name: &str) {
+        let Some(last) = self.last else { return };
         let now = Instant::now();
-        self.laps.push((stage, now - self.last));
-        self.last = now;
-    }
-
-    fn report(&self) {
-        if self.on {
-            for (stage, d) in &self.laps {
-                eprintln!("timing: {stage:<26} {:>9.3} s", d.as_secs_f64());
-            }
-        }
+        let rss = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .map(|l| l["VmRSS:".len()..].trim().to_string())
+            })
+            .unwrap_or_else(|| "?".into());
+        eprintln!(
+            "timing: {name}: {:.3} s (resident {rss})",
+            (now - last).as_secs_f64()
+        );
+        self.last = Some(now);
     }
 }
 

@@ -16,7 +16,17 @@ use crate::error::Diagnostic;
 
 /// Keys an article's front matter understands. Anything else goes to `extra`.
 pub const ARTICLE_KEYS: &[&str] = &[
-    "title", "date", "updated", "slug", "summary", "source", "image", "draft", "lang", "aliases",
+    "title",
+    "date",
+    "updated",
+    "slug",
+    "summary",
+    "source",
+    "image",
+    "image_alt",
+    "draft",
+    "lang",
+    "aliases",
 ];
 
 /// A file split into its front matter and body.
@@ -193,6 +203,8 @@ pub struct FrontMatter {
     pub summary: Option<String>,
     pub source: Option<String>,
     pub image: Option<String>,
+    /// The lead image's text alternative.
+    pub image_alt: Option<String>,
     pub draft: bool,
     pub lang: Option<String>,
     pub aliases: Vec<String>,
@@ -299,6 +311,7 @@ pub fn article(
     let summary = text("summary", &mut errors);
     let source = text("source", &mut errors);
     let image = text("image", &mut errors);
+    let image_alt = text("image_alt", &mut errors);
     let lang = text("lang", &mut errors);
     if let Some(l) = &lang {
         if !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || l.is_empty() {
@@ -394,6 +407,7 @@ pub fn article(
                 summary,
                 source,
                 image,
+                image_alt,
                 draft,
                 lang,
                 aliases,

@@ -49,6 +49,8 @@ pub struct SiteCtx<'a> {
     pub taxonomies: Vec<TaxonomyCtx<'a>>,
     pub fonts: Vec<FontCtx>,
     pub font_stack: Option<&'a str>,
+    /// The site's Atom feed (`atom.xml`), or null when it has no articles.
+    pub feed_url: Option<String>,
 }
 
 /// A `@font-face` rule's data.
@@ -107,6 +109,8 @@ pub struct ReadingTime {
 pub struct ImageCtx<'a> {
     pub url: &'a str,
     pub external: bool,
+    /// The front matter's `image_alt`, if given.
+    pub alt: Option<&'a str>,
 }
 
 /// A term as linked from an article.
@@ -185,15 +189,20 @@ impl<'a> Teaser<'a> {
             },
             word_count: article.source.body.word_count,
             source: front.source.as_deref(),
-            image: article.image.as_ref().map(|i| match i {
-                Image::Local(url) => ImageCtx {
-                    url,
-                    external: false,
-                },
-                Image::Remote(url) => ImageCtx {
-                    url,
-                    external: true,
-                },
+            image: article.image.as_ref().map(|i| {
+                let alt = front.image_alt.as_deref();
+                match i {
+                    Image::Local(url) => ImageCtx {
+                        url,
+                        external: false,
+                        alt,
+                    },
+                    Image::Remote(url) => ImageCtx {
+                        url,
+                        external: true,
+                        alt,
+                    },
+                }
             }),
             taxonomies,
         }
@@ -218,6 +227,30 @@ pub struct PageCtx<'a> {
     pub extra: &'a serde_json::Map<String, serde_json::Value>,
     pub newer: Option<Neighbour<'a>>,
     pub older: Option<Neighbour<'a>>,
+    /// Related coverage: earlier articles sharing countries and actors.
+    pub related: Vec<Related<'a>>,
+}
+
+/// An article in `page.related`.
+#[derive(Serialize)]
+pub struct Related<'a> {
+    pub title: &'a str,
+    pub url: String,
+    pub lang: &'a str,
+    pub dir: &'a str,
+    pub date: DateCtx,
+}
+
+impl<'a> Related<'a> {
+    pub fn new(site: &Site, article: &'a Article, links: Links) -> Related<'a> {
+        Related {
+            title: &article.source.front.title,
+            url: links.url(&article.path),
+            lang: &article.lang,
+            dir: article.dir,
+            date: DateCtx::new(&article.source.front.date, site.config.dates),
+        }
+    }
 }
 
 /// A numbered page in a pager.
@@ -250,6 +283,9 @@ pub struct TermCtx<'a> {
     #[serde(flatten)]
     pub entry: TermEntry<'a>,
     pub description: Option<&'a str>,
+    /// The term's Atom feed, relative to the site root, where its taxonomy
+    /// has `feed = true`.
+    pub feed_url: Option<String>,
 }
 
 /// A term in a taxonomy index.

@@ -5,9 +5,12 @@
 //! build renders them in parallel. Nothing here writes files.
 
 pub mod context;
+pub mod feed;
 pub mod filters;
 mod fingerprint;
+pub mod meta;
 pub mod pages;
+pub mod sitemap;
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +36,9 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "alias.html",
 ];
 
+/// The default theme's feed template, used when a theme has no `atom.xml`.
+const DEFAULT_ATOM: &str = include_str!("../../themes/default/templates/atom.xml");
+
 /// Pages a pager shows on each side of the current one.
 const PAGER_RADIUS: usize = 2;
 
@@ -47,6 +53,8 @@ enum Listed<'a> {
 /// The theme, loaded and ready to render pages of one site.
 pub struct Renderer {
     tera: Tera,
+    /// `atom.xml`, escaped for XML.
+    feeds: Tera,
     theme_dir: PathBuf,
     site_root: PathBuf,
     links: Links,
@@ -85,8 +93,10 @@ impl Renderer {
             return Err(Error::Template(missing));
         }
         filters::register_filters(&mut tera, config.dates.digits);
+        let feeds = feed_templates(&templates, config)?;
         Ok(Renderer {
             tera,
+            feeds,
             theme_dir,
             site_root: root.to_path_buf(),
             links: Links { offline },
@@ -171,6 +181,7 @@ impl Renderer {
         };
         sink.insert("root", &root);
         sink.site(prep);
+        let mut jsonld: Option<String> = None;
         let canonical = |path: &PagePath| format!("{}{}", config.base_url, path.as_str());
         let (mut lang, mut dir) = (config.language.as_str(), config.dir());
 
@@ -183,15 +194,22 @@ impl Renderer {
                         url: links.url(&site.articles[j].path),
                     })
                 };
+                let related = a
+                    .related
+                    .iter()
+                    .map(|&j| Related::new(site, &site.articles[j], links))
+                    .collect();
                 let page = PageCtx {
                     teaser: &prep.teasers[*i],
                     body: sink.body(a)?,
                     extra: &a.source.front.extra,
                     newer: neighbour(a.newer),
                     older: neighbour(a.older),
+                    related,
                 };
                 sink.insert("page", &page);
                 (lang, dir) = (&a.lang, a.dir);
+                jsonld = Some(meta::article_jsonld(site, a));
                 (
                     "article.html",
                     a.source.front.title.clone(),
@@ -223,13 +241,12 @@ impl Renderer {
                         } else {
                             None
                         },
+                        feed_url: feed::term_feed_url(site, *t, *i),
                     },
                 );
-                (
-                    "list.html",
-                    term.name.clone(),
-                    Some(canonical(&list_path(&term.path, p))),
-                )
+                let url = canonical(&list_path(&term.path, p));
+                jsonld = Some(meta::term_jsonld(site, *t, *i, &url));
+                ("list.html", term.name.clone(), Some(url))
             }
             PageJob::Taxonomy(t) => {
                 let tax = &site.taxonomies[*t];
@@ -297,6 +314,8 @@ impl Renderer {
         };
         sink.insert("lang", lang);
         sink.insert("dir", dir);
+        sink.insert("locale", &meta::og_locale(lang));
+        sink.insert("jsonld", &jsonld);
         sink.insert("kind", job.kind());
         sink.insert("title", &title);
         sink.insert("canonical", &canonical_url);
@@ -318,7 +337,58 @@ impl Renderer {
                 .collect(),
             fonts: font_faces(config),
             font_stack: config.font_stack.as_deref(),
+            feed_url: feed::site_feed_url(site),
         }
+    }
+
+    /// A feed's fingerprint (see [`Renderer::fingerprint`]): its template
+    /// variables, each full-content entry's body counting by its file's hash.
+    pub fn feed_fingerprint(&self, site: &Site, prep: &Prepared<'_>, feed: &feed::Feed) -> u128 {
+        let (feed_ctx, entries) = feed::context(site, feed);
+        let mut h = crate::cache::HashWriter::default();
+        h.update(&prep.site_hash.to_le_bytes());
+        h.update(&crate::cache::hash_of(&(&feed_ctx, &entries)).to_le_bytes());
+        if site.config.feeds.content == crate::config::FeedContent::Full {
+            for i in feed.entries(site) {
+                h.update(&site.articles[i].source.digest.to_le_bytes());
+            }
+        }
+        h.finish()
+    }
+
+    /// Renders one Atom feed to XML.
+    pub fn render_feed(
+        &self,
+        site: &Site,
+        prep: &Prepared<'_>,
+        feed: &feed::Feed,
+    ) -> Result<String> {
+        let (feed_ctx, mut entries) = feed::context(site, feed);
+        if site.config.feeds.content == crate::config::FeedContent::Full {
+            for (entry, i) in entries.iter_mut().zip(feed.entries(site)) {
+                let article = &site.articles[i].source;
+                entry.content = Some(
+                    crate::content::body_html(
+                        &self.site_root,
+                        article,
+                        &site.config,
+                        self.links.offline,
+                    )
+                    .map_err(|d| Error::Content(vec![d]))?,
+                );
+            }
+        }
+        let mut ctx = Context::new();
+        ctx.insert("site", &prep.site);
+        ctx.insert("feed", &feed_ctx);
+        ctx.insert("entries", &entries);
+        self.feeds.render("atom.xml", &ctx).map_err(|e| {
+            Error::Template(vec![template_error(
+                &self.theme_dir.join("templates").join("atom.xml"),
+                &e,
+            )
+            .with_hint(format!("while rendering {}", feed.file(site)))])
+        })
     }
 
     fn taxonomy_ctx<'a>(&self, site: &'a Site, t: usize) -> TaxonomyCtx<'a> {
@@ -431,6 +501,23 @@ impl ContextSink for TeraSink<'_, '_> {
         .map(Some)
         .map_err(|d| Error::Content(vec![d]))
     }
+}
+
+/// The feed template: the theme's `atom.xml`, else the default theme's;
+/// values are escaped for XML (`&<>"'`), not for HTML.
+fn feed_templates(templates: &Path, config: &Config) -> Result<Tera> {
+    let mut tera = Tera::default();
+    let own = templates.join(feed::FEED_FILE);
+    let added = if own.is_file() {
+        tera.add_template_file(&own, Some(feed::FEED_FILE))
+    } else {
+        tera.add_raw_template(feed::FEED_FILE, DEFAULT_ATOM)
+    };
+    added.map_err(|e| Error::Template(vec![template_error(&own, &e)]))?;
+    tera.autoescape_on(vec![".xml"]);
+    tera.set_escape_fn(feed::escape_xml);
+    filters::register_filters(&mut tera, config.dates.digits);
+    Ok(tera)
 }
 
 /// Where a font file goes in the output.

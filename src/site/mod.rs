@@ -6,6 +6,7 @@
 //! path. Rendering reads it; nothing here knows about Tera or files.
 
 pub mod paginate;
+pub mod related;
 pub mod taxonomy;
 
 use std::collections::BTreeMap;
@@ -90,6 +91,10 @@ pub struct Article {
     /// Positions of the next newer and older articles.
     pub newer: Option<usize>,
     pub older: Option<usize>,
+    /// Related coverage: positions of up to five *earlier* articles sharing
+    /// the most (and rarest) countries and actors, best first. Depends only
+    /// on this article and earlier ones (see [`related`]).
+    pub related: Vec<usize>,
 }
 
 /// A lead image.
@@ -143,8 +148,31 @@ pub struct Site {
 }
 
 impl Site {
-    /// Builds the model. All problems are reported together.
+    /// Builds the model, related coverage included. All problems are
+    /// reported together.
     pub fn build(config: Config, content: Content) -> Result<Site> {
+        let mut site = Site::build_unrelated(config, content)?;
+        site.link_related();
+        Ok(site)
+    }
+
+    /// Fills each article's `related` list (the one costly step of the
+    /// model, separate so that it can be timed).
+    pub fn link_related(&mut self) {
+        let use_taxonomy: Vec<bool> = self
+            .taxonomies
+            .iter()
+            .map(|t| t.config.counts_for_related())
+            .collect();
+        let related = related::compute(&self.articles, &self.taxonomies, &use_taxonomy);
+        for (a, r) in self.articles.iter_mut().zip(related) {
+            a.related = r;
+        }
+    }
+
+    /// The model without related coverage: [`Site::build`] before
+    /// [`Site::link_related`].
+    pub fn build_unrelated(config: Config, content: Content) -> Result<Site> {
         let Content {
             articles: mut sources,
             terms: term_files,
@@ -229,6 +257,7 @@ impl Site {
                 terms: Vec::new(),
                 newer: None,
                 older: None,
+                related: Vec::new(),
                 source,
             });
         }

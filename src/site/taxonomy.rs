@@ -293,6 +293,7 @@ mod tests {
             name: "countries".into(),
             title: "الدول".into(),
             feed: true,
+            related: None,
         }
     }
 

@@ -8,7 +8,8 @@
 // is described from the rendered DOM: its URL, <html dir/lang>, the computed
 // direction of <body>, its <h1>. The optional pages (paths relative to the
 // output) are opened directly and described too; `phone:` ones on a 360 px
-// wide screen. Prints one JSON object:
+// wide screen; `redirect:` ones (an alias page) are described once the
+// browser has left them for another page. Prints one JSON object:
 //
 //   { "steps": [{ "step", "url", "dir", "lang", "bodyDirection", "h1",
 //                 "viewportWidth", "overflowX",
@@ -111,9 +112,18 @@ try {
   for (const extra of extraPages) {
     // `phone:<page>` opens the page on a phone-sized screen.
     const phone = extra.startsWith('phone:');
-    const rel = phone ? extra.slice('phone:'.length) : extra;
+    const redirect = extra.startsWith('redirect:');
+    const rel = extra.replace(/^(phone|redirect):/, '');
     await page.setViewportSize(phone ? { width: 360, height: 740 } : { width: 1280, height: 900 });
-    await page.goto(pathToFileURL(path.join(root, rel)).href, { waitUntil: 'load' });
+    const start = pathToFileURL(path.join(root, rel)).href;
+    if (redirect) {
+      // The meta refresh fires after load: wait until the URL is another
+      // page's (at once if the refresh was quicker than this line) and loaded.
+      await page.goto(start, { waitUntil: 'commit' });
+      await page.waitForURL((u) => u.href !== start, { waitUntil: 'load' });
+    } else {
+      await page.goto(start, { waitUntil: 'load' });
+    }
     await describe(page, extra);
   }
   console.log(JSON.stringify(result));

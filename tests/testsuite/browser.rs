@@ -211,3 +211,36 @@ fn offline_seed_site_in_chromium() {
     );
     assert_eq!(step(&report, "country")["h1"], "روسيا");
 }
+
+#[test]
+fn an_alias_page_opened_from_disk_lands_on_the_article() {
+    // An archive migrated from another system: the old address still works,
+    // offline too (the meta refresh follows a relative link).
+    if !require_tools(
+        "browser::an_alias_page_opened_from_disk_lands_on_the_article",
+        &[Tool::Node, Tool::Playwright, Tool::Chromium],
+    ) {
+        return;
+    }
+    let site = SiteTest::seed();
+    site.write_file(
+        "content/2020/12/moved.md",
+        "---\ntitle: خبر انتقل من النظام القديم\ndate: 2020-12-02\ncountries: [سوريا]\naliases: [/old/news/1234.html, /أخبار/قديم/]\n---\nنص.\n",
+    );
+    site.build_with(&["--offline"]).success();
+    let old = [
+        "redirect:old/news/1234.html",
+        "redirect:أخبار/قديم/index.html",
+    ];
+    let report = navigate(site.output(), &old);
+    assert_click_through(site.output(), &report);
+    for name in old {
+        let s = step(&report, name);
+        assert_eq!(
+            assert_page(site.output(), s, "rtl"),
+            "2020/12/moved/index.html",
+            "{name} did not land on the article"
+        );
+        assert_eq!(s["h1"], "خبر انتقل من النظام القديم");
+    }
+}

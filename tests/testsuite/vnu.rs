@@ -1,7 +1,8 @@
 //! Valid HTML5: generated pages pass the Nu Html Checker without errors.
 //!
 //! A sample with one page of every kind (home, article, term page, taxonomy
-//! index, year, month, archive, 404, a numbered page, the English article)
+//! index, year, month, archive, 404, a numbered page, the English article,
+//! an article with a lead image, an alias redirect)
 //! from the demo site, plus the seed article, is copied under plain ASCII
 //! names (Java's file-name decoding depends on the locale) and checked in
 //! one run of `java -jar vnu.jar --errors-only --format json`. vnu.jar comes
@@ -61,6 +62,13 @@ fn sample(site: &SiteTest) -> Vec<(&'static str, String)> {
         find("actor", &|p| {
             p.len() == 3 && p[0] == "actors" && p[2] == "index.html"
         }),
+        // Open Graph with an image and its alt text, JSON-LD, related coverage.
+        (
+            "article-image",
+            "2023/02/earthquake-aid-crossings/index.html".to_string(),
+        ),
+        // A redirect left at an old address (front matter `aliases`).
+        ("alias", "news/2020/10/27/12345.html".to_string()),
     ]
 }
 

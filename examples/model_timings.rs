@@ -1,0 +1,50 @@
+//! Times the stages before rendering, related coverage above all, on a
+//! site folder: `cargo run --release --example model_timings -- SITE_DIR`.
+//! Prints each stage's duration and the process's resident memory after it.
+
+use std::time::Instant;
+
+fn resident() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l["VmRSS:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+fn main() -> Result<(), arshif::Error> {
+    let root = std::env::args().nth(1).unwrap_or_else(|| ".".into()).into();
+    let opts = arshif::BuildOptions {
+        root,
+        ..Default::default()
+    };
+    let config = arshif::load_config(&opts)?;
+    let t = Instant::now();
+    let content = arshif::content::load(&opts.root, &config, Default::default())?;
+    println!(
+        "content: {:.3} s, resident {}",
+        t.elapsed().as_secs_f64(),
+        resident()
+    );
+    let t = Instant::now();
+    let mut site = arshif::Site::build_unrelated(config, content)?;
+    println!(
+        "model: {:.3} s, resident {}",
+        t.elapsed().as_secs_f64(),
+        resident()
+    );
+    let t = Instant::now();
+    site.link_related();
+    println!(
+        "related coverage of {} articles: {:.3} s, resident {}",
+        site.articles.len(),
+        t.elapsed().as_secs_f64(),
+        resident()
+    );
+    let listed: usize = site.articles.iter().map(|a| a.related.len()).sum();
+    println!("related links: {listed}");
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! `sitemap.xml` and `robots.txt`.
+//!
+//! The sitemap lists every HTML page but `404.html` and the alias redirects,
+//! with absolute, percent-encoded URLs and a `lastmod`: an article's
+//! `updated` (else its date), a list's newest change among the articles it
+//! shows. Articles come first, oldest first, then the other pages in build
+//! order, so that once the sitemap is split the older files stay unchanged.
+//! Past `[sitemap] urls_per_file` URLs (at most 50,000, the protocol's
+//! limit) it is split into `sitemap-1.xml`, `sitemap-2.xml`… and
+//! `sitemap.xml` becomes their index. `robots.txt` points at `sitemap.xml`.
+
+use std::fmt::Write;
+
+use super::feed::{escape_xml, last_change};
+use super::pages::{archive_path, list_path, PageJob};
+use crate::arabic::ArticleDate;
+use crate::site::{PagePath, Site};
+
+/// The sitemap (or sitemap index) at the site root.
+pub const SITEMAP_FILE: &str = "sitemap.xml";
+
+const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+const NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
+/// One URL of the sitemap.
+struct Url<'a> {
+    path: PagePath,
+    lastmod: Option<&'a ArticleDate>,
+}
+
+/// The files to write: `sitemap.xml` (and its parts) and `robots.txt`, as
+/// (path relative to the output root, content).
+pub fn files(site: &Site, jobs: &[PageJob]) -> Vec<(String, String)> {
+    let base = &site.config.base_url;
+    let urls = urls(site, jobs);
+    let per_file = site.config.sitemap.urls_per_file.max(1);
+    let mut out = Vec::new();
+    if urls.len() <= per_file {
+        out.push((SITEMAP_FILE.to_string(), urlset(base, &urls)));
+    } else {
+        let mut index = format!("{XML_HEAD}<sitemapindex xmlns=\"{NS}\">\n");
+        for (n, chunk) in urls.chunks(per_file).enumerate() {
+            let file = format!("sitemap-{}.xml", n + 1);
+            let _ = write!(
+                index,
+                "<sitemap><loc>{}</loc>",
+                escape_xml(&format!("{base}{file}"))
+            );
+            if let Some(last) = chunk.iter().filter_map(|u| u.lastmod).max() {
+                let _ = write!(index, "<lastmod>{}</lastmod>", last.rfc3339());
+            }
+            index.push_str("</sitemap>\n");
+            out.push((file, urlset(base, chunk)));
+        }
+        index.push_str("</sitemapindex>\n");
+        out.push((SITEMAP_FILE.to_string(), index));
+    }
+    out.push(("robots.txt".to_string(), robots(base)));
+    out
+}
+
+/// `robots.txt`: everything may be crawled; where the sitemap is.
+pub fn robots(base_url: &str) -> String {
+    format!("User-agent: *\nDisallow:\n\nSitemap: {base_url}{SITEMAP_FILE}\n")
+}
+
+fn urlset(base: &str, urls: &[Url<'_>]) -> String {
+    let mut xml = format!("{XML_HEAD}<urlset xmlns=\"{NS}\">\n");
+    for u in urls {
+        let _ = write!(
+            xml,
+            "<url><loc>{}</loc>",
+            escape_xml(&format!("{base}{}", encode_path(u.path.as_str())))
+        );
+        if let Some(d) = u.lastmod {
+            let _ = write!(xml, "<lastmod>{}</lastmod>", d.rfc3339());
+        }
+        xml.push_str("</url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+/// Percent-encodes a site-root path for a URL (UTF-8 bytes of Arabic slugs,
+/// anything but unreserved characters and `/`).
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() * 2);
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// Every page of the sitemap with its last change.
+fn urls<'a>(site: &'a Site, jobs: &[PageJob]) -> Vec<Url<'a>> {
+    let newest = |items: &mut dyn Iterator<Item = usize>| {
+        items.map(|i| last_change(&site.articles[i])).max()
+    };
+    let all = || newest(&mut (0..site.articles.len()));
+    let mut articles = Vec::with_capacity(site.articles.len());
+    let mut others = Vec::new();
+    for job in jobs {
+        let url = match job {
+            PageJob::Article(i) => {
+                let a = &site.articles[*i];
+                articles.push(Url {
+                    path: a.path.clone(),
+                    lastmod: Some(last_change(a)),
+                });
+                continue;
+            }
+            PageJob::Home(p) => Url {
+                path: list_path(&PagePath::root(), p),
+                lastmod: newest(&mut p.items.clone()),
+            },
+            PageJob::Term(t, i, p) => {
+                let term = &site.taxonomies[*t].terms[*i];
+                Url {
+                    path: list_path(&term.path, p),
+                    lastmod: newest(&mut term.articles[p.items.clone()].iter().copied()),
+                }
+            }
+            PageJob::Taxonomy(t) => {
+                let tax = &site.taxonomies[*t];
+                Url {
+                    path: tax.path.clone(),
+                    lastmod: newest(&mut tax.terms.iter().flat_map(|t| t.articles.iter().copied())),
+                }
+            }
+            PageJob::Year(y, p) => {
+                let year = &site.years[*y];
+                Url {
+                    path: list_path(&year.path, p),
+                    lastmod: newest(&mut year.articles[p.items.clone()].iter().copied()),
+                }
+            }
+            PageJob::Month(y, m) => {
+                let month = &site.years[*y].months[*m];
+                Url {
+                    path: month.path.clone(),
+                    lastmod: newest(&mut month.articles.iter().copied()),
+                }
+            }
+            PageJob::Archive => Url {
+                path: archive_path(),
+                lastmod: all(),
+            },
+            PageJob::NotFound | PageJob::Redirect(_) => continue,
+        };
+        others.push(url);
+    }
+    articles.reverse();
+    articles.extend(others);
+    articles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_percent_encoded() {
+        assert_eq!(
+            encode_path("countries/سوريا/"),
+            "countries/%D8%B3%D9%88%D8%B1%D9%8A%D8%A7/"
+        );
+        assert_eq!(encode_path("2020/10/a_b-c/"), "2020/10/a_b-c/");
+    }
+
+    #[test]
+    fn robots_points_at_the_sitemap() {
+        assert_eq!(
+            robots("https://a.example/x/"),
+            "User-agent: *\nDisallow:\n\nSitemap: https://a.example/x/sitemap.xml\n"
+        );
+    }
+}

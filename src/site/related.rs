@@ -1,0 +1,305 @@
+//! Related coverage: for each article, up to [`RELATED`] *earlier* articles
+//! that share the most terms of the taxonomies marked `related` (by default
+//! countries and actors), the rarer terms weighing more. Pure data.
+//!
+//! # Earlier only, and stable
+//!
+//! An article's list depends only on itself and the articles before it in
+//! the site's order (date, then source path), never on later ones:
+//!
+//! * candidates are earlier articles only;
+//! * a shared term weighs `ln(1 + n / df)`, where `n` is the number of
+//!   articles up to and including this one and `df` how many of them name the
+//!   term: an inverse document frequency over the *prefix* of the archive, so
+//!   a later story changes neither;
+//! * ties go to the more recent article (date, then source path).
+//!
+//! So a new story never rewrites the pages of older ones (incremental builds
+//! stay small, offline copies stay valid).
+//!
+//! # Near-linear cost
+//!
+//! No all-pairs comparison. The site model already holds, per term, its
+//! articles newest first (an inverted index). For each of an article's terms
+//! we look back at no more than [`LOOKBACK`] of that term's earlier articles,
+//! the most recent ones, and add the term's weight to each. A very common
+//! term (سوريا is in most stories) thus costs at most `LOOKBACK` steps, and
+//! the work per article is bounded by `terms × LOOKBACK`: linear in the
+//! number of articles. The cap keeps the stability promise because "the
+//! `LOOKBACK` most recent earlier articles of a term" is again defined by
+//! earlier articles only. What it gives up: a much older story that shares
+//! only very common terms; one that shares a rare term (few articles, all
+//! within the window) is always found.
+
+use rayon::prelude::*;
+
+use super::{Article, Taxonomy};
+
+/// The fewest articles a thread scores with one scratch vector.
+const SPLIT: usize = 2048;
+
+/// The most related articles listed per article.
+pub const RELATED: usize = 5;
+
+/// How many of a term's earlier articles are looked at, most recent first.
+pub const LOOKBACK: usize = 200;
+
+/// The related articles of every article (positions in the newest-first
+/// list), best first. `use_taxonomy[t]` says whether taxonomy `t` counts.
+pub fn compute(
+    articles: &[Article],
+    taxonomies: &[Taxonomy],
+    use_taxonomy: &[bool],
+) -> Vec<Vec<usize>> {
+    let n = articles.len();
+    // One scratch vector of n scores per chunk of at least SPLIT articles,
+    // not per rayon split: memory stays a few vectors, not thousands.
+    (0..n)
+        .into_par_iter()
+        .with_min_len(SPLIT)
+        .map_init(
+            || Scratch {
+                score: vec![0.0; n],
+                touched: Vec::new(),
+            },
+            |scratch, i| related_of(i, articles, taxonomies, use_taxonomy, scratch),
+        )
+        .collect()
+}
+
+/// Scores of candidates for one article, reused across articles of a thread.
+struct Scratch {
+    score: Vec<f64>,
+    touched: Vec<usize>,
+}
+
+fn related_of(
+    i: usize,
+    articles: &[Article],
+    taxonomies: &[Taxonomy],
+    use_taxonomy: &[bool],
+    scratch: &mut Scratch,
+) -> Vec<usize> {
+    let n = articles.len();
+    // Articles up to and including this one (the list is newest first).
+    let prefix = (n - i) as f64;
+    for (t, terms) in articles[i].terms.iter().enumerate() {
+        if !use_taxonomy.get(t).copied().unwrap_or(false) {
+            continue;
+        }
+        for &term in terms {
+            let list = &taxonomies[t].terms[term].articles;
+            // `list` is ascending (newest first); entries after `i` are earlier.
+            let own = list.partition_point(|&a| a <= i);
+            let earlier = &list[own..];
+            if earlier.is_empty() {
+                continue;
+            }
+            // This article and the earlier ones name the term.
+            let df = (earlier.len() + 1) as f64;
+            let weight = (1.0 + prefix / df).ln();
+            for &j in earlier.iter().take(LOOKBACK) {
+                if scratch.score[j] == 0.0 {
+                    scratch.touched.push(j);
+                }
+                scratch.score[j] += weight;
+            }
+        }
+    }
+    let mut best: Vec<(f64, usize)> = scratch
+        .touched
+        .drain(..)
+        .map(|j| (std::mem::take(&mut scratch.score[j]), j))
+        .collect();
+    // Highest score first; ties to the more recent (smaller position: the
+    // newest-first order is date, then source path).
+    let by_rank = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if best.len() > RELATED {
+        best.select_nth_unstable_by(RELATED - 1, by_rank);
+        best.truncate(RELATED);
+    }
+    best.sort_unstable_by(by_rank);
+    // A new, exact-size vector: collecting `best.into_iter()` would reuse
+    // its allocation (every candidate's slot) for five numbers.
+    let mut related = Vec::with_capacity(best.len());
+    related.extend(best.iter().map(|&(_, j)| j));
+    related
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arabic::ArticleDate;
+    use crate::config::Config;
+    use crate::content::{Article as Source, Content, FrontMatter};
+    use crate::site::Site;
+
+    fn source(stem: &str, date: &str) -> Source {
+        let utc = chrono::FixedOffset::east_opt(0).unwrap();
+        Source {
+            source: format!("content/{stem}.md").into(),
+            stem: stem.into(),
+            front: FrontMatter {
+                title: stem.into(),
+                date: ArticleDate::parse(date, utc).unwrap(),
+                updated: None,
+                slug: None,
+                summary: None,
+                source: None,
+                image: None,
+                image_alt: None,
+                draft: false,
+                lang: None,
+                aliases: Vec::new(),
+                taxonomies: Default::default(),
+                positions: Default::default(),
+                extra: Default::default(),
+            },
+            body: Default::default(),
+            stamp: Default::default(),
+            digest: 0,
+            warned: false,
+        }
+    }
+
+    /// A site of articles given oldest first as lists of (countries, actors).
+    fn site(stories: &[(&[&str], &[&str])]) -> Site {
+        let config = Config::parse("title = \"t\"\n").unwrap();
+        let articles = stories
+            .iter()
+            .enumerate()
+            .map(|(k, (countries, actors))| {
+                let mut a = source(
+                    &format!("a{k:05}"),
+                    &format!("2020-01-01T{:02}:{:02}:00+00:00", k / 60, k % 60),
+                );
+                let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+                a.front
+                    .taxonomies
+                    .insert("countries".into(), list(countries));
+                a.front.taxonomies.insert("actors".into(), list(actors));
+                a
+            })
+            .collect();
+        let content = Content {
+            articles,
+            terms: Vec::new(),
+            media: Vec::new(),
+            warnings: Vec::new(),
+        };
+        Site::build(config, content).unwrap()
+    }
+
+    /// The related stems of the article with stem `stem`.
+    fn related(site: &Site, stem: &str) -> Vec<String> {
+        let a = site
+            .articles
+            .iter()
+            .find(|a| a.source.stem == stem)
+            .unwrap();
+        a.related
+            .iter()
+            .map(|&j| site.articles[j].source.stem.clone())
+            .collect()
+    }
+
+    #[test]
+    fn earlier_only_rarest_shared_terms_first() {
+        let s = site(&[
+            (&["سوريا"], &["علي مملوك"]),          // a00000
+            (&["سوريا", "لبنان"], &[]),            // a00001
+            (&["سوريا"], &["نظام الأسد"]),          // a00002
+            (&["فرنسا"], &[]),                     // a00003: shares nothing
+            (&["سوريا", "لبنان"], &["علي مملوك"]), // a00004
+            (&["سوريا", "لبنان"], &["علي مملوك"]), // a00005: later than a00004
+        ]);
+        // a00004 shares لبنان and علي مملوك with a00001 / a00000 (both rarer
+        // than سوريا), and only سوريا with a00002.
+        let r = related(&s, "a00004");
+        assert!(!r.contains(&"a00005".to_string()), "a later story: {r:?}");
+        assert!(!r.contains(&"a00003".to_string()), "shares nothing: {r:?}");
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(r[2], "a00002", "only the common term: last {r:?}");
+        // The oldest article has nothing earlier.
+        assert!(related(&s, "a00000").is_empty());
+        // The newest lists a00004 first: it shares all three terms.
+        assert_eq!(related(&s, "a00005")[0], "a00004");
+    }
+
+    #[test]
+    fn ties_go_to_the_more_recent() {
+        let s = site(&[
+            (&["مصر"], &[]),
+            (&["مصر"], &[]),
+            (&["مصر"], &[]),
+            (&["مصر"], &[]),
+            (&["مصر"], &[]),
+            (&["مصر"], &[]),
+            (&["مصر"], &[]),
+        ]);
+        assert_eq!(
+            related(&s, "a00006"),
+            ["a00005", "a00004", "a00003", "a00002", "a00001"]
+        );
+    }
+
+    #[test]
+    fn later_stories_do_not_change_earlier_lists() {
+        let base: Vec<(&[&str], &[&str])> = (0..40)
+            .map(|k| match k % 4 {
+                0 => (&["سوريا", "تركيا"][..], &["نظام الأسد"][..]),
+                1 => (&["سوريا"][..], &["علي مملوك", "نظام الأسد"][..]),
+                2 => (&["لبنان", "سوريا"][..], &[][..]),
+                _ => (&["تركيا"][..], &["علي مملوك"][..]),
+            })
+            .collect();
+        let before = site(&base);
+        let mut more = base.clone();
+        more.extend((0..10).map(|_| (&["سوريا", "لبنان", "تركيا"][..], &["علي مملوك"][..])));
+        let after = site(&more);
+        for a in &before.articles {
+            assert_eq!(
+                related(&before, &a.source.stem),
+                related(&after, &a.source.stem),
+                "{}",
+                a.source.stem
+            );
+        }
+    }
+
+    #[test]
+    fn term_weights_come_from_earlier_articles_only() {
+        // For x, لبنان (2 of 6 so far) is rarer than تركيا (5 of 6): the story
+        // sharing لبنان comes first. Ten later stories naming لبنان make it
+        // the commoner term overall, and must not change x's list.
+        let base: Vec<(&[&str], &[&str])> = vec![
+            (&["لبنان"], &[]),
+            (&["تركيا"], &[]),
+            (&["تركيا"], &[]),
+            (&["تركيا"], &[]),
+            (&["تركيا"], &[]),
+            (&["لبنان", "تركيا"], &[]), // x: a00005
+        ];
+        let before = site(&base);
+        assert_eq!(related(&before, "a00005")[0], "a00000");
+        let mut more = base.clone();
+        more.extend((0..10).map(|_| (&["لبنان"][..], &[][..])));
+        let after = site(&more);
+        assert_eq!(related(&after, "a00005"), related(&before, "a00005"));
+    }
+
+    #[test]
+    fn a_rare_term_is_found_beyond_the_lookback_of_common_ones() {
+        // The oldest story shares a rare actor with the newest; between them,
+        // more than LOOKBACK stories share only the common country.
+        let mut stories: Vec<(&[&str], &[&str])> = vec![(&["سوريا"][..], &["علي مملوك"][..])];
+        stories.extend((0..LOOKBACK + 20).map(|_| (&["سوريا"][..], &[][..])));
+        stories.push((&["سوريا"][..], &["علي مملوك"][..]));
+        let s = site(&stories);
+        let newest = &s.articles[0];
+        let oldest = s.articles.len() - 1;
+        assert_eq!(newest.related[0], oldest, "{:?}", newest.related);
+        // The rest: the most recent of those sharing only سوريا.
+        assert_eq!(&newest.related[1..], [1, 2, 3, 4]);
+    }
+}
