@@ -33,6 +33,7 @@ pub mod content;
 pub mod error;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod site;
 
 use std::path::{Path, PathBuf};
@@ -98,7 +99,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
 
     let output_dir = opts.output.clone().unwrap_or_else(|| root.join("public"));
     let staging = output::Staging::new(&output_dir, root)?;
-    let jobs = render::pages(&site);
+    let mut jobs = render::pages(&site);
+    if !renderer.has_search() {
+        jobs.retain(|job| *job != render::PageJob::Search);
+    }
     let results: Vec<Result<()>> = jobs
         .par_iter()
         .map(|job| {
@@ -107,6 +111,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         })
         .collect();
     collect_errors(results)?;
+    if renderer.has_search() {
+        write_search_index(&site, &staging, opts.offline)?;
+    }
     copy_assets(&site, &renderer, &staging, root)?;
 
     let stats = staging.commit()?;
@@ -117,6 +124,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         elapsed: started.elapsed(),
         output: output_dir,
     })
+}
+
+/// The search index (`search/*.js`, see [`search::index`]): each article
+/// analyzed on its own ([`search::extract`], the part a cache can keep),
+/// then all of them assembled into the index files.
+fn write_search_index(site: &Site, staging: &output::Staging, offline: bool) -> Result<()> {
+    let entries: Vec<search::DocEntry> = site.articles.par_iter().map(search::extract).collect();
+    let files = search::assemble(site, &entries, render::context::Links { offline });
+    let results: Vec<Result<()>> = files
+        .par_iter()
+        .map(|(rel, bytes)| staging.put(rel, bytes))
+        .collect();
+    collect_errors(results)
 }
 
 /// Theme static files, media from content/ and the publisher's fonts.

@@ -17,7 +17,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::site::paginate::{self, ListPage};
 use crate::site::{PagePath, Site};
 use context::*;
-use pages::{archive_path, list_path};
+use pages::{archive_path, list_path, search_path};
 pub use pages::{pages, PageJob};
 
 /// Templates every theme must provide.
@@ -45,6 +45,7 @@ enum Listed<'a> {
 /// The theme, loaded and ready to render pages of one site.
 pub struct Renderer {
     tera: Tera,
+    search: bool,
     theme_dir: PathBuf,
     links: Links,
 }
@@ -82,7 +83,9 @@ impl Renderer {
             return Err(Error::Template(missing));
         }
         filters::register_filters(&mut tera, config.dates.digits);
+        let search = tera.get_template_names().any(|n| n == "search.html");
         Ok(Renderer {
+            search,
             tera,
             theme_dir,
             links: Links { offline },
@@ -92,6 +95,12 @@ impl Renderer {
     /// The theme's folder (its `static/` is copied to the output root).
     pub fn theme_dir(&self) -> &Path {
         &self.theme_dir
+    }
+
+    /// Whether the theme has a search page (`search.html`): then the build
+    /// writes it and the search index, and `site.search_url` is set.
+    pub fn has_search(&self) -> bool {
+        self.search
     }
 
     /// Renders one page to HTML.
@@ -222,6 +231,11 @@ impl Renderer {
                     Some(canonical(&archive_path())),
                 )
             }
+            PageJob::Search => (
+                "search.html",
+                "البحث في الأرشيف".to_string(),
+                Some(canonical(&search_path())),
+            ),
             PageJob::NotFound => ("404.html", "الصفحة غير موجودة".to_string(), None),
             PageJob::Redirect(r) => {
                 let redirect = &site.redirects[*r];
@@ -256,6 +270,7 @@ impl Renderer {
             base_url: &config.base_url,
             home_url: if self.links.offline { "index.html" } else { "" },
             archive_url: self.links.url(&archive_path()),
+            search_url: self.has_search().then(|| self.links.url(&search_path())),
             taxonomies: (0..site.taxonomies.len())
                 .map(|t| self.taxonomy_ctx(site, t))
                 .collect(),
