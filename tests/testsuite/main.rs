@@ -14,6 +14,7 @@ mod build;
 mod errors;
 mod links;
 mod output;
+mod search;
 mod support;
 mod terms;
 mod theme;

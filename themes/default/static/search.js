@@ -180,7 +180,7 @@ const arshifAnalysis = (() => {
   // Map doc → fields for `key`; with `positions`, also doc → [positions].
   async function postings(manifest, key, positions) {
     const n = shardOf(manifest, key);
-    const out = { docs: new Map(), pos: null };
+    const out = { docs: new Map(), pos: positions ? new Map() : null };
     if (n < 0) return out;
     const shard = await load('k/' + n);
     const s = shard[key];
@@ -196,7 +196,6 @@ const arshifAnalysis = (() => {
     }
     if (positions) {
       const p = reader((await load('p/' + n))[key] || '');
-      out.pos = new Map();
       for (const d of order) {
         const count = p.next();
         const list = [];
