@@ -17,7 +17,9 @@
 //! a longer posting list gets a shard of its own), so a one-word query loads
 //! the manifest, one shard and the documents it shows.
 //!
-//! Documents are numbered in the site's order, newest first. A posting list
+//! Documents are numbered oldest first, so that a new story appends to the
+//! posting lists and the last chunks instead of renumbering every document
+//! (the files of the index that did not change are kept). A posting list
 //! is a string of numbers in a base-64 varint ([`push_varint`]): per document
 //! `(gap − 1) × 8 + fields` (gap from the previous document, fields a bit set
 //! of [`TITLE`], [`BODY`], [`TAG`]). Its positions (in `p/`) are per document
@@ -130,7 +132,8 @@ pub fn assemble(site: &Site, entries: &[DocEntry], links: Links) -> Vec<(String,
         .map(|tax| tax.terms.iter().map(tag_words).collect())
         .collect();
 
-    for (doc, (article, entry)) in site.articles.iter().zip(entries).enumerate() {
+    // Oldest first: a new story appends to the lists instead of renumbering them.
+    for (doc, (article, entry)) in site.articles.iter().zip(entries).rev().enumerate() {
         let doc = doc as u32;
         let mut positions = PositionReader::new(&entry.positions);
         for (k, &fields) in entry.keys.split(' ').zip(&entry.fields) {
@@ -138,10 +141,14 @@ pub fn assemble(site: &Site, entries: &[DocEntry], links: Links) -> Vec<(String,
             if k.is_empty() {
                 continue;
             }
-            postings
-                .entry(k.to_string())
-                .or_default()
-                .add(doc, fields, pos);
+            match postings.get_mut(k) {
+                Some(p) => p.add(doc, fields, pos),
+                None => {
+                    let mut p = Posting::default();
+                    p.add(doc, fields, pos);
+                    postings.insert(k.to_string(), p);
+                }
+            }
         }
         // Terms: filter keys and the unstemmed words of their names.
         let mut tags: HashMap<String, Vec<u32>> = HashMap::new();
@@ -175,7 +182,7 @@ pub fn assemble(site: &Site, entries: &[DocEntry], links: Links) -> Vec<(String,
 
     let mut keys: Vec<(String, Posting)> = postings.into_iter().collect();
     keys.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut firsts: Vec<&str> = Vec::new();
+    let mut firsts: Vec<String> = Vec::new();
     let mut shard_k = serde_json::Map::new();
     let mut shard_p = serde_json::Map::new();
     let mut size = 0usize;
@@ -186,17 +193,17 @@ pub fn assemble(site: &Site, entries: &[DocEntry], links: Links) -> Vec<(String,
         out.push(script(&format!("k/{n}"), &std::mem::take(k)));
         out.push(script(&format!("p/{n}"), &std::mem::take(p)));
     };
-    for (k, posting) in &keys {
+    for (k, posting) in keys {
         if size > 0 && size + posting.docs.len() > SHARD_BYTES {
             flush(&mut out, firsts.len() - 1, &mut shard_k, &mut shard_p);
             size = 0;
         }
         if size == 0 {
-            firsts.push(k);
+            firsts.push(k.clone());
         }
         size += k.len() + posting.docs.len() + 6;
-        shard_k.insert(k.clone(), posting.docs.clone().into());
-        shard_p.insert(k.clone(), posting.positions.clone().into());
+        shard_p.insert(k.clone(), posting.positions.into());
+        shard_k.insert(k, posting.docs.into());
     }
     if size > 0 {
         flush(&mut out, firsts.len() - 1, &mut shard_k, &mut shard_p);
@@ -208,6 +215,7 @@ pub fn assemble(site: &Site, entries: &[DocEntry], links: Links) -> Vec<(String,
         .articles
         .iter()
         .zip(entries)
+        .rev()
         .map(|(a, e)| {
             serde_json::json!([
                 a.source.front.title,
@@ -222,9 +230,9 @@ pub fn assemble(site: &Site, entries: &[DocEntry], links: Links) -> Vec<(String,
     for (n, chunk) in docs.chunks(DOC_CHUNK).enumerate() {
         out.push(script(&format!("d/{n}"), &chunk));
     }
-    for (n, chunk) in site.articles.chunks(FACET_CHUNK).enumerate() {
-        let terms: Vec<&Vec<Vec<usize>>> = chunk.iter().map(|a| &a.terms).collect();
-        out.push(script(&format!("f/{n}"), &terms));
+    let terms: Vec<&Vec<Vec<usize>>> = site.articles.iter().rev().map(|a| &a.terms).collect();
+    for (n, chunk) in terms.chunks(FACET_CHUNK).enumerate() {
+        out.push(script(&format!("f/{n}"), &chunk));
     }
 
     let taxonomies: Vec<serde_json::Value> = site

@@ -258,7 +258,8 @@ const arshifAnalysis = (() => {
       if (!phrases.every((ph) => hasPhrase(ph.map((i) => lists[i].pos.get(d))))) continue;
       scored.push([score, d]);
     }
-    scored.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    // Documents are numbered oldest first: higher is newer.
+    scored.sort((a, b) => b[0] - a[0] || b[1] - a[1]);
     return { ids: scored.map((x) => x[1]), terms };
   }
 
