@@ -48,7 +48,8 @@ pub const TAG: u8 = 4;
 pub const DOC_CHUNK: usize = 10;
 /// Documents per facet chunk (`f/`).
 pub const FACET_CHUNK: usize = 1000;
-/// Results whose terms make the filters.
+/// Results whose terms make the filters (`search.js` also takes them from
+/// at most 4 facet chunks).
 pub const FACET_SAMPLE: usize = 500;
 /// Shards are cut when they reach about this many bytes.
 pub const SHARD_BYTES: usize = 32 * 1024;

@@ -359,13 +359,25 @@ const arshifAnalysis = (() => {
     return ids;
   }
 
-  // Filters: the terms of the first results, per taxonomy.
+  // Filters: the terms of the first results, per taxonomy. The sample is
+  // the first facetSample results that lie in at most FACET_FILES facet
+  // files, so that results spread over the years do not load them all.
+  const FACET_FILES = 4;
   async function renderFilters(seq) {
     const { manifest, result } = state;
-    const sample = result.ids.slice(0, manifest.facetSample);
+    const sample = [];
+    const files = new Set();
+    for (const d of result.ids) {
+      if (sample.length >= manifest.facetSample) break;
+      const n = Math.floor(d / manifest.facetChunk);
+      if (!files.has(n)) {
+        if (files.size >= FACET_FILES) continue;
+        files.add(n);
+      }
+      sample.push(d);
+    }
     const chunks = new Map();
-    await Promise.all([...new Set(sample.map((d) => Math.floor(d / manifest.facetChunk)))].map(
-      async (n) => chunks.set(n, await load('f/' + n))));
+    await Promise.all([...files].map(async (n) => chunks.set(n, await load('f/' + n))));
     if (seq !== state.seq) return;
     const exact = sample.length === result.ids.length;
     filtersBox.replaceChildren();
