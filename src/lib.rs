@@ -36,6 +36,7 @@ pub mod error;
 pub mod output;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod site;
 
@@ -158,7 +159,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         None => output::Output::full(&output_dir, root)?,
     };
     let prep = renderer.prepare(&site);
-    let jobs = render::pages(&site);
+    let mut jobs = render::pages(&site);
+    if !renderer.has_search() {
+        jobs.retain(|job| *job != render::PageJob::Search);
+    }
     let rendered = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Vec<Result<()>> = jobs
@@ -196,6 +200,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         out.put(&file, xml.as_bytes())?;
     }
     timings.stage("sitemap and robots.txt");
+    if renderer.has_search() {
+        write_search_index(&site, &renderer, &prep, &out, opts.offline)?;
+    }
+    timings.stage("search index");
     copy_assets(&site, &renderer, &out, root)?;
     timings.stage("assets");
 
@@ -256,6 +264,51 @@ impl Timings {
         self.last = Some(now);
     }
 }
+
+/// The search index (`search/*.js`, see [`search::index`]). Each of its files
+/// depends on many articles, so the index is fingerprinted as a whole, by
+/// every article's teaser and file hash: unchanged, its files are kept;
+/// otherwise every article is analyzed again ([`search::extract`], reading
+/// its body) and the index assembled anew.
+fn write_search_index(
+    site: &Site,
+    renderer: &render::Renderer,
+    prep: &render::Prepared<'_>,
+    out: &output::Output,
+    offline: bool,
+) -> Result<()> {
+    let mut h = cache::HashWriter::default();
+    for (a, teaser) in site.articles.iter().zip(prep.teaser_hashes()) {
+        h.update(&teaser.to_le_bytes());
+        h.update(&a.source.digest.to_le_bytes());
+    }
+    if !out.claim_group(&SEARCH_FILES, h.finish())? {
+        return Ok(());
+    }
+    let entries: Vec<Result<search::DocEntry>> = site
+        .articles
+        .par_iter()
+        .map(|a| {
+            let html = content::body_html(renderer.site_root(), &a.source, &site.config, offline)
+                .map_err(|d| Error::Content(vec![d]))?;
+            Ok(search::extract(a, &html))
+        })
+        .collect();
+    let entries = entries.into_iter().collect::<Result<Vec<_>>>()?;
+    let files = search::assemble(site, &entries, render::context::Links { offline });
+    let results: Vec<Result<()>> = files
+        .par_iter()
+        .map(|(rel, bytes)| out.put(rel, bytes))
+        .collect();
+    collect_errors(results)
+}
+
+/// The files of the search index, as a group of the output.
+const SEARCH_FILES: output::Group = output::Group {
+    name: "search index",
+    prefix: "search/",
+    suffix: ".js",
+};
 
 /// Theme static files, media from content/ and the publisher's fonts.
 fn copy_assets(

@@ -423,6 +423,26 @@ pub struct Output {
     unchanged: AtomicUsize,
 }
 
+/// Files written together from one fingerprint (the search index, whose
+/// every file depends on many articles): the files under `prefix` ending in
+/// `suffix`.
+pub struct Group {
+    pub name: &'static str,
+    pub prefix: &'static str,
+    pub suffix: &'static str,
+}
+
+impl Group {
+    /// The group's entry in the fingerprint map: never a file's path.
+    fn key(&self) -> String {
+        format!("\0{}", self.name)
+    }
+
+    fn holds(&self, rel: &str) -> bool {
+        rel.starts_with(self.prefix) && rel.ends_with(self.suffix)
+    }
+}
+
 /// What a committed build left: counts, each file's fingerprint, and the
 /// output folder's identity, for the build cache.
 pub struct Committed {
@@ -483,6 +503,27 @@ impl Output {
             self.unchanged.fetch_add(1, Ordering::Relaxed);
         }
         Ok(!same)
+    }
+
+    /// Claims a group of files by one fingerprint. Returns whether the group
+    /// must be written: false when the previous build wrote it with the
+    /// same fingerprint, whose files are then claimed as they are.
+    pub fn claim_group(&self, group: &Group, fingerprint: u128) -> Result<bool> {
+        let key = group.key();
+        let same = self.previous.get(&key) == Some(&fingerprint);
+        self.claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, fingerprint);
+        if !same {
+            return Ok(true);
+        }
+        for (rel, fingerprint) in &self.previous {
+            if group.holds(rel) {
+                self.claim(rel, *fingerprint)?;
+            }
+        }
+        Ok(false)
     }
 
     /// Writes a claimed file.
@@ -546,7 +587,7 @@ impl Output {
                 let removals: Vec<String> = self
                     .previous
                     .keys()
-                    .filter(|rel| !files.contains_key(*rel))
+                    .filter(|rel| !files.contains_key(*rel) && !rel.starts_with('\0'))
                     .cloned()
                     .collect();
                 let id = dir_id(&patch.output);

@@ -46,6 +46,8 @@ pub struct SiteCtx<'a> {
     pub base_url: &'a str,
     pub home_url: &'static str,
     pub archive_url: String,
+    /// The search page, when the theme has one.
+    pub search_url: Option<String>,
     pub taxonomies: Vec<TaxonomyCtx<'a>>,
     pub fonts: Vec<FontCtx>,
     pub font_stack: Option<&'a str>,

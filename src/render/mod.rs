@@ -22,7 +22,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::site::paginate::{self, ListPage};
 use crate::site::{PagePath, Site};
 use context::*;
-use pages::{archive_path, list_path};
+use pages::{archive_path, list_path, search_path};
 pub use pages::{pages, PageJob};
 
 /// Templates every theme must provide.
@@ -55,6 +55,7 @@ pub struct Renderer {
     tera: Tera,
     /// `atom.xml`, escaped for XML.
     feeds: Tera,
+    search: bool,
     theme_dir: PathBuf,
     site_root: PathBuf,
     links: Links,
@@ -94,7 +95,9 @@ impl Renderer {
         }
         filters::register_filters(&mut tera, config.dates.digits);
         let feeds = feed_templates(&templates, config)?;
+        let search = tera.get_template_names().any(|n| n == "search.html");
         Ok(Renderer {
+            search,
             tera,
             feeds,
             theme_dir,
@@ -125,6 +128,17 @@ impl Renderer {
             teasers,
             hashes,
         }
+    }
+
+    /// The site folder.
+    pub fn site_root(&self) -> &Path {
+        &self.site_root
+    }
+
+    /// Whether the theme has a search page (`search.html`): then the build
+    /// writes it and the search index, and `site.search_url` is set.
+    pub fn has_search(&self) -> bool {
+        self.search
     }
 
     /// Renders one page to HTML.
@@ -300,6 +314,11 @@ impl Renderer {
                     Some(canonical(&archive_path())),
                 )
             }
+            PageJob::Search => (
+                "search.html",
+                "البحث في الأرشيف".to_string(),
+                Some(canonical(&search_path())),
+            ),
             PageJob::NotFound => ("404.html", "الصفحة غير موجودة".to_string(), None),
             PageJob::Redirect(r) => {
                 let redirect = &site.redirects[*r];
@@ -332,6 +351,7 @@ impl Renderer {
             base_url: &config.base_url,
             home_url: if self.links.offline { "index.html" } else { "" },
             archive_url: self.links.url(&archive_path()),
+            search_url: self.has_search().then(|| self.links.url(&search_path())),
             taxonomies: (0..site.taxonomies.len())
                 .map(|t| self.taxonomy_ctx(site, t))
                 .collect(),
@@ -443,6 +463,13 @@ impl Renderer {
             pages,
         };
         sink.insert("paginator", &paginator);
+    }
+}
+
+impl Prepared<'_> {
+    /// Each article's teaser fingerprint, by position.
+    pub fn teaser_hashes(&self) -> &[u128] {
+        &self.hashes
     }
 }
 

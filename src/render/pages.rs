@@ -20,6 +20,8 @@ pub enum PageJob {
     /// Year, month.
     Month(usize, usize),
     Archive,
+    /// The search page (when the theme has `search.html`).
+    Search,
     NotFound,
     Redirect(usize),
 }
@@ -60,6 +62,7 @@ pub fn pages(site: &Site) -> Vec<PageJob> {
         jobs.extend((0..year.months.len()).map(|m| PageJob::Month(y, m)));
     }
     jobs.push(PageJob::Archive);
+    jobs.push(PageJob::Search);
     jobs.push(PageJob::NotFound);
     jobs.extend((0..site.redirects.len()).map(PageJob::Redirect));
     jobs
@@ -76,6 +79,7 @@ impl PageJob {
             PageJob::Year(..) => "year",
             PageJob::Month(..) => "month",
             PageJob::Archive => "archive",
+            PageJob::Search => "search",
             PageJob::NotFound => "404",
             PageJob::Redirect(_) => "alias",
         }
@@ -91,10 +95,16 @@ impl PageJob {
             PageJob::Year(y, p) => list_path(&site.years[*y].path, p).file(),
             PageJob::Month(y, m) => site.years[*y].months[*m].path.file(),
             PageJob::Archive => archive_path().file(),
+            PageJob::Search => search_path().file(),
             PageJob::NotFound => "404.html".to_string(),
             PageJob::Redirect(r) => site.redirects[*r].file.clone(),
         }
     }
+}
+
+/// The folder of the search page; the index files live beside it.
+pub fn search_path() -> PagePath {
+    PagePath::dir(&["search"])
 }
 
 /// The folder of the archive page.

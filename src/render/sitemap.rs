@@ -149,7 +149,8 @@ fn urls<'a>(site: &'a Site, jobs: &[PageJob]) -> Vec<Url<'a>> {
                 path: archive_path(),
                 lastmod: all(),
             },
-            PageJob::NotFound | PageJob::Redirect(_) => continue,
+            // The search page has no content of its own to index.
+            PageJob::NotFound | PageJob::Redirect(_) | PageJob::Search => continue,
         };
         others.push(url);
     }

@@ -22,6 +22,7 @@ mod metadata;
 mod new;
 mod output;
 mod related;
+mod search;
 mod serve;
 mod support;
 mod terms;

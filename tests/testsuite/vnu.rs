@@ -1,8 +1,8 @@
 //! Valid HTML5: generated pages pass the Nu Html Checker without errors.
 //!
 //! A sample with one page of every kind (home, article, term page, taxonomy
-//! index, year, month, archive, 404, a numbered page, the English article,
-//! an article with a lead image, an alias redirect)
+//! index, year, month, archive, search, 404, a numbered page, the English
+//! article, an article with a lead image, an alias redirect)
 //! from the demo site, plus the seed article, is copied under plain ASCII
 //! names (Java's file-name decoding depends on the locale) and checked in
 //! one run of `java -jar vnu.jar --errors-only --format json`. vnu.jar comes
@@ -55,6 +55,7 @@ fn sample(site: &SiteTest) -> Vec<(&'static str, String)> {
             p.len() == 3 && digits(&p[0], 4) && digits(&p[1], 2) && p[2] == "index.html"
         }),
         ("archive", "archive/index.html".to_string()),
+        ("search", "search/index.html".to_string()),
         ("404", "404.html".to_string()),
         find("page", &|p| {
             p.len() == 3 && p[0] == "page" && p[2] == "index.html"

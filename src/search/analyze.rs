@@ -1,0 +1,191 @@
+//! The Arabic analysis shared by the indexer and the browser
+//! (`themes/default/static/search.js` implements the same steps, and
+//! `tests/search-vectors.tsv` holds the word → key pairs both are checked
+//! against).
+//!
+//! 1. **Fold** with [`fold_search`] (fold a of `docs/arabic.md` §1): NFC,
+//!    presentation forms expanded, invisible marks, tashkeel and tatweel
+//!    dropped, آ أ إ ٱ → ا, ى → ي, ة → ه, ؤ → و, ئ → ي, Persian ی ک → ي ك,
+//!    Arabic-Indic and Persian digits → 0–9, Latin lowercased.
+//! 2. **Split** into words: runs of letters and digits
+//!    (`char::is_alphanumeric`; in JavaScript `[\p{Alphabetic}\p{N}]`).
+//! 3. **Stem** each word made only of Arabic letters (U+0621–U+064A) with a
+//!    light stemmer after light10 (`docs/arabic.md` §2): one prefix, then
+//!    one suffix, each the first of its list that leaves at least
+//!    [`MIN_STEM`] letters:
+//!    * prefixes, longest first: وال بال كال فال لل ال;
+//!    * suffixes, longest first: يين يون ات ون ين ها هم يه يا ه ي ا.
+//!
+//!    The suffixes يه (ية after folding), يا and ي make a country, its
+//!    adjective and the variant spelling meet: سوريا, سورية, سوري, السوريين
+//!    all give سور; روسيا, الروسية give روس. ان is *not* a suffix: it would
+//!    turn لبنان into لبن and إيران into اير, and keep them apart from
+//!    لبناني, إيراني (which meet them as it is).
+//!
+//! The single-letter proclitics و ف ب ل ك are too often a word's own first
+//! letter (وزير، فكرة، بريطانيا، لبنان، كندا) to strip from a key. Instead a
+//! word of the *text* that starts with one and keeps at least [`MIN_STEM`]
+//! letters without it is indexed under a second key, the stem of the rest
+//! ([`alt_key`]): «وروسيا» is found by روسيا, «بسوريا» by سوريا, while the
+//! query وزير still means وزير. A query word has one key ([`key`]).
+//!
+//! Tag names are never stemmed: their words are indexed folded only
+//! (see [`crate::search::index`]).
+
+use crate::arabic::fold_search;
+
+/// The fewest letters a stripping step may leave.
+pub const MIN_STEM: usize = 3;
+
+/// Prefixes, longest first; at most one is stripped.
+const PREFIXES: &[&str] = &["وال", "بال", "كال", "فال", "لل", "ال"];
+
+/// Suffixes, longest first; at most one is stripped.
+const SUFFIXES: &[&str] = &[
+    "يين", "يون", "ات", "ون", "ين", "ها", "هم", "يه", "يا", "ه", "ي", "ا",
+];
+
+/// Single-letter proclitics that give a text word its second key.
+const PROCLITICS: &[char] = &['و', 'ف', 'ب', 'ل', 'ك'];
+
+/// The search fold of `text` (step 1).
+pub fn fold(text: &str) -> String {
+    fold_search(text)
+}
+
+/// The words of folded text (step 2).
+pub fn words(folded: &str) -> impl Iterator<Item = &str> {
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+/// Whether `c` is a basic Arabic letter (ء … ي), the only letters the
+/// stemmer strips.
+fn is_arabic_letter(c: char) -> bool {
+    ('\u{0621}'..='\u{064A}').contains(&c)
+}
+
+/// The key of one folded word (step 3): the word itself unless it is all
+/// Arabic letters, else its light stem.
+pub fn key(word: &str) -> String {
+    stem(word).0
+}
+
+/// The light stem of `word`, and whether a prefix was stripped.
+fn stem(word: &str) -> (String, bool) {
+    if !word.chars().all(is_arabic_letter) {
+        return (word.to_string(), false);
+    }
+    let mut stem = word;
+    let mut prefixed = false;
+    for p in PREFIXES {
+        if let Some(rest) = stem.strip_prefix(p) {
+            if rest.chars().count() >= MIN_STEM {
+                stem = rest;
+                prefixed = true;
+                break;
+            }
+        }
+    }
+    for s in SUFFIXES {
+        if let Some(rest) = stem.strip_suffix(s) {
+            if rest.chars().count() >= MIN_STEM {
+                stem = rest;
+                break;
+            }
+        }
+    }
+    (stem.to_string(), prefixed)
+}
+
+/// The second key of a folded text word that may start with a
+/// single-letter proclitic: the key of the rest, when the word lost no
+/// prefix to [`key`], the rest keeps at least [`MIN_STEM`] letters and its
+/// key differs from the word's.
+pub fn alt_key(word: &str) -> Option<String> {
+    let mut chars = word.chars();
+    let first = chars.next()?;
+    let rest = chars.as_str();
+    if !PROCLITICS.contains(&first) || rest.chars().count() < MIN_STEM {
+        return None;
+    }
+    let (own, prefixed) = stem(word);
+    if prefixed || !word.chars().all(is_arabic_letter) {
+        return None;
+    }
+    let alt = key(rest);
+    (alt != own).then_some(alt)
+}
+
+/// The keys of a query or any text: fold, split, [`key`] each word.
+pub fn analyze(text: &str) -> Vec<String> {
+    words(&fold(text)).map(key).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `tests/search-vectors.tsv`: `word<TAB>key[<TAB>alt key]`, `#` comments.
+    fn vectors() -> Vec<(String, String, Option<String>)> {
+        let text = include_str!("../../tests/search-vectors.tsv");
+        text.lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let cols: Vec<&str> = l.split('\t').collect();
+                assert!(cols.len() >= 2, "a vector needs word<TAB>key: {l:?}");
+                let alt = cols.get(2).filter(|a| !a.is_empty()).map(|a| a.to_string());
+                (cols[0].to_string(), cols[1].to_string(), alt)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shared_vectors() {
+        let vectors = vectors();
+        assert!(vectors.len() >= 60, "only {} vectors", vectors.len());
+        let mut wrong = Vec::new();
+        for (word, want, want_alt) in &vectors {
+            let keys = analyze(word);
+            let got = keys.join(" ");
+            let folded = fold(word);
+            let alt: Vec<String> = words(&folded).filter_map(alt_key).collect();
+            let got_alt = (!alt.is_empty()).then(|| alt.join(" "));
+            if &got != want || &got_alt != want_alt {
+                wrong.push(format!(
+                    "{word:?}: key {got:?} (want {want:?}), alt {got_alt:?} (want {want_alt:?})"
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn variants_meet() {
+        let same = |a: &str, b: &str| assert_eq!(analyze(a), analyze(b), "{a} / {b}");
+        same("الأسد", "الاسد");
+        same("الأسد", "أسد");
+        same("سورية", "سوريا");
+        same("سَوْرِيَا", "سوريا");
+        same("مسؤول", "مسوول");
+        same("رئيس", "رييس");
+        same("٢٠٢٠", "2020");
+    }
+
+    #[test]
+    fn short_words_are_not_stemmed() {
+        for w in ["الآن", "وزير", "قوات", "هذا", "لبنان", "إلى", "على"] {
+            assert_eq!(analyze(w), vec![fold(w)], "{w}");
+        }
+    }
+
+    #[test]
+    fn alt_keys_only_for_proclitics() {
+        assert_eq!(alt_key("وروسيا").as_deref(), Some("روس"));
+        assert_eq!(alt_key("روسيا"), None);
+        assert_eq!(alt_key("والاسد"), None);
+        assert_eq!(alt_key("وقت"), None);
+        assert_eq!(alt_key("w123"), None);
+    }
+}
