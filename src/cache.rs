@@ -23,9 +23,10 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::content;
 use crate::error::{Diagnostic, Error, Result};
+use crate::output::DirId;
 
 /// Bumped whenever the cache's layout changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The 128-bit XXH3 hash of a value's JSON form, streamed (no allocation).
 pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
@@ -94,7 +95,7 @@ impl Key {
 pub struct Cache {
     key: Key,
     /// The output folder's device and inode when the build committed.
-    output: (u64, u64),
+    output: DirId,
     pub articles: Vec<content::Article>,
     /// Each output file's fingerprint.
     pub files: HashMap<String, u128>,
@@ -104,7 +105,7 @@ pub struct Cache {
 #[derive(Serialize)]
 struct CacheRef<'a> {
     key: Key,
-    output: (u64, u64),
+    output: DirId,
     articles: Vec<std::borrow::Cow<'a, content::Article>>,
     files: &'a HashMap<String, u128>,
 }
@@ -125,7 +126,16 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     let bytes = fs::read(path).ok()?;
     let cache: Cache = postcard::from_bytes(&bytes).ok()?;
     let id = crate::output::dir_id(output)?;
-    (cache.key == key && cache.output == id).then_some(cache)
+    // The folder is the one described, and still holds what it held: a
+    // sample of its files must be there (a file deleted by hand is not
+    // noticed beyond that sample; `build --full` repairs anything).
+    let whole = cache
+        .files
+        .keys()
+        .filter(|rel| !rel.starts_with('\0'))
+        .take(64)
+        .all(|rel| output.join(rel).is_file());
+    (cache.key == key && cache.output == id && whole).then_some(cache)
 }
 
 /// Removes the cache at `path`: done just before a build's commit point.
@@ -144,7 +154,7 @@ const RACY_NANOS: i128 = 2_000_000_000;
 pub fn save<'a>(
     path: &Path,
     key: Key,
-    output: (u64, u64),
+    output: DirId,
     started: std::time::SystemTime,
     articles: impl Iterator<Item = &'a content::Article>,
     files: &HashMap<String, u128>,

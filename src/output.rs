@@ -255,11 +255,29 @@ fn same_content(old: &Path, bytes: &[u8]) -> bool {
     }
 }
 
-/// A folder's identity (device and inode): tells the output a cache
-/// describes from a folder that replaced it.
-pub fn dir_id(path: &Path) -> Option<(u64, u64)> {
+/// A folder's identity: tells the output a cache describes from a folder
+/// that replaced it. Device and inode are not enough (a new folder often
+/// gets the inode just freed), so its creation time counts too, where the
+/// file system records one.
+pub fn dir_id(path: &Path) -> Option<DirId> {
     use std::os::unix::fs::MetadataExt;
-    fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    fs::metadata(path).ok().map(|m| DirId {
+        dev: m.dev(),
+        ino: m.ino(),
+        created: m
+            .created()
+            .map(crate::content::FileStamp::nanos)
+            .unwrap_or(0),
+    })
+}
+
+/// See [`dir_id`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DirId {
+    pub dev: u64,
+    pub ino: u64,
+    /// Nanoseconds since the Unix epoch; 0 where unknown.
+    pub created: i128,
 }
 
 /// The folder next to `output` holding an incremental build's new files.
@@ -448,7 +466,7 @@ impl Group {
 pub struct Committed {
     pub stats: Stats,
     pub files: HashMap<String, u128>,
-    pub dir_id: Option<(u64, u64)>,
+    pub dir_id: Option<DirId>,
 }
 
 impl Output {

@@ -167,16 +167,20 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     theme_file!("README.md"),
     theme_file!("theme.toml"),
     theme_file!("static/favicon.svg"),
+    theme_file!("static/search.js"),
     theme_file!("static/style.css"),
     theme_file!("templates/404.html"),
     theme_file!("templates/alias.html"),
     theme_file!("templates/archive.html"),
     theme_file!("templates/article.html"),
+    theme_file!("templates/atom.xml"),
     theme_file!("templates/base.html"),
     theme_file!("templates/list.html"),
     theme_file!("templates/macros.html"),
     theme_file!("templates/month.html"),
+    theme_file!("templates/search.html"),
     theme_file!("templates/taxonomy.html"),
+    theme_file!("templates/teaser.html"),
 ];
 
 /// The site.toml `init` writes: every key a new site is likely to change.

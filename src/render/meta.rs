@@ -149,7 +149,11 @@ pub fn article_jsonld(site: &Site, a: &Article) -> String {
 
 /// JSON-LD of a term page: the term as a `Country`, `Person`,
 /// `Organization`… (see [`term_type`]) whose page this is.
-pub fn term_jsonld(site: &Site, t: usize, i: usize, page_url: &str) -> String {
+///
+/// The spellings met in articles (`alternateName`) are given on the term's
+/// first page only: a numbered page must not change when a new story
+/// brings a new spelling (stable pagination).
+pub fn term_jsonld(site: &Site, t: usize, i: usize, page_url: &str, first_page: bool) -> String {
     let tax = &site.taxonomies[t];
     let term = &tax.terms[i];
     let mut ld = Map::new();
@@ -162,7 +166,7 @@ pub fn term_jsonld(site: &Site, t: usize, i: usize, page_url: &str) -> String {
         .map(String::as_str)
         .filter(|s| *s != term.name)
         .collect();
-    if !others.is_empty() {
+    if first_page && !others.is_empty() {
         ld.insert("alternateName".into(), others.into());
     }
     ld.insert("url".into(), absolute(site, &term.path).into());

@@ -259,7 +259,7 @@ impl Renderer {
                     },
                 );
                 let url = canonical(&list_path(&term.path, p));
-                jsonld = Some(meta::term_jsonld(site, *t, *i, &url));
+                jsonld = Some(meta::term_jsonld(site, *t, *i, &url, p.number.is_none()));
                 ("list.html", term.name.clone(), Some(url))
             }
             PageJob::Taxonomy(t) => {
