@@ -84,7 +84,15 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// `path:line:col: error: message`, then the hint on its own line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
+        // A file name may hold a line feed or a bidi control: shown escaped,
+        // it cannot fake another message or reorder the line.
+        for c in self.path.to_string_lossy().chars() {
+            if c.is_control() || crate::arabic::fold::is_bidi_control(c) {
+                write!(f, "{}", c.escape_debug())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(column) = self.column {
@@ -205,6 +213,12 @@ mod tests {
             d.to_string(),
             "content/a.md:2:1: error: `date` is missing\n  = help: add `date: 2020-10-27`"
         );
+    }
+
+    #[test]
+    fn display_escapes_controls_in_the_path() {
+        let d = Diagnostic::error("content/a\nb\u{202E}.md", "x");
+        assert_eq!(d.to_string(), "content/a\\nb\\u{202e}.md: error: x");
     }
 
     #[test]

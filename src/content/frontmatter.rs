@@ -161,6 +161,31 @@ pub fn scalar(v: &Value) -> Result<Option<String>, &'static str> {
     }
 }
 
+/// The first character of displayed text that must not be published: a
+/// bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069), which
+/// would reorder what readers see (RLO shows «abc» as «cba»), or a control
+/// character other than tab and line feed (NUL, escape…).
+pub fn hostile_char(s: &str) -> Option<char> {
+    s.chars().find(|&c| {
+        crate::arabic::fold::is_bidi_control(c) || (c.is_control() && c != '\t' && c != '\n')
+    })
+}
+
+/// The message for a [`hostile_char`] in `key`.
+fn hostile_message(key: &str, c: char) -> String {
+    let what = if crate::arabic::fold::is_bidi_control(c) {
+        "a bidi control, which would change the order in which readers see the text"
+    } else {
+        "a control character, which is never part of text"
+    };
+    format!(
+        "`{key}` contains the invisible character U+{:04X}: {what}",
+        c as u32
+    )
+}
+
+const HOSTILE_HINT: &str = "delete the character (retype the text if needed); to set the direction of a word use U+200F (RLM) or U+200E (LRM)";
+
 /// A YAML list of scalars, or one scalar as a list of one.
 pub fn list(v: &Value) -> Result<Vec<String>, &'static str> {
     match v {
@@ -219,6 +244,14 @@ pub fn article(
     let text = |key: &str, errors: &mut Vec<Diagnostic>| -> Option<String> {
         let v = map.get(key)?;
         match scalar(v) {
+            Ok(Some(s)) if hostile_char(&s).is_some() => {
+                let c = hostile_char(&s).unwrap_or_default();
+                errors.push(
+                    at.error(path, key, hostile_message(key, c))
+                        .with_hint(HOSTILE_HINT),
+                );
+                None
+            }
             Ok(s) => s.filter(|s| !s.trim().is_empty()),
             Err(what) => {
                 errors.push(
@@ -300,6 +333,16 @@ pub fn article(
     for name in taxonomies {
         let Some(v) = map.get(*name) else { continue };
         match list(v) {
+            Ok(values) if values.iter().any(|s| hostile_char(s).is_some()) => {
+                let c = values
+                    .iter()
+                    .find_map(|s| hostile_char(s))
+                    .unwrap_or_default();
+                errors.push(
+                    at.error(path, name, hostile_message(name, c))
+                        .with_hint(HOSTILE_HINT),
+                );
+            }
             Ok(values) => {
                 if let Value::String(s) = v {
                     if s.contains(',') {
@@ -388,6 +431,13 @@ pub fn term(split: &Split<'_>, path: &Path) -> Result<TermFrontMatter, Vec<Diagn
         let key = k.as_str().unwrap_or_default();
         match key {
             "name" | "type" | "slug" => match scalar(v) {
+                Ok(Some(s)) if hostile_char(&s).is_some() => {
+                    let c = hostile_char(&s).unwrap_or_default();
+                    errors.push(
+                        at.error(path, key, hostile_message(key, c))
+                            .with_hint(HOSTILE_HINT),
+                    );
+                }
                 Ok(s) => {
                     let s = s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
                     match key {
@@ -411,6 +461,13 @@ pub fn term(split: &Split<'_>, path: &Path) -> Result<TermFrontMatter, Vec<Diagn
                 Err(what) => errors.push(at.error(path, key, format!("`{key}`: {what}"))),
             },
             "aliases" => match list(v) {
+                Ok(a) if a.iter().any(|s| hostile_char(s).is_some()) => {
+                    let c = a.iter().find_map(|s| hostile_char(s)).unwrap_or_default();
+                    errors.push(
+                        at.error(path, key, hostile_message(key, c))
+                            .with_hint(HOSTILE_HINT),
+                    );
+                }
                 Ok(a) => fm.aliases = a,
                 Err(what) => errors.push(at.error(path, key, format!("`aliases`: {what}"))),
             },

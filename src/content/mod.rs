@@ -237,6 +237,13 @@ fn check_path(rel: &Path) -> Result<(), Diagnostic> {
         return Err(Diagnostic::error(rel, "this file name is not valid UTF-8")
             .with_hint("rename the file using UTF-8 (e.g. only letters, digits and '-')"));
     };
+    if s.contains('\\') {
+        return Err(Diagnostic::error(
+            rel,
+            "the file name contains `\\`, a folder separator on Windows",
+        )
+        .with_hint("rename the file without `\\` (e.g. only letters, digits and '-')"));
+    }
     if let Some(c) = s
         .chars()
         .find(|&c| c.is_control() || crate::arabic::fold::is_bidi_control(c))
@@ -253,10 +260,32 @@ fn check_path(rel: &Path) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// The largest article or term file read, in bytes (10 MiB: a long report
+/// is a few hundred KiB). Bigger files are refused before they are read, so
+/// that a dump pasted into one article fails at once with a clear message
+/// instead of taking minutes and gigabytes; media files have no limit.
+pub const MAX_TEXT_BYTES: u64 = 10 * 1024 * 1024;
+
 /// Reads a content file as UTF-8 text with `\n` line ends and no BOM.
 pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(root.join(rel))
-        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
+    let path = root.join(rel);
+    let size = std::fs::metadata(&path)
+        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?
+        .len();
+    if size > MAX_TEXT_BYTES {
+        return Err(Diagnostic::error(
+            rel,
+            format!(
+                "the file is {:.1} MiB; an article or term file may be at most {} MiB",
+                size as f64 / (1024.0 * 1024.0),
+                MAX_TEXT_BYTES / (1024 * 1024)
+            ),
+        )
+        .at(1, 1)
+        .with_hint("split it into several articles, or move embedded data (images, tables) into files under content/media/"));
+    }
+    let bytes =
+        std::fs::read(&path).map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
     decode(bytes, rel)
 }
 
@@ -301,7 +330,18 @@ fn load_article(
     opts: LoadOptions,
 ) -> Result<(Article, Vec<Diagnostic>), Vec<Diagnostic>> {
     let text = read_text(root, rel).map_err(|d| vec![d])?;
-    let split = frontmatter::split(&text, rel).map_err(|d| vec![d])?;
+    article_from_text(&text, rel, config, taxonomies, opts)
+}
+
+/// Reads an article from its decoded text: front matter typed, body rendered.
+pub fn article_from_text(
+    text: &str,
+    rel: &Path,
+    config: &Config,
+    taxonomies: &[&str],
+    opts: LoadOptions,
+) -> Result<(Article, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let split = frontmatter::split(text, rel).map_err(|d| vec![d])?;
     let (front, warnings) = frontmatter::article(&split, rel, taxonomies, config.timezone)?;
     let body = markdown::render(
         split.body,

@@ -352,7 +352,19 @@ fn archive(articles: &[Article]) -> Vec<Year> {
 /// Reads a lead image reference: a remote URL, or a path inside the site.
 fn image_ref(image: &str) -> std::result::Result<Image, String> {
     if is_remote(image) {
-        return Ok(Image::Remote(image.to_string()));
+        // Only web addresses: `javascript:` would run when an offline build
+        // turns the image into a link, and `C:\…` is a Windows path.
+        let lower = image.trim().to_ascii_lowercase();
+        return if ["https://", "http://", "//"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        {
+            Ok(Image::Remote(image.to_string()))
+        } else {
+            Err(format!(
+                "`image` {image:?} is neither a path inside the site nor an http(s) address"
+            ))
+        };
     }
     safe_relative(image)
         .map(Image::Local)

@@ -12,6 +12,7 @@
 mod browser;
 mod build;
 mod errors;
+mod hostile;
 mod links;
 mod output;
 mod support;
