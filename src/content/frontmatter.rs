@@ -281,8 +281,14 @@ pub fn article(
         }
     };
     let date = date_of("date", &mut errors);
-    if date.is_none() && !map.contains_key("date") {
-        errors.push(at.error(path, "date", "`date` is missing").with_hint(
+    if date.is_none() && !errors.iter().any(|d| d.message.starts_with("`date`")) {
+        // Absent, or present with no value (`date:` or `date: # …`).
+        let what = if map.contains_key("date") {
+            "`date` is empty"
+        } else {
+            "`date` is missing"
+        };
+        errors.push(at.error(path, "date", what).with_hint(
             "add a line such as `date: 2020-10-27` or `date: 2020-10-27T14:05:00+03:00`",
         ));
     }
@@ -546,6 +552,21 @@ mod tests {
         assert!(e[0].message.contains("does not start"));
         let e = parse("").unwrap_err();
         assert!(e[0].message.contains("empty"));
+    }
+
+    #[test]
+    fn an_empty_date_is_an_error_with_a_message() {
+        // Found by the front_matter fuzz target: `date:` followed by a
+        // comment was refused with no message at all.
+        for text in [
+            "---\ntitle: a\ndate: # x\n---\n",
+            "---\ntitle: a\ndate:\n---\n",
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert_eq!(e[0].message, "`date` is empty");
+            assert_eq!(e[0].line, Some(3));
+        }
     }
 
     #[test]

@@ -1002,6 +1002,7 @@ fn the_corpus_has_at_least_forty_cases() {
         + escape_cases().len()
         + collision_cases().len()
         + theme_and_config_cases().len();
+    eprintln!("hostile corpus: {n} refused cases");
     assert!(n >= 40, "{n} cases");
 }
 

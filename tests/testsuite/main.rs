@@ -15,6 +15,7 @@ mod errors;
 mod hostile;
 mod links;
 mod output;
+mod properties;
 mod support;
 mod terms;
 mod theme;
