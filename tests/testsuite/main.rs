@@ -12,6 +12,7 @@
 mod browser;
 mod build;
 mod errors;
+mod faults;
 mod hostile;
 mod links;
 mod output;
