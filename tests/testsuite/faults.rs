@@ -238,10 +238,18 @@ fn a_read_only_output_folder_fails_cleanly() {
     );
     let chmod =
         |p: &Path, mode: u32| fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
+    // `nobody` may not reach the repository's target/ (e.g. under /root):
+    // run a copy of the binary from the temp folder.
+    let bin = site.tmp().join("arshif-bin");
+    fs::copy(arshif_bin(), &bin).unwrap();
     if as_root {
         // `nobody` must read the site and reach the output's folder.
         for entry in walk_all(site.tmp()) {
-            let mode = if entry.is_dir() { 0o755 } else { 0o644 };
+            let mode = if entry.is_dir() || entry == bin {
+                0o755
+            } else {
+                0o644
+            };
             chmod(&entry, mode);
         }
     }
@@ -251,7 +259,7 @@ fn a_read_only_output_folder_fails_cleanly() {
         ("the output folder", site.output().to_path_buf()),
     ] {
         chmod(&locked, 0o555);
-        let mut cmd = Command::new(arshif_bin());
+        let mut cmd = Command::new(&bin);
         cmd.arg("build")
             .arg("--root")
             .arg(site.root())
