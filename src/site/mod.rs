@@ -387,7 +387,17 @@ pub fn safe_relative(path: &str) -> Option<String> {
         || crate::arabic::has_bidi_controls(trimmed)
         || trimmed.as_bytes().get(1) == Some(&b':')
         || trimmed.split('/').any(|seg| seg == ".." || seg == ".");
-    (!bad).then(|| crate::arabic::nfc(trimmed))
+    // `a//b` is `a/b` on disk: one spelling, so that two aliases cannot
+    // claim one file under two names.
+    let mut clean = trimmed
+        .split('/')
+        .filter(|seg| !seg.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
+    if trimmed.ends_with('/') {
+        clean.push('/');
+    }
+    (!bad).then(|| crate::arabic::nfc(&clean))
 }
 
 /// The redirect pages asked for by articles' `aliases`.

@@ -216,6 +216,14 @@ fn fuzz_crashes_stay_fixed() {
     // slug_fold: folding was not idempotent (T + U+0344 → t + U+0308 + U+0301,
     // which a second fold composed to ẗ).
     arshif::fuzzing::slugs_and_folds("TTTTTTTTTTTTTTTT\u{0344}7");
+    // render_article: the alias `dlo//1.html` became the output path
+    // `dlo//1.html`, a second spelling of `dlo/1.html`.
+    let pipeline = arshif::fuzzing::Pipeline::new(&crate::support::repo_root()).unwrap();
+    assert!(
+        pipeline
+            .render_article("---\ntitle: x\ndate: 2020-10-27\naliases: [dlo//1.html]\n---\nنص\n")
+            > 0
+    );
     // front_matter: `date:` followed by a comment was refused with no message.
     arshif::fuzzing::front_matter(
         b"---\ntitle: \"<WWWWWWWW>\"\ndate: #dia/a.jpg0b\nlang: en\n---\n# h\n\n| a | b |\n|------|\n|]\naliases: [/old/0.htmng: a | b |\n|---|---|\n|  | $ |\n\n]x_(@2020/10/a/) [^1]/medi]: n\n",
