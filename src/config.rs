@@ -307,6 +307,20 @@ impl Config {
             let mut d = Diagnostic::error(CONFIG_FILE, message).with_hint(hint);
             if let Some(span) = e.span() {
                 let (line, col) = line_col(text, span.start);
+                // Name the key when the error points at its value (`key = value`).
+                let key = text
+                    .lines()
+                    .nth(line - 1)
+                    .and_then(|l| l.split_once('='))
+                    .map(|(k, _)| k.trim())
+                    .filter(|k| {
+                        !k.is_empty()
+                            && k.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                    });
+                if let (Some(key), true) = (key, col > 1) {
+                    d.message = format!("`{key}`: {}", d.message);
+                }
                 d = d.at(line, col);
             }
             Error::Config(vec![d])

@@ -135,7 +135,16 @@ impl Diagnostic {
 
     /// `path:line:col: error: message`, the one-line form.
     fn headline(&self) -> String {
-        let mut out = self.path.display().to_string();
+        // A file name may hold a line feed or a bidi control: shown escaped,
+        // it cannot fake another message or reorder the line.
+        let mut out = String::new();
+        for c in self.path.to_string_lossy().chars() {
+            if c.is_control() || crate::arabic::fold::is_bidi_control(c) {
+                out.extend(c.escape_debug());
+            } else {
+                out.push(c);
+            }
+        }
         if let Some(line) = self.line {
             out.push_str(&format!(":{line}"));
             if let Some(column) = self.column {
@@ -372,6 +381,12 @@ mod tests {
         assert_eq!(j["column"], 3);
         assert_eq!(j["severity"], "warning");
         assert_eq!(j["hint"], "h");
+    }
+
+    #[test]
+    fn display_escapes_controls_in_the_path() {
+        let d = Diagnostic::error("content/a\nb\u{202E}.md", "x");
+        assert_eq!(d.to_string(), "content/a\\nb\\u{202e}.md: error: x");
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod output;
 pub mod render;
 pub mod scaffold;

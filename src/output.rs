@@ -84,8 +84,29 @@ impl Staging {
             .unwrap_or_else(|| "public".into());
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         remove_stale(&parent, &name);
+        // A read-only output stays as it is (the swap would replace it anyway).
+        if output.is_dir() && rustix::fs::access(&output, rustix::fs::Access::WRITE_OK).is_err() {
+            return Err(Error::io(
+                &output,
+                std::io::Error::new(
+                    ErrorKind::PermissionDenied,
+                    "the output folder is read-only (Permission denied); make it writable or choose another --output",
+                ),
+            ));
+        }
         let tmp = parent.join(format!(".{name}.arshif-{}", std::process::id()));
-        fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        fs::create_dir(&tmp).map_err(|e| {
+            Error::io(
+                &output,
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot create the build's staging folder in {}: {e}",
+                        parent.display()
+                    ),
+                ),
+            )
+        })?;
         Ok(Staging {
             output,
             tmp,

@@ -171,6 +171,31 @@ pub fn scalar(v: &Value) -> Result<Option<String>, &'static str> {
     }
 }
 
+/// The first character of displayed text that must not be published: a
+/// bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069), which
+/// would reorder what readers see (RLO shows «abc» as «cba»), or a control
+/// character other than tab and line feed (NUL, escape…).
+pub fn hostile_char(s: &str) -> Option<char> {
+    s.chars().find(|&c| {
+        crate::arabic::fold::is_bidi_control(c) || (c.is_control() && c != '\t' && c != '\n')
+    })
+}
+
+/// The message for a [`hostile_char`] in `key`.
+fn hostile_message(key: &str, c: char) -> String {
+    let what = if crate::arabic::fold::is_bidi_control(c) {
+        "a bidi control, which would change the order in which readers see the text"
+    } else {
+        "a control character, which is never part of text"
+    };
+    format!(
+        "`{key}` contains the invisible character U+{:04X}: {what}",
+        c as u32
+    )
+}
+
+const HOSTILE_HINT: &str = "delete the character (retype the text if needed); to set the direction of a word use U+200F (RLM) or U+200E (LRM)";
+
 /// A YAML list of scalars, or one scalar as a list of one.
 pub fn list(v: &Value) -> Result<Vec<String>, &'static str> {
     match v {
@@ -251,6 +276,14 @@ pub fn article(
     let text = |key: &str, errors: &mut Vec<Diagnostic>| -> Option<String> {
         let v = map.get(key)?;
         match scalar(v) {
+            Ok(Some(s)) if hostile_char(&s).is_some() => {
+                let c = hostile_char(&s).unwrap_or_default();
+                errors.push(
+                    at.error(path, key, hostile_message(key, c))
+                        .with_hint(HOSTILE_HINT),
+                );
+                None
+            }
             Ok(s) => s.filter(|s| !s.trim().is_empty()),
             Err(what) => {
                 errors.push(
@@ -289,8 +322,14 @@ pub fn article(
         }
     };
     let date = date_of("date", &mut errors);
-    if date.is_none() && !map.contains_key("date") {
-        errors.push(at.error(path, "date", "`date` is missing").with_hint(
+    if date.is_none() && !errors.iter().any(|d| d.message.starts_with("`date`")) {
+        // Absent, or present with no value (`date:` or `date: # …`).
+        let what = if map.contains_key("date") {
+            "`date` is empty"
+        } else {
+            "`date` is missing"
+        };
+        errors.push(at.error(path, "date", what).with_hint(
             "add a line such as `date: 2020-10-27` or `date: 2020-10-27T14:05:00+03:00`",
         ));
     }
@@ -350,6 +389,16 @@ pub fn article(
     for name in taxonomies {
         let Some(v) = map.get(*name) else { continue };
         match list(v) {
+            Ok(values) if values.iter().any(|s| hostile_char(s).is_some()) => {
+                let c = values
+                    .iter()
+                    .find_map(|s| hostile_char(s))
+                    .unwrap_or_default();
+                errors.push(
+                    at.error(path, name, hostile_message(name, c))
+                        .with_hint(HOSTILE_HINT),
+                );
+            }
             Ok(values) => {
                 if let Value::String(s) = v {
                     if s.contains(',') {
@@ -442,6 +491,13 @@ pub fn term(split: &Split<'_>, path: &Path) -> Result<TermFrontMatter, Vec<Diagn
         let key = k.as_str().unwrap_or_default();
         match key {
             "name" | "type" | "slug" => match scalar(v) {
+                Ok(Some(s)) if hostile_char(&s).is_some() => {
+                    let c = hostile_char(&s).unwrap_or_default();
+                    errors.push(
+                        at.error(path, key, hostile_message(key, c))
+                            .with_hint(HOSTILE_HINT),
+                    );
+                }
                 Ok(s) => {
                     let s = s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
                     match key {
@@ -467,6 +523,13 @@ pub fn term(split: &Split<'_>, path: &Path) -> Result<TermFrontMatter, Vec<Diagn
                 ),
             },
             "aliases" => match list(v) {
+                Ok(a) if a.iter().any(|s| hostile_char(s).is_some()) => {
+                    let c = a.iter().find_map(|s| hostile_char(s)).unwrap_or_default();
+                    errors.push(
+                        at.error(path, key, hostile_message(key, c))
+                            .with_hint(HOSTILE_HINT),
+                    );
+                }
                 Ok(a) => fm.aliases = a,
                 Err(what) => errors.push(
                     at.error(path, key, format!("`aliases`: {what}"))
@@ -548,6 +611,21 @@ mod tests {
         assert!(e[0].message.contains("does not start"));
         let e = parse("").unwrap_err();
         assert!(e[0].message.contains("empty"));
+    }
+
+    #[test]
+    fn an_empty_date_is_an_error_with_a_message() {
+        // Found by the front_matter fuzz target: `date:` followed by a
+        // comment was refused with no message at all.
+        for text in [
+            "---\ntitle: a\ndate: # x\n---\n",
+            "---\ntitle: a\ndate:\n---\n",
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert_eq!(e[0].message, "`date` is empty");
+            assert_eq!(e[0].line, Some(3));
+        }
     }
 
     #[test]

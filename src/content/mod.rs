@@ -312,6 +312,13 @@ fn check_path(rel: &Path) -> Result<(), Diagnostic> {
         return Err(Diagnostic::error(rel, "this file name is not valid UTF-8")
             .with_hint("rename the file using UTF-8 (e.g. only letters, digits and '-')"));
     };
+    if s.contains('\\') {
+        return Err(Diagnostic::error(
+            rel,
+            "the file name contains `\\`, a folder separator on Windows",
+        )
+        .with_hint("rename the file without `\\` (e.g. only letters, digits and '-')"));
+    }
     if let Some(c) = s
         .chars()
         .find(|&c| c.is_control() || crate::arabic::fold::is_bidi_control(c))
@@ -328,10 +335,15 @@ fn check_path(rel: &Path) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// The largest article or term file read, in bytes (10 MiB: a long report
+/// is a few hundred KiB). Bigger files are refused before they are read, so
+/// that a dump pasted into one article fails at once with a clear message
+/// instead of taking minutes and gigabytes; media files have no limit.
+pub const MAX_TEXT_BYTES: u64 = 10 * 1024 * 1024;
+
 /// Reads a content file as UTF-8 text with `\n` line ends and no BOM.
 pub fn read_text(root: &Path, rel: &Path) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(root.join(rel))
-        .map_err(|e| Diagnostic::error(rel, format!("cannot read: {e}")))?;
+    let (bytes, _) = read_bytes(root, rel)?;
     decode(bytes, rel)
 }
 
@@ -378,7 +390,23 @@ fn load_article(
     let (bytes, stamp) = read_bytes(root, rel).map_err(|d| vec![d])?;
     let digest = xxhash_rust::xxh3::xxh3_128(&bytes);
     let text = decode(bytes, rel).map_err(|d| vec![d])?;
-    let split = frontmatter::split(&text, rel).map_err(|d| vec![d])?;
+    let (mut article, warnings) = article_from_text(&text, rel, config, taxonomies, opts)?;
+    article.stamp = stamp;
+    article.digest = digest;
+    Ok((article, warnings))
+}
+
+/// Reads an article from its decoded text: front matter typed, body rendered.
+/// (Its stamp is left empty and its digest is the text's: [`load`] sets
+/// them from the file.)
+pub fn article_from_text(
+    text: &str,
+    rel: &Path,
+    config: &Config,
+    taxonomies: &[&str],
+    opts: LoadOptions,
+) -> Result<(Article, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let split = frontmatter::split(text, rel).map_err(|d| vec![d])?;
     let (front, warnings) = frontmatter::article(&split, rel, taxonomies, config.timezone)?;
     let body = markdown::render(split.body, article_markdown(config, opts.offline)).facts;
     let stem = rel
@@ -391,8 +419,8 @@ fn load_article(
             stem,
             front,
             body,
-            stamp,
-            digest,
+            stamp: FileStamp::default(),
+            digest: xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
             warned: !warnings.is_empty(),
         },
         warnings,
@@ -408,11 +436,24 @@ fn article_markdown(config: &Config, offline: bool) -> MarkdownOptions<'static> 
     }
 }
 
-/// Reads a file's bytes and its stamp.
+/// Reads a file's bytes and its stamp; a file over [`MAX_TEXT_BYTES`] is
+/// refused before it is read.
 fn read_bytes(root: &Path, rel: &Path) -> Result<(Vec<u8>, FileStamp), Diagnostic> {
     let cannot = |e: std::io::Error| Diagnostic::error(rel, format!("cannot read: {e}"));
     let mut file = std::fs::File::open(root.join(rel)).map_err(cannot)?;
     let stamp = FileStamp::of(&file.metadata().map_err(cannot)?);
+    if stamp.size > MAX_TEXT_BYTES {
+        return Err(Diagnostic::error(
+            rel,
+            format!(
+                "the file is {:.1} MiB; an article or term file may be at most {} MiB",
+                stamp.size as f64 / (1024.0 * 1024.0),
+                MAX_TEXT_BYTES / (1024 * 1024)
+            ),
+        )
+        .at(1, 1)
+        .with_hint("split it into several articles, or move embedded data (images, tables) into files under content/media/"));
+    }
     let mut bytes = Vec::with_capacity(usize::try_from(stamp.size).unwrap_or(0) + 1);
     std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot)?;
     Ok((bytes, stamp))

@@ -79,14 +79,16 @@ impl Renderer {
             .with_hint("set `theme` in site.toml to a folder of themes/ (e.g. \"default\"), or copy a theme there")]));
         }
         let glob = format!("{}/**/*.html", templates.display());
-        let mut tera =
-            Tera::new(&glob).map_err(|e| Error::Template(vec![template_error(&templates, &e)]))?;
+        let mut tera = Tera::new(&glob)
+            .map_err(|e| Error::Template(vec![parse_error(root, &templates, &e)]))?;
         tera.autoescape_on(vec![".html", ".xml"]);
         let missing: Vec<Diagnostic> = REQUIRED_TEMPLATES
             .iter()
             .filter(|t| !tera.get_template_names().any(|n| n == **t))
             .map(|t| {
-                Diagnostic::error(templates.join(t), "this template is missing from the theme")
+                let file = templates.join(t);
+                let rel = file.strip_prefix(root).unwrap_or(&file);
+                Diagnostic::error(rel, "this template is missing from the theme")
                     .with_hint("copy it from themes/default/templates")
             })
             .collect();
@@ -130,6 +132,15 @@ impl Renderer {
         }
     }
 
+    /// A template's path as messages name it: from the site root, as
+    /// content errors are.
+    fn template_path(&self, template: &str) -> PathBuf {
+        Path::new("themes")
+            .join(self.theme_dir.file_name().unwrap_or_default())
+            .join("templates")
+            .join(template)
+    }
+
     /// The site folder.
     pub fn site_root(&self) -> &Path {
         &self.site_root
@@ -151,11 +162,8 @@ impl Renderer {
         };
         let template = self.fill(&mut sink, site, prep, job)?;
         self.tera.render(template, &sink.ctx).map_err(|e| {
-            Error::Template(vec![template_error(
-                &self.theme_dir.join("templates").join(template),
-                &e,
-            )
-            .with_hint(format!("while rendering {}", job.file(site)))])
+            Error::Template(vec![template_error(&self.template_path(template), &e)
+                .with_hint(format!("while rendering {}", job.file(site)))])
         })
     }
 
@@ -597,6 +605,46 @@ fn template_error(path: &Path, e: &tera::Error) -> Diagnostic {
         source = s.source();
     }
     Diagnostic::error(path, message)
+}
+
+/// A template that does not parse: the file (relative to the site root),
+/// the line and column pest reports, and its reason.
+fn parse_error(root: &Path, templates: &Path, e: &tera::Error) -> Diagnostic {
+    let whole = template_error(templates, e);
+    let text = &whole.message;
+    // Tera says `Failed to parse "<file>"`, then pest's ` --> line:col`, the
+    // source line, and `= <what was expected>`.
+    // Tera names the file by its canonical path when the root is relative.
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let real_templates = templates
+        .canonicalize()
+        .unwrap_or_else(|_| templates.to_path_buf());
+    let Some(file) = text
+        .split('"')
+        .map(Path::new)
+        .find(|p| p.starts_with(templates) || p.starts_with(&real_templates))
+    else {
+        return whole;
+    };
+    let rel = file
+        .strip_prefix(root)
+        .or_else(|_| file.strip_prefix(&real_root))
+        .unwrap_or(file);
+    let position = text.split("--> ").nth(1).and_then(|rest| {
+        let pos = rest.split_whitespace().next()?;
+        let (line, col) = pos.split_once(':')?;
+        Some((line.parse::<usize>().ok()?, col.parse::<usize>().ok()?))
+    });
+    let reason = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("= "))
+        .next_back()
+        .unwrap_or("syntax error");
+    let d = Diagnostic::error(rel, format!("the template does not parse: {reason}"));
+    match position {
+        Some((line, col)) => d.at(line, col),
+        None => d,
+    }
 }
 
 #[cfg(test)]

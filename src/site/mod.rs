@@ -381,7 +381,19 @@ fn archive(articles: &[Article]) -> Vec<Year> {
 /// Reads a lead image reference: a remote URL, or a path inside the site.
 fn image_ref(image: &str) -> std::result::Result<Image, String> {
     if is_remote(image) {
-        return Ok(Image::Remote(image.to_string()));
+        // Only web addresses: `javascript:` would run when an offline build
+        // turns the image into a link, and `C:\…` is a Windows path.
+        let lower = image.trim().to_ascii_lowercase();
+        return if ["https://", "http://", "//"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        {
+            Ok(Image::Remote(image.to_string()))
+        } else {
+            Err(format!(
+                "`image` {image:?} is neither a path inside the site nor an http(s) address"
+            ))
+        };
     }
     safe_relative(image)
         .map(Image::Local)
@@ -404,7 +416,17 @@ pub fn safe_relative(path: &str) -> Option<String> {
         || crate::arabic::has_bidi_controls(trimmed)
         || trimmed.as_bytes().get(1) == Some(&b':')
         || trimmed.split('/').any(|seg| seg == ".." || seg == ".");
-    (!bad).then(|| crate::arabic::nfc(trimmed))
+    // `a//b` is `a/b` on disk: one spelling, so that two aliases cannot
+    // claim one file under two names.
+    let mut clean = trimmed
+        .split('/')
+        .filter(|seg| !seg.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
+    if trimmed.ends_with('/') {
+        clean.push('/');
+    }
+    (!bad).then(|| crate::arabic::nfc(&clean))
 }
 
 /// The redirect pages asked for by articles' `aliases`.

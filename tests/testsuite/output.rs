@@ -90,7 +90,7 @@ fn a_noop_rebuild_rewrites_nothing() {
     let after = file_ids(site.output());
     let changed: Vec<&String> = before
         .iter()
-        .filter(|(rel, id)| after.get(*rel) != Some(id))
+        .filter(|(rel, id)| after.get(*rel) != Some(*id))
         .map(|(rel, _)| rel)
         .collect();
     assert!(changed.is_empty(), "a no-op rebuild rewrote {changed:?}");
