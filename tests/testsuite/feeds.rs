@@ -182,7 +182,7 @@ fn the_site_feed_carries_the_newest_articles_as_their_pages_show_them() {
         let countries: Vec<&str> = e
             .categories
             .iter()
-            .filter(|c| c.scheme.as_deref() == Some(&format!("{BASE}countries/")))
+            .filter(|c| c.scheme.as_deref() == Some(format!("{BASE}countries/").as_str()))
             .map(|c| c.term.as_str())
             .collect();
         let tags = metas(page, "article:tag");
