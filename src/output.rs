@@ -408,7 +408,8 @@ impl Patch {
         }
         let name = self.next.fetch_add(1, Ordering::Relaxed).to_string();
         let tmp = self.dir.join(&name);
-        fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+        // Named by the page it is for: the scratch name means nothing to people.
+        fs::write(&tmp, bytes).map_err(|e| Error::io(self.output.join(path), e))?;
         self.moves
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -91,7 +91,9 @@ fn leftovers(parent: &Path) -> Vec<String> {
     fs::read_dir(parent)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".arshif-"))
+        // The build cache (`.<output>.arshif-cache`) belongs there; staging
+        // and patch folders do not outlive their build.
+        .filter(|n| n.contains(".arshif-") && !n.ends_with(".arshif-cache"))
         .collect()
 }
 
