@@ -52,7 +52,7 @@ count() { # DIR → "html files bytes"
   local html files bytes
   html=$(find "$1" -name '*.html' -type f | wc -l)
   files=$(find "$1" -type f | wc -l)
-  bytes=$(find "$1" -type f -printf '%s\n' | awk '{s+=$1} END{print s+0}')
+  bytes=$(find "$1" -type f -printf '%s\n' | awk '{s+=$1} END{printf "%.0f", s}')
   echo "$html $files $bytes"
 }
 
@@ -106,13 +106,16 @@ for n in $sizes; do
   row "arshif, one story added" "$wall" "$cpu" "$rss" "" "" ""
   edited=$(find "$corpus/content" -name '*.md' -path '*/20[0-9][0-9]/*' | sort | sed -n "$((n / 2))p")
   cp "$edited" "$bench/edited.bak"
-  sed -i '0,/^title: /s//title: تعديل /' "$edited"
+  # Whatever happens, the corpus is put back as it was.
+  trap 'cp "$bench/edited.bak" "$edited"; rm -f "$new"' EXIT
+  printf '\nفقرة أضيفت إلى الخبر لقياس البناء.\n' >>"$edited"
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   edit_wall=$wall
   row "arshif, one story edited" "$wall" "$cpu" "$rss" "" "" ""
   # Put the corpus back as it was, and the output with it.
   cp "$bench/edited.bak" "$edited"
   rm -f "$new"
+  trap - EXIT
   "$arshif" build --root "$corpus" --output "$out" --quiet
 
   summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x; one story added: $(ratio "$add_wall" "$full_wall")x of the full build, one edited: $(ratio "$edit_wall" "$full_wall")x"
