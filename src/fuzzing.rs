@@ -108,14 +108,24 @@ impl Pipeline {
             .map(|t| t.name.as_str())
             .collect();
         let opts = LoadOptions::default();
-        let article = match content::article_from_text(text, path, &self.config, &taxonomies, opts)
-        {
-            Ok((a, _)) => a,
-            Err(diags) => {
-                assert_located(&diags, text);
+        // As a real load does: bytes decoded first (a NUL, a BOM, CRLF), the
+        // digest taken of the file's bytes, which the page's body checks.
+        let decoded = match content::decode(text.as_bytes().to_vec(), path) {
+            Ok(t) => t,
+            Err(d) => {
+                assert_located(&[d], text);
                 return 0;
             }
         };
+        let mut article =
+            match content::article_from_text(&decoded, path, &self.config, &taxonomies, opts) {
+                Ok((a, _)) => a,
+                Err(diags) => {
+                    assert_located(&diags, &decoded);
+                    return 0;
+                }
+            };
+        article.digest = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
         let content = Content {
             articles: vec![article],
             ..Content::default()
