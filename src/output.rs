@@ -64,7 +64,15 @@ pub fn minify(html: &str) -> Vec<u8> {
     thread_local! {
         static CFG: minify_html::Cfg = minify_cfg();
     }
-    CFG.with(|cfg| minify_html::minify(html.as_bytes(), cfg))
+    // minify-html asserts on some malformed raw HTML a writer may put in an
+    // article (found by fuzzing: `<script>x</scriptcript>`); such a page is
+    // written as rendered rather than stopping the build.
+    CFG.with(|cfg| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            minify_html::minify(html.as_bytes(), cfg)
+        }))
+        .unwrap_or_else(|_| html.as_bytes().to_vec())
+    })
 }
 
 impl Staging {
