@@ -693,21 +693,9 @@ fn closed_by_parent(open: &str, parent: &str) -> bool {
 }
 
 /// Decodes `%XX` escapes (as UTF-8); `None` for a malformed escape.
+/// The library's own decoder (`check` and `serve` use it), as text.
 pub fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    String::from_utf8(arshif::check::percent_decode(s)?).ok()
 }
 
 /// Why a link could not be turned into an output path.
