@@ -10,45 +10,16 @@
 //! from another host.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{browser_dir, percent_decode, require_tools, SiteTest, Tool};
+use crate::support::{node_report, percent_decode, require_tools, step, SiteTest, Tool};
 
 /// Runs navigate.mjs on `out` (plus extra pages to describe); its JSON report.
 fn navigate(out: &Path, extra: &[&str]) -> Value {
-    let output = Command::new("node")
-        .arg(browser_dir().join("navigate.mjs"))
-        .arg(out)
-        .args(extra)
-        .current_dir(browser_dir())
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let json: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "navigate.mjs printed no JSON ({e}); status {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            output.status
-        )
-    });
-    assert!(
-        output.status.success() && json.get("error").is_none(),
-        "navigate.mjs failed: {}\nstderr:\n{stderr}",
-        json.get("error").unwrap_or(&json)
-    );
-    json
-}
-
-/// The step named `name` of a report.
-fn step<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step"] == name)
-        .unwrap_or_else(|| panic!("no step {name} in {report:#}"))
+    let mut args = vec![out.as_os_str()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    node_report("navigate.mjs", &args)
 }
 
 /// Asserts that a step shows an existing page of `out`, right-to-left, and

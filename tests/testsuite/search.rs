@@ -10,12 +10,11 @@
 //! analyzer in the page.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::support::{
-    browser_dir, percent_decode, repo_root, require_tools, resolve, SiteTest, Tool,
+    node_report, percent_decode, repo_root, require_tools, resolve, step, SiteTest, Tool,
 };
 
 /// The data of an index file: the JSON inside `arshifSearch("<name>", …);`.
@@ -193,37 +192,10 @@ const HOSTILE: &str =
 
 /// Runs search.mjs on `out`; its JSON report.
 fn search_in_chromium(out: &Path, steps: &[&str]) -> Value {
-    let output = Command::new("node")
-        .arg(browser_dir().join("search.mjs"))
-        .arg(out)
-        .arg(repo_root().join("tests").join("search-vectors.tsv"))
-        .args(steps)
-        .current_dir(browser_dir())
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let json: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "search.mjs printed no JSON ({e}); status {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            output.status
-        )
-    });
-    assert!(
-        output.status.success() && json.get("error").is_none(),
-        "search.mjs failed: {}\nstderr:\n{stderr}",
-        json.get("error").unwrap_or(&json)
-    );
-    json
-}
-
-fn step<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["step"] == name)
-        .unwrap_or_else(|| panic!("no step {name} in {report:#}"))
+    let vectors = repo_root().join("tests").join("search-vectors.tsv");
+    let mut args = vec![out.as_os_str(), vectors.as_os_str()];
+    args.extend(steps.iter().map(std::ffi::OsStr::new));
+    node_report("search.mjs", &args)
 }
 
 /// The result titles of a step, in order.

@@ -880,3 +880,38 @@ pub fn require_tools(test: &str, tools: &[Tool]) -> bool {
     );
     false
 }
+
+/// Runs `node tests/browser/<script> <args…>` and returns the JSON report it
+/// prints, failing the test when it prints none or reports an error.
+pub fn node_report(script: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let output = Command::new("node")
+        .arg(browser_dir().join(script))
+        .args(args)
+        .current_dir(browser_dir())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let json: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "{script} printed no JSON ({e}); status {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            output.status
+        )
+    });
+    assert!(
+        output.status.success() && json.get("error").is_none(),
+        "{script} failed: {}\nstderr:\n{stderr}",
+        json.get("error").unwrap_or(&json)
+    );
+    json
+}
+
+/// The step named `name` of a browser script's report.
+pub fn step<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == name)
+        .unwrap_or_else(|| panic!("no step {name} in {report:#}"))
+}
