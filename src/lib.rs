@@ -167,6 +167,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     }
     let rendered = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
+    let unminified = std::sync::Mutex::new(Vec::new());
     let results: Vec<Result<()>> = jobs
         .par_iter()
         .map(|job| {
@@ -174,7 +175,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             if out.claim(&file, renderer.fingerprint(&site, &prep, job))? {
                 rendered.fetch_add(1, Ordering::Relaxed);
                 let html = renderer.render(&site, &prep, job)?;
-                out.write_page(&file, &html)?;
+                if !out.write_page(&file, &html)? {
+                    let source = match job {
+                        render::PageJob::Article(i) => site.articles[*i].source.source.clone(),
+                        _ => PathBuf::from(&file),
+                    };
+                    let mut list = unminified.lock().unwrap_or_else(|e| e.into_inner());
+                    list.push(Diagnostic::warning(
+                        source,
+                        format!("the page {file} could not be minified and was written as rendered"),
+                    ).with_hint("look for malformed raw HTML in the article, such as a <script> or <style> that is never closed"));
+                }
             }
             if let Some(Progress(tell)) = &opts.progress {
                 tell(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
@@ -212,6 +223,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let committed = out.commit(|| cache::remove(&cache_path))?;
     timings.stage("commit");
     let mut warnings = site.warnings;
+    let mut unminified = unminified.into_inner().unwrap_or_else(|e| e.into_inner());
+    unminified.sort();
+    warnings.append(&mut unminified);
     if let Some(id) = committed.dir_id {
         let articles = site.articles.iter().map(|a| &a.source);
         warnings.extend(cache::save(

@@ -59,20 +59,51 @@ fn minify_cfg() -> minify_html::Cfg {
     }
 }
 
-/// Minifies an HTML page.
-pub fn minify(html: &str) -> Vec<u8> {
+/// Minifies an HTML page; `None` when minify-html gave up on it.
+///
+/// minify-html asserts on some malformed raw HTML a writer may put in an
+/// article (found by fuzzing: `<script>x</scriptcript>`). Such a page is
+/// better written as rendered than the build stopped, so the panic is
+/// caught, and kept off the terminal: the build warns about the page instead.
+pub fn minify(html: &str) -> Option<Vec<u8>> {
     thread_local! {
         static CFG: minify_html::Cfg = minify_cfg();
     }
-    // minify-html asserts on some malformed raw HTML a writer may put in an
-    // article (found by fuzzing: `<script>x</scriptcript>`); such a page is
-    // written as rendered rather than stopping the build.
-    CFG.with(|cfg| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            minify_html::minify(html.as_bytes(), cfg)
-        }))
-        .unwrap_or_else(|_| html.as_bytes().to_vec())
-    })
+    quiet_panics::install();
+    CFG.with(|cfg| quiet_panics::catch(|| minify_html::minify(html.as_bytes(), cfg)))
+}
+
+/// Panics caught on purpose, kept quiet: a panic hook that stays silent on
+/// the thread running [`catch`] and defers to the previous hook elsewhere.
+mod quiet_panics {
+    use std::cell::Cell;
+    use std::panic::{self, AssertUnwindSafe};
+    use std::sync::Once;
+
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Installs the hook once, on top of whatever hook is in place then.
+    pub fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let previous = panic::take_hook();
+            panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(Cell::get) {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// Runs `f`, turning a panic into `None` without a word on stderr.
+    pub fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
+        QUIET.with(|q| q.set(true));
+        let result = panic::catch_unwind(AssertUnwindSafe(f));
+        QUIET.with(|q| q.set(false));
+        result.ok()
+    }
 }
 
 impl Staging {
@@ -133,11 +164,6 @@ impl Staging {
             return Err(duplicate(rel));
         }
         Ok(path)
-    }
-
-    /// Minifies and writes an HTML page.
-    pub fn page(&self, rel: &str, html: &str) -> Result<()> {
-        self.put(rel, &minify(html))
     }
 
     /// Writes `bytes` at `rel`, or links the previous output's identical file.
@@ -590,9 +616,13 @@ impl Output {
         Ok(())
     }
 
-    /// Minifies and writes a claimed page.
-    pub fn write_page(&self, rel: &str, html: &str) -> Result<()> {
-        self.write(rel, &minify(html))
+    /// Minifies and writes a claimed page. Returns false when the page could
+    /// not be minified and was written as rendered.
+    pub fn write_page(&self, rel: &str, html: &str) -> Result<bool> {
+        match minify(html) {
+            Some(bytes) => self.write(rel, &bytes).map(|()| true),
+            None => self.write(rel, html.as_bytes()).map(|()| false),
+        }
     }
 
     /// Claims and writes `bytes` at `rel`, fingerprinted by their hash.

@@ -1123,6 +1123,28 @@ fn a_1_mb_title_builds() {
     assert_eq!(page.text_of("h1").as_deref(), Some(title));
 }
 
+#[test]
+fn raw_html_the_minifier_gives_up_on_is_written_as_rendered_with_a_warning() {
+    // Found by fuzzing: minify-html asserts on this unclosed raw <script>.
+    let site = SiteTest::seed();
+    article(
+        &site,
+        "broken-script",
+        "title: جدول\ndate: 2020-11-01",
+        "| a | b |\n|---|---|\n| <script>x</scriptcript> | 2 |\n",
+    );
+    let r = site.build();
+    r.success();
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("broken-script.md") && r.stderr.contains("could not be minified"),
+        "no warning naming the article:\n{}",
+        r.stderr
+    );
+    let page = site.read("2020/11/broken-script/index.html");
+    assert!(page.contains("<td><script>x</scriptcript>"), "{page}");
+}
+
 /// Every HTML page's elements and attribute names: what the theme writes.
 fn markup(dir: &Path) -> BTreeMap<String, usize> {
     let mut count = BTreeMap::new();
