@@ -77,9 +77,16 @@ pub struct FeedsConfig {
     /// Entries per feed (the newest).
     #[serde(default = "default_feed_limit")]
     pub limit: usize,
-    /// Whether entries carry the whole article or its summary only.
+    /// Whether the site feed's entries carry the whole article or its
+    /// summary only.
     #[serde(default)]
     pub content: FeedContent,
+    /// The same for the terms' feeds. Summaries by default: an article
+    /// appears in the feed of every term it names, so whole articles would
+    /// make term feeds a large share of the output (a quarter of it for a
+    /// 10,000-article archive) and of the build's time.
+    #[serde(default = "default_term_content")]
+    pub term_content: FeedContent,
 }
 
 impl Default for FeedsConfig {
@@ -87,12 +94,17 @@ impl Default for FeedsConfig {
         FeedsConfig {
             limit: default_feed_limit(),
             content: FeedContent::default(),
+            term_content: default_term_content(),
         }
     }
 }
 
 fn default_feed_limit() -> usize {
     20
+}
+
+fn default_term_content() -> FeedContent {
+    FeedContent::Summary
 }
 
 /// What a feed entry carries besides its summary.
@@ -592,6 +604,7 @@ mod tests {
         let c = Config::parse("title = \"x\"").unwrap();
         assert_eq!(c.feeds.limit, 20);
         assert_eq!(c.feeds.content, FeedContent::Full);
+        assert_eq!(c.feeds.term_content, FeedContent::Summary);
         assert_eq!(c.sitemap.urls_per_file, SITEMAP_MAX_URLS);
         let related: Vec<bool> = c
             .taxonomies

@@ -59,6 +59,15 @@ impl Feed {
         format!("{}{FEED_FILE}", self.page(site).as_str())
     }
 
+    /// Whether its entries carry whole articles (`[feeds] content` for the
+    /// site feed, `term_content` for a term's).
+    pub fn content(&self, site: &Site) -> crate::config::FeedContent {
+        match self {
+            Feed::Site => site.config.feeds.content,
+            Feed::Term(..) => site.config.feeds.term_content,
+        }
+    }
+
     /// The HTML page the feed follows (home or the term's page).
     pub fn page(&self, site: &Site) -> PagePath {
         match self {

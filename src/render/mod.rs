@@ -376,7 +376,7 @@ impl Renderer {
         let mut h = crate::cache::HashWriter::default();
         h.update(&prep.site_hash.to_le_bytes());
         h.update(&crate::cache::hash_of(&(&feed_ctx, &entries)).to_le_bytes());
-        if site.config.feeds.content == crate::config::FeedContent::Full {
+        if feed.content(site) == crate::config::FeedContent::Full {
             for i in feed.entries(site) {
                 h.update(&site.articles[i].source.digest.to_le_bytes());
             }
@@ -392,7 +392,7 @@ impl Renderer {
         feed: &feed::Feed,
     ) -> Result<String> {
         let (feed_ctx, mut entries) = feed::context(site, feed);
-        if site.config.feeds.content == crate::config::FeedContent::Full {
+        if feed.content(site) == crate::config::FeedContent::Full {
             for (entry, i) in entries.iter_mut().zip(feed.entries(site)) {
                 let article = &site.articles[i].source;
                 entry.content = Some(

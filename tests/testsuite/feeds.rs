@@ -228,6 +228,11 @@ fn term_feeds_exist_where_configured_and_term_pages_link_them() {
                 assert!(!f.entries.is_empty());
                 for e in &f.entries {
                     assert!(
+                        e.content.is_none() && e.summary.is_some(),
+                        "{own}: term feeds carry summaries by default: {}",
+                        e.id
+                    );
+                    assert!(
                         e.categories.iter().any(|c| c.term == name),
                         "{own}: an entry without the term {name}: {}",
                         e.id
@@ -262,7 +267,7 @@ fn feed_limit_summary_content_and_escaping() {
         "site.toml",
         &toml.replace(
             "paginate = 20\n",
-            "paginate = 20\n\n[feeds]\nlimit = 2\ncontent = \"summary\"\n",
+            "paginate = 20\n\n[feeds]\nlimit = 2\ncontent = \"summary\"\nterm_content = \"full\"\n",
         ),
     );
     for (name, day, title) in [
@@ -288,8 +293,17 @@ fn feed_limit_summary_content_and_escaping() {
         assert_eq!(e.summary.as_ref().unwrap().content, "نص الخبر الأول.");
     }
     // The term feed has the same limit: سوريا is in all three articles.
+    // and follows `term_content = "full"`.
     let syria = feed(&site, "countries/سوريا/atom.xml");
     assert_eq!(syria.entries.len(), 2);
+    for e in &syria.entries {
+        let body = e.content.as_ref().and_then(|c| c.body.as_deref());
+        assert!(
+            body.is_some_and(|b| b.contains("نص الخبر الأول.")),
+            "term_content = \"full\": {}: {body:?}",
+            e.id
+        );
+    }
 }
 
 /// The URLs and lastmods of a sitemap (`urlset`), in order.
