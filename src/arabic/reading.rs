@@ -22,9 +22,13 @@ pub fn word_count(text: &str) -> usize {
     // which is the slow part of loading a large archive.
     text.split(|c: char| c.is_whitespace())
         .map(|token| {
-            if token.chars().all(is_simple_word_char) {
-                // Harakat are Alphabetic too: a lone one is a word for UAX #29.
-                usize::from(!token.is_empty())
+            // Punctuation at a token's edges never joins a word (UAX #29
+            // joins `.` `'` `:` only between letters or digits).
+            let inner = token.trim_matches(is_edge_punctuation);
+            // A haraka with no letter before it stands alone in UAX #29.
+            let leading_haraka = inner.starts_with(|c| matches!(c, '\u{064B}'..='\u{065F}'));
+            if !leading_haraka && inner.chars().all(is_simple_word_char) {
+                usize::from(!inner.is_empty())
             } else {
                 token.unicode_words().count()
             }
@@ -38,6 +42,28 @@ pub fn word_count(text: &str) -> usize {
 fn is_simple_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(c, '\u{0621}'..='\u{063A}' | '\u{0640}'..='\u{065F}' | '\u{0660}'..='\u{0669}')
+}
+
+/// Punctuation that is never part of a word when it opens or closes a token.
+fn is_edge_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '.' | ','
+            | ':'
+            | ';'
+            | '!'
+            | '?'
+            | '"'
+            | '\''
+            | '('
+            | ')'
+            | '«'
+            | '»'
+            | '،'
+            | '؛'
+            | '؟'
+            | '…'
+    )
 }
 
 /// Minutes to read `words` words at `wpm` words a minute, rounded up and at
@@ -92,6 +118,18 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Any mix of letters, harakat, digits and punctuation counts as
+        /// UAX #29 counts it.
+        #[test]
+        fn the_fast_count_is_always_uax_29(
+            text in "[سوريابلنمـًَُِّ٣3a.,:;!?'\"()«»،؛؟… \u{200c}\u{200d}\u{301}-]{0,40}"
+        ) {
+            proptest::prop_assert_eq!(word_count(&text), text.unicode_words().count());
+        }
+    }
+
     #[test]
     fn the_fast_count_is_uax_29() {
         let seed =
@@ -100,6 +138,9 @@ mod tests {
             seed,
             "َ ً سوريا ِ 12 ab٣ c.d «قال» 3.5 don't ـــ ﻻ e\u{301} \u{200c}ب",
             "الأسد\u{200f} و\u{200d}ب x\ty\nz ١٢٣-٤٥٦",
+            "«قال»، النار. (دمشق)؛ لماذا؟ ... «» .َ َ. 'x' don't. 3.5. a.b: «ـ» …حلب… ، ؟",
+            // Found by the property below: a haraka before a digit.
+            "\u{64e}3",
         ] {
             assert_eq!(word_count(text), text.unicode_words().count(), "{text:?}");
         }
