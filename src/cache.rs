@@ -28,7 +28,7 @@ use crate::output::DirId;
 /// Bumped whenever the cache's layout changes.
 const FORMAT: u32 = 2;
 
-/// The 128-bit XXH3 hash of a value's JSON form, streamed (no allocation).
+/// The 128-bit XXH3 hash of a value's JSON form, streamed into the hasher.
 pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
     let mut w = HashWriter::default();
     // Writing to a hasher cannot fail; a value that cannot serialize hashes
@@ -38,22 +38,49 @@ pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
 }
 
 /// An `io::Write` that feeds an XXH3 hasher.
-#[derive(Default)]
-pub struct HashWriter(Xxh3);
+///
+/// Serializers write in many pieces of a few bytes; they are gathered in a
+/// buffer and hashed a block at a time, which costs a fraction of feeding
+/// the hasher each piece (a page's fingerprint is mostly such pieces).
+pub struct HashWriter {
+    state: Xxh3,
+    buf: Vec<u8>,
+}
+
+impl Default for HashWriter {
+    fn default() -> Self {
+        HashWriter {
+            state: Xxh3::new(),
+            buf: Vec::with_capacity(HashWriter::BLOCK),
+        }
+    }
+}
 
 impl HashWriter {
+    /// Bytes gathered before they are hashed.
+    const BLOCK: usize = 8 * 1024;
+
     pub fn update(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
+        if self.buf.len() + bytes.len() > HashWriter::BLOCK {
+            self.state.update(&self.buf);
+            self.buf.clear();
+            if bytes.len() > HashWriter::BLOCK {
+                self.state.update(bytes);
+                return;
+            }
+        }
+        self.buf.extend_from_slice(bytes);
     }
 
-    pub fn finish(&self) -> u128 {
-        self.0.digest128()
+    pub fn finish(mut self) -> u128 {
+        self.state.update(&self.buf);
+        self.state.digest128()
     }
 }
 
 impl Write for HashWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
+        self.update(buf);
         Ok(buf.len())
     }
 
