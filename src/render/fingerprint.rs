@@ -1,11 +1,12 @@
 //! Page fingerprints: a 128-bit hash of a page's template variables.
 //!
 //! Variables are hashed as the JSON Tera would see, streamed into XXH3, so
-//! nothing is allocated per page. Two shortcuts keep it cheap on large
+//! little is allocated per page. Three shortcuts keep it cheap on large
 //! archives: a list page hashes each teaser's own fingerprint (computed once
-//! per build) instead of the teaser, and an article page hashes its file's
-//! hash instead of rendering the body. Both stand for exactly what they
-//! replace, given the same theme and configuration, which the build cache
+//! per build) instead of the teaser, an article page hashes its file's
+//! hash instead of rendering the body, and the inputs of a derived value
+//! (the JSON-LD) instead of the value. Each stands for exactly what it
+//! replaces, given the same theme and configuration, which the build cache
 //! compares separately.
 
 use super::{ContextSink, Result};
@@ -55,6 +56,15 @@ impl ContextSink for Sink<'_> {
         for &i in articles {
             self.hasher.update(&self.teasers[i].to_le_bytes());
         }
+    }
+
+    fn derived<I: serde::Serialize>(
+        &mut self,
+        inputs: &I,
+        _make: impl FnOnce() -> String,
+    ) -> Option<String> {
+        self.insert("derived", inputs);
+        None
     }
 
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {

@@ -231,7 +231,9 @@ impl Renderer {
                 };
                 sink.insert("page", &page);
                 (lang, dir) = (&a.lang, a.dir);
-                jsonld = Some(meta::article_jsonld(site, a));
+                jsonld = sink.derived(&meta::article_jsonld_inputs(site, a), || {
+                    meta::article_jsonld(site, a)
+                });
                 (
                     "article.html",
                     a.source.front.title.clone(),
@@ -502,6 +504,13 @@ trait ContextSink {
     fn teasers(&mut self, key: &str, articles: &[usize]);
     /// The article's body, for `page.body`.
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
+    /// A value made by `make` from `inputs` alone (and the configuration):
+    /// rendering makes it, a fingerprint hashes the inputs instead.
+    fn derived<I: serde::Serialize>(
+        &mut self,
+        inputs: &I,
+        make: impl FnOnce() -> String,
+    ) -> Option<String>;
 }
 
 /// Fills a Tera context for rendering.
@@ -535,6 +544,14 @@ impl ContextSink for TeraSink<'_, '_> {
         )
         .map(Some)
         .map_err(|d| Error::Content(vec![d]))
+    }
+
+    fn derived<I: serde::Serialize>(
+        &mut self,
+        _inputs: &I,
+        make: impl FnOnce() -> String,
+    ) -> Option<String> {
+        Some(make())
     }
 }
 

@@ -98,7 +98,7 @@ pub struct Article {
 }
 
 /// A lead image.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Image {
     /// A file of the site, relative to its root.
     Local(String),
