@@ -107,7 +107,10 @@ impl Key {
             let entry = entry.map_err(|e| Error::io(theme_dir, e.into()))?;
             if entry.file_type().is_file() {
                 let bytes = fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-                h.update(entry.path().to_string_lossy().as_bytes());
+                // Relative to the theme: a site built from another folder,
+                // or named another way, has the same key.
+                let rel = entry.path().strip_prefix(theme_dir).unwrap_or(entry.path());
+                h.update(rel.to_string_lossy().as_bytes());
                 h.update(&[0]);
                 h.update(&(bytes.len() as u64).to_le_bytes());
                 h.update(&bytes);

@@ -6,7 +6,7 @@
 
 use std::fs;
 
-use crate::support::{assert_same_tree, file_ids, snapshot, BuildResult, SiteTest};
+use crate::support::{assert_same_tree, file_ids, run_arshif, snapshot, BuildResult, SiteTest};
 
 /// Countries and actors the generated stories name, some in two spellings.
 const COUNTRIES: &[&str] = &[
@@ -256,6 +256,17 @@ fn templates_and_site_toml_re_render_everything() {
     assert_eq!(rendered(&retitled), pages);
     assert!(site.read("index.html").contains("أرشيف آخر"));
     assert_same_as_full(&mut site, "after a site.toml change");
+}
+
+#[test]
+fn the_cache_serves_whichever_way_the_site_folder_is_named() {
+    let site = corpus(30);
+    site.build().success();
+    // The same site and output, named from inside the site folder.
+    let output = site.output().to_string_lossy().into_owned();
+    let again = run_arshif(site.root(), &["build", "--root", ".", "--output", &output]);
+    again.success();
+    assert_eq!(rendered(&again), 0, "{}", again.stderr);
 }
 
 #[test]
