@@ -210,10 +210,14 @@ pub fn save<'a>(
         files,
     };
     let write = || -> std::io::Result<()> {
-        let bytes = postcard::to_allocvec(&cache).map_err(std::io::Error::other)?;
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
-        fs::write(&tmp, bytes)?;
+        // Streamed to the file: a large archive's cache is over 100 MB,
+        // which a buffer would add to the build's peak memory.
+        let file = std::io::BufWriter::new(fs::File::create(&tmp)?);
+        let mut file = postcard::to_io(&cache, file).map_err(std::io::Error::other)?;
+        file.flush()?;
+        drop(file);
         fs::rename(&tmp, path)
     };
     write().err().map(|e| {
