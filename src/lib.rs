@@ -161,6 +161,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         None => output::Output::full(&output_dir, root)?,
     };
     let prep = renderer.prepare(&site);
+    timings.stage("teasers");
     let mut jobs = render::pages(&site);
     if !renderer.has_search() {
         jobs.retain(|job| *job != render::PageJob::Search);
