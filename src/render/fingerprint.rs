@@ -2,8 +2,8 @@
 //!
 //! Variables are hashed as the JSON Tera would see, streamed into XXH3, so
 //! little is allocated per page. Three shortcuts keep it cheap on large
-//! archives: a list page hashes each teaser's own fingerprint (computed once
-//! per build) instead of the teaser, an article page hashes its file's
+//! archives: a list page hashes each teaser's fingerprint (the hash of its
+//! inputs, computed once per build) instead of the teaser, an article page hashes its file's
 //! hash instead of rendering the body, and the inputs of a derived value
 //! (the JSON-LD) instead of the value. Each stands for exactly what it
 //! replaces, given the same theme and configuration, which the build cache

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod sitemap;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use tera::{Context, Tera};
@@ -113,20 +114,23 @@ impl Renderer {
         &self.theme_dir
     }
 
-    /// What every page of one build shares, computed once: the `site`
-    /// context and each article's teaser with its fingerprint.
+    /// What every page of one build shares: the `site` context and each
+    /// article's teaser fingerprint, computed once; the teasers themselves
+    /// are made when a page being rendered first needs them (a build that
+    /// renders few pages makes few).
     pub fn prepare<'a>(&self, site: &'a Site) -> Prepared<'a> {
-        let links = self.links;
-        let teasers: Vec<Teaser<'a>> = site
+        let hashes = site
             .articles
             .par_iter()
-            .map(|a| Teaser::new(site, a, links))
+            .map(|a| crate::cache::hash_of(&Teaser::inputs(site, a)))
             .collect();
-        let hashes = teasers.par_iter().map(crate::cache::hash_of).collect();
-        let site = self.site_ctx(site);
+        let teasers = site.articles.iter().map(|_| OnceLock::new()).collect();
+        let ctx = self.site_ctx(site);
         Prepared {
-            site_hash: crate::cache::hash_of(&site),
-            site,
+            site_hash: crate::cache::hash_of(&ctx),
+            site: ctx,
+            model: site,
+            links: self.links,
             teasers,
             hashes,
         }
@@ -222,7 +226,7 @@ impl Renderer {
                     .map(|&j| Related::new(site, &site.articles[j], links))
                     .collect();
                 let page = PageCtx {
-                    teaser: &prep.teasers[*i],
+                    teaser: prep.teaser(*i),
                     body: sink.body(a)?,
                     extra: &a.source.front.extra,
                     newer: neighbour(a.newer),
@@ -476,10 +480,15 @@ impl Renderer {
     }
 }
 
-impl Prepared<'_> {
+impl<'a> Prepared<'a> {
     /// Each article's teaser fingerprint, by position.
     pub fn teaser_hashes(&self) -> &[u128] {
         &self.hashes
+    }
+
+    /// The teaser of the article at position `i`, made once.
+    fn teaser(&self, i: usize) -> &Teaser<'a> {
+        self.teasers[i].get_or_init(|| Teaser::new(self.model, &self.model.articles[i], self.links))
     }
 }
 
@@ -488,9 +497,12 @@ pub struct Prepared<'a> {
     site: SiteCtx<'a>,
     /// The fingerprint of `site`, the same on every page.
     site_hash: u128,
-    /// Each article's teaser, by position in the site's newest-first list.
-    teasers: Vec<Teaser<'a>>,
-    /// Each teaser's fingerprint.
+    model: &'a Site,
+    links: Links,
+    /// Each article's teaser, by position in the site's newest-first list,
+    /// once a page has needed it.
+    teasers: Vec<OnceLock<Teaser<'a>>>,
+    /// Each teaser's fingerprint: the hash of its inputs.
     hashes: Vec<u128>,
 }
 
@@ -531,7 +543,7 @@ impl ContextSink for TeraSink<'_, '_> {
     }
 
     fn teasers(&mut self, key: &str, articles: &[usize]) {
-        let teasers: Vec<&Teaser<'_>> = articles.iter().map(|&i| &self.prep.teasers[i]).collect();
+        let teasers: Vec<&Teaser<'_>> = articles.iter().map(|&i| self.prep.teaser(i)).collect();
         self.ctx.insert(key, &teasers);
     }
 

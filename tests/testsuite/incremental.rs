@@ -270,6 +270,22 @@ fn the_cache_serves_whichever_way_the_site_folder_is_named() {
 }
 
 #[test]
+fn a_term_type_reaches_the_json_ld_of_its_articles() {
+    // Article pages are fingerprinted by what their JSON-LD is made of, not
+    // by the JSON-LD itself: a term's schema.org type must be among it.
+    let mut site = corpus(30);
+    site.build().success();
+    site.write_file(
+        "content/countries/syria.md",
+        "---\nname: سوريا\nslug: syria\naliases: [سورية]\ntype: AdministrativeArea\n---\nبلد في المشرق.\n",
+    );
+    let again = site.build();
+    again.success();
+    assert!(rendered(&again) > 0);
+    assert_same_as_full(&mut site, "after giving a term a type");
+}
+
+#[test]
 fn a_cache_for_another_output_is_not_trusted() {
     let mut site = corpus(30);
     site.build().success();
