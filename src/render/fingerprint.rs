@@ -2,8 +2,9 @@
 //!
 //! Variables are hashed as the JSON Tera would see, streamed into XXH3, so
 //! little is allocated per page. Three shortcuts keep it cheap on large
-//! archives: a list page hashes each teaser's fingerprint (the hash of its
-//! inputs, computed once per build) instead of the teaser, an article page hashes its file's
+//! archives: a list page (and an article page, for its own teaser, its
+//! neighbours and related articles) hashes each teaser's fingerprint (the
+//! hash of its inputs, computed once per build) instead of the teaser, an article page hashes its file's
 //! hash instead of rendering the body, and the inputs of a derived value
 //! (the JSON-LD) instead of the value. Each stands for exactly what it
 //! replaces, given the same theme and configuration, which the build cache
@@ -56,6 +57,30 @@ impl ContextSink for Sink<'_> {
         for &i in articles {
             self.hasher.update(&self.teasers[i].to_le_bytes());
         }
+    }
+
+    /// The teaser, the neighbours and the related articles of a `PageCtx`
+    /// are each made of their article's teaser inputs only (title, URL,
+    /// language, direction, date): their teaser fingerprints stand for them.
+    fn article_page(
+        &mut self,
+        site: &crate::site::Site,
+        _prep: &super::Prepared<'_>,
+        i: usize,
+    ) -> Result<()> {
+        let a = &site.articles[i];
+        self.key("page");
+        self.hasher.update(&self.teasers[i].to_le_bytes());
+        for (slot, list) in [
+            ("newer", a.newer.as_slice()),
+            ("older", a.older.as_slice()),
+            ("related", a.related.as_slice()),
+        ] {
+            self.teasers(slot, list);
+        }
+        self.body(a)?;
+        self.insert("extra", &a.source.front.extra);
+        Ok(())
     }
 
     fn derived<I: serde::Serialize>(

@@ -214,26 +214,7 @@ impl Renderer {
         let (template, title, canonical_url) = match job {
             PageJob::Article(i) => {
                 let a = &site.articles[*i];
-                let neighbour = |j: Option<usize>| {
-                    j.map(|j| Neighbour {
-                        title: &site.articles[j].source.front.title,
-                        url: links.url(&site.articles[j].path),
-                    })
-                };
-                let related = a
-                    .related
-                    .iter()
-                    .map(|&j| Related::new(site, &site.articles[j], links))
-                    .collect();
-                let page = PageCtx {
-                    teaser: prep.teaser(*i),
-                    body: sink.body(a)?,
-                    extra: &a.source.front.extra,
-                    newer: neighbour(a.newer),
-                    older: neighbour(a.older),
-                    related,
-                };
-                sink.insert("page", &page);
+                sink.article_page(site, prep, *i)?;
                 (lang, dir) = (&a.lang, a.dir);
                 jsonld = sink.derived(&meta::article_jsonld_inputs(site, a), || {
                     meta::article_jsonld(site, a)
@@ -516,6 +497,8 @@ trait ContextSink {
     fn teasers(&mut self, key: &str, articles: &[usize]);
     /// The article's body, for `page.body`.
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
+    /// `page` on the page of the article at position `i`: its [`PageCtx`].
+    fn article_page(&mut self, site: &Site, prep: &Prepared<'_>, i: usize) -> Result<()>;
     /// A value made by `make` from `inputs` alone (and the configuration):
     /// rendering makes it, a fingerprint hashes the inputs instead.
     fn derived<I: serde::Serialize>(
@@ -556,6 +539,31 @@ impl ContextSink for TeraSink<'_, '_> {
         )
         .map(Some)
         .map_err(|d| Error::Content(vec![d]))
+    }
+
+    fn article_page(&mut self, site: &Site, prep: &Prepared<'_>, i: usize) -> Result<()> {
+        let a = &site.articles[i];
+        let links = self.renderer.links;
+        let neighbour = |j: Option<usize>| {
+            j.map(|j| Neighbour {
+                title: &site.articles[j].source.front.title,
+                url: links.url(&site.articles[j].path),
+            })
+        };
+        let page = PageCtx {
+            teaser: prep.teaser(i),
+            body: self.body(a)?,
+            extra: &a.source.front.extra,
+            newer: neighbour(a.newer),
+            older: neighbour(a.older),
+            related: a
+                .related
+                .iter()
+                .map(|&j| Related::new(site, &site.articles[j], links))
+                .collect(),
+        };
+        self.ctx.insert("page", &page);
+        Ok(())
     }
 
     fn derived<I: serde::Serialize>(
