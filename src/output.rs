@@ -471,26 +471,6 @@ pub struct Output {
     unchanged: AtomicUsize,
 }
 
-/// Files written together from one fingerprint (the search index, whose
-/// every file depends on many articles): the files under `prefix` ending in
-/// `suffix`.
-pub struct Group {
-    pub name: &'static str,
-    pub prefix: &'static str,
-    pub suffix: &'static str,
-}
-
-impl Group {
-    /// The group's entry in the fingerprint map: never a file's path.
-    fn key(&self) -> String {
-        format!("\0{}", self.name)
-    }
-
-    fn holds(&self, rel: &str) -> bool {
-        rel.starts_with(self.prefix) && rel.ends_with(self.suffix)
-    }
-}
-
 /// What a committed build left: counts, each file's fingerprint, and the
 /// output folder's identity, for the build cache.
 pub struct Committed {
@@ -553,25 +533,43 @@ impl Output {
         Ok(!same)
     }
 
-    /// Claims a group of files by one fingerprint. Returns whether the group
-    /// must be written: false when the previous build wrote it with the
-    /// same fingerprint, whose files are then claimed as they are.
-    pub fn claim_group(&self, group: &Group, fingerprint: u128) -> Result<bool> {
-        let key = group.key();
-        let same = self.previous.get(&key) == Some(&fingerprint);
-        self.claimed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, fingerprint);
-        if !same {
-            return Ok(true);
+    /// Whether the previous build, which this one patches, wrote `rel`.
+    pub fn had(&self, rel: &str) -> bool {
+        self.is_incremental() && self.previous.contains_key(rel)
+    }
+
+    /// The bytes the previous build wrote at `rel`, when this build patches
+    /// its output and it wrote that file (`None` otherwise). Read before
+    /// the commit, so always the previous build's file.
+    pub fn read_previous(&self, rel: &str) -> Result<Option<Vec<u8>>> {
+        let Mode::Patch(patch) = &self.mode else {
+            return Ok(None);
+        };
+        if !self.previous.contains_key(rel) {
+            return Ok(None);
         }
-        for (rel, fingerprint) in &self.previous {
-            if group.holds(rel) {
-                self.claim(rel, *fingerprint)?;
+        let path = patch.output.join(checked(rel)?);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
+    /// Claims `rel` with the fingerprint the previous build gave it, keeping
+    /// its file as it is. Returns false, claiming nothing, when this build
+    /// does not patch a previous output holding that file.
+    pub fn keep(&self, rel: &str) -> Result<bool> {
+        if !self.is_incremental() {
+            return Ok(false);
+        }
+        match self.previous.get(rel) {
+            Some(&fingerprint) => {
+                self.claim(rel, fingerprint)?;
+                Ok(true)
             }
+            None => Ok(false),
         }
-        Ok(false)
     }
 
     /// Writes a claimed file.
@@ -635,7 +633,7 @@ impl Output {
                 let removals: Vec<String> = self
                     .previous
                     .keys()
-                    .filter(|rel| !files.contains_key(*rel) && !rel.starts_with('\0'))
+                    .filter(|rel| !files.contains_key(*rel))
                     .cloned()
                     .collect();
                 let id = dir_id(&patch.output);
