@@ -185,11 +185,14 @@ pub fn save<'a>(
         files,
         search,
     };
+    // Streamed to the file: the cache of a large site is too big to hold
+    // twice in memory.
     let write = || -> std::io::Result<()> {
-        let bytes = postcard::to_allocvec(&cache).map_err(std::io::Error::other)?;
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
-        fs::write(&tmp, bytes)?;
+        let file = std::io::BufWriter::new(fs::File::create(&tmp)?);
+        let file = postcard::to_io(&cache, file).map_err(std::io::Error::other)?;
+        file.into_inner().map_err(|e| e.into_error())?;
         fs::rename(&tmp, path)
     };
     write().err().map(|e| {

@@ -397,6 +397,9 @@ impl Patch {
         let output = absolute(output)?;
         check_output(&output, &absolute(site_root)?)?;
         recover(&output)?;
+        if let (Some(parent), Some(name)) = (output.parent(), output.file_name()) {
+            remove_stale(parent, &name.to_string_lossy());
+        }
         let dir = patch_dir(&output);
         fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Patch {
@@ -450,6 +453,24 @@ impl Drop for Patch {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
+    }
+}
+
+/// A folder for a build's temporary files ([`Output::scratch`]), removed
+/// with everything in it when dropped.
+pub struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -509,6 +530,28 @@ impl Output {
             written: AtomicUsize::new(0),
             unchanged: AtomicUsize::new(0),
         }
+    }
+
+    /// A new folder beside the output for this build's temporary files.
+    pub fn scratch(&self) -> Result<Scratch> {
+        let output = match &self.mode {
+            Mode::Full(staging) => &staging.output,
+            Mode::Patch(patch) => &patch.output,
+        };
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
+        // Named like a staging folder, so that the next build removes it if
+        // this one is killed.
+        let dir = output
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/"))
+            .join(format!(".{name}.arshif-{}.scratch", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Scratch { dir })
     }
 
     /// Whether this build rewrites only what changed.
@@ -696,8 +739,9 @@ fn remove_stale(parent: &Path, name: &str) {
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        // Only staging folders (`<pid>`, `<pid>.old`): the cache and an
-        // incremental build's folder have names of their own.
+        // Only staging and scratch folders (`<pid>`, `<pid>.old`,
+        // `<pid>.scratch`): the cache and an incremental build's folder have
+        // names of their own.
         let Some(pid) = file_name
             .strip_prefix(&prefix)
             .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))

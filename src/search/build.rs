@@ -4,9 +4,11 @@
 //! - **in full** ([`write`] without a usable [`State`]): documents are
 //!   analyzed in parallel, a batch at a time, and each record (key,
 //!   document, fields, positions) is routed into its shard's compact buffer
-//!   ([`ShardBuffer`]); the shards are then built and written in parallel,
-//!   each buffer dropped as soon as its files are written. Nothing holds
-//!   every document's analysis, nor one map of every key.
+//!   ([`ShardBuffer`]), and the buffers are spilled to files beside the
+//!   output whenever they hold more than [`SPILL_BYTES`]; the shards are
+//!   then built and written in parallel, each buffer dropped as soon as its
+//!   files are written. Nothing holds every document's analysis, nor one
+//!   map of every key.
 //! - **by update**, when a previous build left its [`State`] (kept in the
 //!   build cache) and this build patches its output: each document's
 //!   identity (a hash of all it gives the index) says which documents
@@ -36,6 +38,10 @@ use crate::site::{Article, Site};
 /// Documents analyzed together in a full build (a multiple of
 /// [`DOC_CHUNK`], so that each batch writes whole document chunks).
 const BATCH: usize = 100 * DOC_CHUNK;
+
+/// A full build keeps at most about this many bytes of records in memory;
+/// beyond, each shard's records are appended to a file of its own.
+const SPILL_BYTES: usize = 64 << 20;
 
 /// A build updates the index only when at most this many documents
 /// changed, or one in [`UPDATE_SHARE`] of them if that is more; beyond, a
@@ -350,6 +356,8 @@ fn write_full(
     let n = identities.len();
     let shards = shard_count(n);
     let mut buffers: Vec<ShardBuffer> = (0..shards).map(|_| ShardBuffer::default()).collect();
+    let scratch = out.scratch()?;
+    let spill_file = |s: usize| scratch.path().join(s.to_string());
     let mut docs = Vec::with_capacity(n);
     for start in (0..n).step_by(BATCH) {
         let ids: Vec<u32> = (start..n.min(start + BATCH)).map(|d| d as u32).collect();
@@ -364,11 +372,27 @@ fn write_full(
             }
             docs.push(DocState::new(identities[doc as usize], &c.shards()));
         }
+        drop(batch);
+        if buffers.iter().map(ShardBuffer::held).sum::<usize>() > SPILL_BYTES {
+            buffers
+                .par_iter_mut()
+                .enumerate()
+                .try_for_each(|(s, buffer)| spill(&spill_file(s), buffer.take_records()))?;
+        }
     }
     buffers
         .into_par_iter()
         .enumerate()
-        .try_for_each(|(s, buffer)| write_shard(out, s as u32, &buffer.finish()))?;
+        .try_for_each(|(s, buffer)| {
+            let file = spill_file(s);
+            let spilled = match std::fs::read(&file) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(Error::io(&file, e)),
+            };
+            write_shard(out, s as u32, &buffer.finish(spilled))
+        })?;
+    drop(scratch);
     let report = Report {
         updated: false,
         analyzed: n,
@@ -376,6 +400,20 @@ fn write_full(
         shards,
     };
     Ok((State { shards, docs }, report))
+}
+
+/// Appends `records` to the spill file `file`.
+fn spill(file: &std::path::Path, records: Vec<u8>) -> Result<()> {
+    use std::io::Write;
+    if records.is_empty() {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .and_then(|mut f| f.write_all(&records))
+        .map_err(|e| Error::io(file, e))
 }
 
 /// Writes the two files of shard `n`.

@@ -147,10 +147,24 @@ impl ShardBuffer {
         self.bytes.extend_from_slice(positions.as_bytes());
     }
 
-    /// The shard's postings, the buffer dropped.
-    pub fn finish(self) -> Shard {
+    /// The size of the records held, in bytes.
+    pub fn held(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Hands over the records held, to be kept elsewhere (spilled to a
+    /// file) until [`finish`](Self::finish); the key table stays.
+    pub fn take_records(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
+
+    /// The shard's postings, the buffer dropped. `spilled` are the records
+    /// taken from it before, in order.
+    pub fn finish(self, spilled: Vec<u8>) -> Shard {
         let mut postings: Vec<Posting> = vec![Posting::default(); self.keys.len()];
-        let bytes = self.bytes;
+        let mut bytes = spilled;
+        bytes.extend_from_slice(&self.bytes);
+        drop(self.bytes);
         let mut at = 0;
         while at < bytes.len() {
             let (Some(id), Some(doc)) = (read_leb(&bytes, &mut at), read_leb(&bytes, &mut at))
@@ -335,13 +349,18 @@ mod tests {
     fn buffers_build_what_postings_build() {
         let mut buffer = ShardBuffer::default();
         let mut want = Shard::new();
+        let mut spilled = Vec::new();
         for (key, doc, fields, pos) in [("a", 0, 1, "11"), ("b", 0, 2, "10"), ("a", 3, 2, "212")] {
             buffer.push(key, doc, fields, pos);
+            if doc == 0 {
+                spilled.extend(buffer.take_records());
+            }
             want.entry(key.to_string())
                 .or_default()
                 .add(doc, fields, pos);
         }
-        assert_eq!(buffer.finish(), want);
+        assert_eq!(buffer.held(), 7, "the last record only");
+        assert_eq!(buffer.finish(spilled), want);
     }
 
     #[test]
