@@ -29,7 +29,7 @@ use super::index::{
     extract, push_positions, script, tag_words, PositionReader, DOC_CHUNK, FACET_CHUNK,
     FACET_SAMPLE, GAP, TAG,
 };
-use super::shard::{self, shard_count, shard_of, Shard, ShardBuffer};
+use super::shard::{self, push_leb, read_leb, shard_count, shard_of, Shard, ShardBuffer};
 use crate::error::{Error, Result};
 use crate::output::Output;
 use crate::render::context::Links;
@@ -73,7 +73,7 @@ impl DocState {
         let mut bytes = Vec::with_capacity(shards.len());
         let mut prev = 0;
         for &s in shards {
-            push_leb(&mut bytes, s - prev);
+            push_leb(&mut bytes, u64::from(s - prev));
             prev = s;
         }
         DocState {
@@ -87,32 +87,10 @@ impl DocState {
         let mut out = Vec::with_capacity(self.shards.len());
         let (mut at, mut s) = (0, 0u32);
         while let Some(gap) = read_leb(&self.shards, &mut at) {
-            s += gap;
+            s = s.saturating_add(u32::try_from(gap).unwrap_or(u32::MAX));
             out.push(s);
         }
         out
-    }
-}
-
-fn push_leb(out: &mut Vec<u8>, mut n: u32) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-fn read_leb(bytes: &[u8], at: &mut usize) -> Option<u32> {
-    let mut n = 0u32;
-    let mut shift = 0;
-    loop {
-        let b = *bytes.get(*at)?;
-        *at += 1;
-        n |= u32::from(b & 0x7f).checked_shl(shift)?;
-        if b < 0x80 {
-            return Some(n);
-        }
-        shift += 7;
     }
 }
 
@@ -346,7 +324,8 @@ fn contribute_all(
         .collect()
 }
 
-/// Builds the whole index, streaming (see the module doc).
+/// Builds the whole index, streaming (see the module doc): while one batch
+/// of documents is analyzed, the previous one is routed to the shards.
 fn write_full(
     input: &Input<'_>,
     out: &Output,
@@ -355,44 +334,25 @@ fn write_full(
 ) -> Result<(State, Report)> {
     let n = identities.len();
     let shards = shard_count(n);
-    let mut buffers: Vec<ShardBuffer> = (0..shards).map(|_| ShardBuffer::default()).collect();
-    let scratch = out.scratch()?;
-    let spill_file = |s: usize| scratch.path().join(s.to_string());
-    let mut docs = Vec::with_capacity(n);
-    for start in (0..n).step_by(BATCH) {
+    let mut router = Router {
+        buffers: (0..shards).map(|_| ShardBuffer::default()).collect(),
+        scratch: out.scratch()?,
+        docs: Vec::with_capacity(n),
+    };
+    let mut analyzed: Option<(u32, Vec<Contribution>)> = None;
+    for start in (0..n).step_by(BATCH).chain([n]) {
         let ids: Vec<u32> = (start..n.min(start + BATCH)).map(|d| d as u32).collect();
-        let batch = contribute_all(input, terms, shards, &ids)?;
-        let rows: Vec<&DocRow> = batch.iter().map(|c| &c.row).collect();
-        rows.par_chunks(DOC_CHUNK)
-            .enumerate()
-            .try_for_each(|(i, chunk)| put(out, &format!("d/{}", start / DOC_CHUNK + i), &chunk))?;
-        for (&doc, c) in ids.iter().zip(&batch) {
-            for r in &c.records {
-                buffers[r.shard as usize].push(&r.key, doc, r.fields, &r.positions);
-            }
-            docs.push(DocState::new(identities[doc as usize], &c.shards()));
-        }
-        drop(batch);
-        if buffers.iter().map(ShardBuffer::held).sum::<usize>() > SPILL_BYTES {
-            buffers
-                .par_iter_mut()
-                .enumerate()
-                .try_for_each(|(s, buffer)| spill(&spill_file(s), buffer.take_records()))?;
-        }
+        let (next, routed) = rayon::join(
+            || contribute_all(input, terms, shards, &ids),
+            || match analyzed.take() {
+                Some((first, batch)) => router.route(out, identities, first, batch),
+                None => Ok(()),
+            },
+        );
+        routed?;
+        analyzed = Some((start as u32, next?));
     }
-    buffers
-        .into_par_iter()
-        .enumerate()
-        .try_for_each(|(s, buffer)| {
-            let file = spill_file(s);
-            let spilled = match std::fs::read(&file) {
-                Ok(bytes) => bytes,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-                Err(e) => return Err(Error::io(&file, e)),
-            };
-            write_shard(out, s as u32, &buffer.finish(spilled))
-        })?;
-    drop(scratch);
+    let docs = router.finish(out)?;
     let report = Report {
         updated: false,
         analyzed: n,
@@ -400,6 +360,65 @@ fn write_full(
         shards,
     };
     Ok((State { shards, docs }, report))
+}
+
+/// Where a full build gathers the records of every shard.
+struct Router {
+    buffers: Vec<ShardBuffer>,
+    /// Holds the records spilled, a file per shard.
+    scratch: crate::output::Scratch,
+    docs: Vec<DocState>,
+}
+
+impl Router {
+    /// Takes a batch of documents numbered from `first`: writes their
+    /// document chunks and routes their records to the shards' buffers,
+    /// spilling the buffers when they hold too much.
+    fn route(
+        &mut self,
+        out: &Output,
+        identities: &[u64],
+        first: u32,
+        batch: Vec<Contribution>,
+    ) -> Result<()> {
+        let rows: Vec<&DocRow> = batch.iter().map(|c| &c.row).collect();
+        let chunk = first as usize / DOC_CHUNK;
+        rows.par_chunks(DOC_CHUNK)
+            .enumerate()
+            .try_for_each(|(i, rows)| put(out, &format!("d/{}", chunk + i), &rows))?;
+        for (doc, c) in (first..).zip(&batch) {
+            for r in &c.records {
+                self.buffers[r.shard as usize].push(&r.key, doc, r.fields, &r.positions);
+            }
+            let identity = identities.get(doc as usize).copied().unwrap_or(0);
+            self.docs.push(DocState::new(identity, &c.shards()));
+        }
+        drop(batch);
+        if self.buffers.iter().map(ShardBuffer::held).sum::<usize>() > SPILL_BYTES {
+            let dir = self.scratch.path();
+            self.buffers
+                .par_iter_mut()
+                .enumerate()
+                .try_for_each(|(s, buffer)| {
+                    spill(&dir.join(s.to_string()), buffer.take_records())
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Builds and writes every shard, in parallel, each buffer dropped once
+    /// its shard is written. Returns the documents' states.
+    fn finish(self, out: &Output) -> Result<Vec<DocState>> {
+        let dir = self.scratch.path();
+        self.buffers
+            .into_par_iter()
+            .enumerate()
+            .try_for_each(|(s, buffer)| {
+                let spilled = read_spilled(&dir.join(s.to_string()))?;
+                write_shard(out, s as u32, &buffer.finish(spilled))
+            })?;
+        Ok(self.docs)
+    }
 }
 
 /// Appends `records` to the spill file `file`.
@@ -414,6 +433,15 @@ fn spill(file: &std::path::Path, records: Vec<u8>) -> Result<()> {
         .open(file)
         .and_then(|mut f| f.write_all(&records))
         .map_err(|e| Error::io(file, e))
+}
+
+/// The records spilled to `file`, if any.
+fn read_spilled(file: &std::path::Path) -> Result<Vec<u8>> {
+    match std::fs::read(file) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(Error::io(file, e)),
+    }
 }
 
 /// Writes the two files of shard `n`.

@@ -192,8 +192,9 @@ impl ShardBuffer {
     }
 }
 
-/// Appends `n` as an LEB128 varint (the buffer's own encoding).
-fn push_leb(out: &mut Vec<u8>, mut n: u64) {
+/// Appends `n` as an LEB128 varint (the buffer's own encoding, and the
+/// build cache's).
+pub fn push_leb(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push((n as u8) | 0x80);
         n >>= 7;
@@ -202,7 +203,7 @@ fn push_leb(out: &mut Vec<u8>, mut n: u64) {
 }
 
 /// Reads an LEB128 varint at `at`, advancing it.
-fn read_leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
+pub fn read_leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
     let mut n = 0u64;
     let mut shift = 0;
     loop {
@@ -287,20 +288,20 @@ pub fn update(
     for (key, docs) in k {
         let positions = p.remove(&key)?;
         let extra = new.remove(key.as_str()).unwrap_or_default();
-        let touched = !extra.is_empty() || doc_numbers(&docs)?.into_iter().any(removed);
-        let posting = if touched {
+        let numbers = doc_numbers(&docs)?;
+        let posting = if extra.is_empty() && !numbers.iter().any(|&d| removed(d)) {
+            // Untouched: kept as it is.
+            Posting {
+                last: numbers.last().copied(),
+                docs,
+                positions,
+            }
+        } else {
             let mut entries = decode(&docs, &positions)?;
             entries.retain(|&(doc, _, _)| !removed(doc));
             entries.extend(extra);
             entries.sort_by_key(|e| e.0);
             encode(&entries)
-        } else {
-            let last = doc_numbers(&docs)?.last().copied();
-            Posting {
-                docs,
-                positions,
-                last,
-            }
         };
         if !posting.is_empty() {
             shard.insert(key, posting);
