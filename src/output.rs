@@ -884,6 +884,43 @@ mod tests {
     }
 
     #[test]
+    fn a_patch_keeps_and_reads_the_previous_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("out"));
+        let full = Output::full(&out, &site).unwrap();
+        assert!(
+            !full.keep("a.txt").unwrap(),
+            "nothing to keep in a full build"
+        );
+        assert_eq!(full.read_previous("a.txt").unwrap(), None);
+        full.put("a.txt", b"a").unwrap();
+        full.put("b.txt", b"b").unwrap();
+        let files = full.commit(|| {}).unwrap().files;
+
+        let patch = Output::patch(&out, &site, files).unwrap();
+        assert!(patch.had("b.txt") && !patch.had("c.txt"));
+        assert_eq!(
+            patch.read_previous("a.txt").unwrap().as_deref(),
+            Some(&b"a"[..])
+        );
+        assert_eq!(patch.read_previous("c.txt").unwrap(), None);
+        assert!(patch.keep("a.txt").unwrap());
+        assert!(!patch.keep("c.txt").unwrap(), "no previous file to keep");
+        assert!(patch.keep("a.txt").is_err(), "claimed twice");
+        let scratch = patch.scratch().unwrap();
+        fs::write(scratch.path().join("x"), b"x").unwrap();
+        let scratch_dir = scratch.path().to_path_buf();
+        drop(scratch);
+        assert!(!scratch_dir.exists(), "a scratch folder goes when dropped");
+        patch.commit(|| {}).unwrap();
+        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"a");
+        assert!(
+            !out.join("b.txt").exists(),
+            "neither kept nor written: removed"
+        );
+    }
+
+    #[test]
     fn an_interrupted_patch_is_undone_or_completed() {
         let dir = tempfile::tempdir().unwrap();
         let (site, out) = (dir.path().join("site"), dir.path().join("out"));
