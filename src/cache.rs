@@ -3,8 +3,10 @@
 //!
 //! It holds every article as loaded (front matter and body facts, not the
 //! HTML) with its file's size and mtime, and every output file's fingerprint
-//! (see `render::Renderer::fingerprint`). It is valid only for the same
-//! arshif version, site.toml, theme files and build options, and only for
+//! (see `render::Renderer::fingerprint`), and the search index's state
+//! (`search::State`), which lets the next build update the index. It is
+//! valid only for the same arshif version, site.toml, theme files and build
+//! options, and only for
 //! the very output folder it describes (by device and inode: an output that
 //! was deleted, or replaced by another build, is not trusted). It lives next
 //! to the output folder, as `.<output>.arshif-cache` (like the staging
@@ -26,7 +28,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::output::DirId;
 
 /// Bumped whenever the cache's layout changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The 128-bit XXH3 hash of a value's JSON form, streamed into the hasher.
 pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
@@ -129,6 +131,8 @@ pub struct Cache {
     pub articles: Vec<content::Article>,
     /// Each output file's fingerprint.
     pub files: HashMap<String, u128>,
+    /// What the search index needs to be updated rather than built anew.
+    pub search: Option<crate::search::State>,
 }
 
 /// The same, borrowed, for writing.
@@ -138,6 +142,7 @@ struct CacheRef<'a> {
     output: DirId,
     articles: Vec<std::borrow::Cow<'a, content::Article>>,
     files: &'a HashMap<String, u128>,
+    search: Option<&'a crate::search::State>,
 }
 
 /// Where the cache of the output folder `output` lives: beside it.
@@ -162,7 +167,6 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     let whole = cache
         .files
         .keys()
-        .filter(|rel| !rel.starts_with('\0'))
         .take(64)
         .all(|rel| output.join(rel).is_file());
     (cache.key == key && cache.output == id && whole).then_some(cache)
@@ -188,6 +192,7 @@ pub fn save<'a>(
     started: std::time::SystemTime,
     articles: impl Iterator<Item = &'a content::Article>,
     files: &HashMap<String, u128>,
+    search: Option<&crate::search::State>,
 ) -> Option<Diagnostic> {
     let started = content::FileStamp::nanos(started);
     let articles = articles
@@ -208,7 +213,10 @@ pub fn save<'a>(
         output,
         articles,
         files,
+        search,
     };
+    // Streamed to the file: the cache of a large site is too big to hold
+    // twice in memory.
     let write = || -> std::io::Result<()> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");

@@ -131,15 +131,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     };
     timings.stage("config, theme and cache");
 
-    let (known, files) = match previous {
+    let (known, files, search_state) = match previous {
         Some(c) => (
             c.articles
                 .into_iter()
                 .map(|a| (a.source.clone(), a))
                 .collect(),
             Some(c.files),
+            c.search,
         ),
-        None => (content::Known::new(), None),
+        None => (content::Known::new(), None, None),
     };
     let content = content::load_known(
         root,
@@ -214,10 +215,21 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         out.put(&file, xml.as_bytes())?;
     }
     timings.stage("sitemap and robots.txt");
-    if renderer.has_search() {
-        write_search_index(&site, &renderer, &prep, &out, opts.offline)?;
-    }
-    timings.stage("search index");
+    let search = if renderer.has_search() {
+        let (state, report) = write_search_index(
+            &site,
+            &renderer,
+            &prep,
+            &out,
+            opts.offline,
+            search_state.as_ref(),
+        )?;
+        timings.stage(&format!("search index ({report})"));
+        Some(state)
+    } else {
+        timings.stage("search index");
+        None
+    };
     copy_assets(&site, &renderer, &out, root)?;
     timings.stage("assets");
 
@@ -236,6 +248,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             started_at,
             articles,
             &committed.files,
+            search.as_ref(),
         ));
     }
     timings.stage("cache");
@@ -282,50 +295,29 @@ impl Timings {
     }
 }
 
-/// The search index (`search/*.js`, see [`search::index`]). Each of its files
-/// depends on many articles, so the index is fingerprinted as a whole, by
-/// every article's teaser and file hash: unchanged, its files are kept;
-/// otherwise every article is analyzed again ([`search::extract`], reading
-/// its body) and the index assembled anew.
+/// The search index (`search/*.js`, see [`search::index`]): updated from
+/// the previous build's when few articles changed, else built anew (see
+/// [`search::build`]). Returns the state the next build updates it from.
 fn write_search_index(
     site: &Site,
     renderer: &render::Renderer,
     prep: &render::Prepared<'_>,
     out: &output::Output,
     offline: bool,
-) -> Result<()> {
-    let mut h = cache::HashWriter::default();
-    for (a, teaser) in site.articles.iter().zip(prep.teaser_hashes()) {
-        h.update(&teaser.to_le_bytes());
-        h.update(&a.source.digest.to_le_bytes());
-    }
-    if !out.claim_group(&SEARCH_FILES, h.finish())? {
-        return Ok(());
-    }
-    let entries: Vec<Result<search::DocEntry>> = site
-        .articles
-        .par_iter()
-        .map(|a| {
-            let html = content::body_html(renderer.site_root(), &a.source, &site.config, offline)
-                .map_err(|d| Error::Content(vec![d]))?;
-            Ok(search::extract(a, &html))
-        })
-        .collect();
-    let entries = entries.into_iter().collect::<Result<Vec<_>>>()?;
-    let files = search::assemble(site, &entries, render::context::Links { offline });
-    let results: Vec<Result<()>> = files
-        .par_iter()
-        .map(|(rel, bytes)| out.put(rel, bytes))
-        .collect();
-    collect_errors(results)
+    previous: Option<&search::State>,
+) -> Result<(search::State, search::Report)> {
+    let body = |a: &site::Article| {
+        content::body_html(renderer.site_root(), &a.source, &site.config, offline)
+            .map_err(|d| Error::Content(vec![d]))
+    };
+    let input = search::Input {
+        site,
+        teasers: prep.teaser_hashes(),
+        links: render::context::Links { offline },
+        body: &body,
+    };
+    search::write(&input, out, previous)
 }
-
-/// The files of the search index, as a group of the output.
-const SEARCH_FILES: output::Group = output::Group {
-    name: "search index",
-    prefix: "search/",
-    suffix: ".js",
-};
 
 /// Theme static files, media from content/ and the publisher's fonts.
 fn copy_assets(

@@ -423,6 +423,9 @@ impl Patch {
         let output = absolute(output)?;
         check_output(&output, &absolute(site_root)?)?;
         recover(&output)?;
+        if let (Some(parent), Some(name)) = (output.parent(), output.file_name()) {
+            remove_stale(parent, &name.to_string_lossy());
+        }
         let dir = patch_dir(&output);
         fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Patch {
@@ -479,6 +482,24 @@ impl Drop for Patch {
     }
 }
 
+/// A folder for a build's temporary files ([`Output::scratch`]), removed
+/// with everything in it when dropped.
+pub struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// How a build writes: all anew, or only what changed.
 enum Mode {
     Full(Staging),
@@ -495,26 +516,6 @@ pub struct Output {
     claimed: Mutex<HashMap<String, u128>>,
     written: AtomicUsize,
     unchanged: AtomicUsize,
-}
-
-/// Files written together from one fingerprint (the search index, whose
-/// every file depends on many articles): the files under `prefix` ending in
-/// `suffix`.
-pub struct Group {
-    pub name: &'static str,
-    pub prefix: &'static str,
-    pub suffix: &'static str,
-}
-
-impl Group {
-    /// The group's entry in the fingerprint map: never a file's path.
-    fn key(&self) -> String {
-        format!("\0{}", self.name)
-    }
-
-    fn holds(&self, rel: &str) -> bool {
-        rel.starts_with(self.prefix) && rel.ends_with(self.suffix)
-    }
 }
 
 /// What a committed build left: counts, each file's fingerprint, and the
@@ -557,6 +558,28 @@ impl Output {
         }
     }
 
+    /// A new folder beside the output for this build's temporary files.
+    pub fn scratch(&self) -> Result<Scratch> {
+        let output = match &self.mode {
+            Mode::Full(staging) => &staging.output,
+            Mode::Patch(patch) => &patch.output,
+        };
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "public".into());
+        // Named like a staging folder, so that the next build removes it if
+        // this one is killed.
+        let dir = output
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/"))
+            .join(format!(".{name}.arshif-{}.scratch", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Scratch { dir })
+    }
+
     /// Whether this build rewrites only what changed.
     pub fn is_incremental(&self) -> bool {
         matches!(self.mode, Mode::Patch(_))
@@ -579,25 +602,43 @@ impl Output {
         Ok(!same)
     }
 
-    /// Claims a group of files by one fingerprint. Returns whether the group
-    /// must be written: false when the previous build wrote it with the
-    /// same fingerprint, whose files are then claimed as they are.
-    pub fn claim_group(&self, group: &Group, fingerprint: u128) -> Result<bool> {
-        let key = group.key();
-        let same = self.previous.get(&key) == Some(&fingerprint);
-        self.claimed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, fingerprint);
-        if !same {
-            return Ok(true);
+    /// Whether the previous build, which this one patches, wrote `rel`.
+    pub fn had(&self, rel: &str) -> bool {
+        self.is_incremental() && self.previous.contains_key(rel)
+    }
+
+    /// The bytes the previous build wrote at `rel`, when this build patches
+    /// its output and it wrote that file (`None` otherwise). Read before
+    /// the commit, so always the previous build's file.
+    pub fn read_previous(&self, rel: &str) -> Result<Option<Vec<u8>>> {
+        let Mode::Patch(patch) = &self.mode else {
+            return Ok(None);
+        };
+        if !self.previous.contains_key(rel) {
+            return Ok(None);
         }
-        for (rel, fingerprint) in &self.previous {
-            if group.holds(rel) {
-                self.claim(rel, *fingerprint)?;
+        let path = patch.output.join(checked(rel)?);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
+    /// Claims `rel` with the fingerprint the previous build gave it, keeping
+    /// its file as it is. Returns false, claiming nothing, when this build
+    /// does not patch a previous output holding that file.
+    pub fn keep(&self, rel: &str) -> Result<bool> {
+        if !self.is_incremental() {
+            return Ok(false);
+        }
+        match self.previous.get(rel) {
+            Some(&fingerprint) => {
+                self.claim(rel, fingerprint)?;
+                Ok(true)
             }
+            None => Ok(false),
         }
-        Ok(false)
     }
 
     /// Writes a claimed file.
@@ -665,7 +706,7 @@ impl Output {
                 let removals: Vec<String> = self
                     .previous
                     .keys()
-                    .filter(|rel| !files.contains_key(*rel) && !rel.starts_with('\0'))
+                    .filter(|rel| !files.contains_key(*rel))
                     .cloned()
                     .collect();
                 let id = dir_id(&patch.output);
@@ -728,8 +769,9 @@ fn remove_stale(parent: &Path, name: &str) {
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        // Only staging folders (`<pid>`, `<pid>.old`): the cache and an
-        // incremental build's folder have names of their own.
+        // Only staging and scratch folders (`<pid>`, `<pid>.old`,
+        // `<pid>.scratch`): the cache and an incremental build's folder have
+        // names of their own.
         let Some(pid) = file_name
             .strip_prefix(&prefix)
             .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
@@ -868,6 +910,43 @@ mod tests {
             fs::read_dir(dir.path()).unwrap().count(),
             1,
             "no patch folder left"
+        );
+    }
+
+    #[test]
+    fn a_patch_keeps_and_reads_the_previous_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("out"));
+        let full = Output::full(&out, &site).unwrap();
+        assert!(
+            !full.keep("a.txt").unwrap(),
+            "nothing to keep in a full build"
+        );
+        assert_eq!(full.read_previous("a.txt").unwrap(), None);
+        full.put("a.txt", b"a").unwrap();
+        full.put("b.txt", b"b").unwrap();
+        let files = full.commit(|| {}).unwrap().files;
+
+        let patch = Output::patch(&out, &site, files).unwrap();
+        assert!(patch.had("b.txt") && !patch.had("c.txt"));
+        assert_eq!(
+            patch.read_previous("a.txt").unwrap().as_deref(),
+            Some(&b"a"[..])
+        );
+        assert_eq!(patch.read_previous("c.txt").unwrap(), None);
+        assert!(patch.keep("a.txt").unwrap());
+        assert!(!patch.keep("c.txt").unwrap(), "no previous file to keep");
+        assert!(patch.keep("a.txt").is_err(), "claimed twice");
+        let scratch = patch.scratch().unwrap();
+        fs::write(scratch.path().join("x"), b"x").unwrap();
+        let scratch_dir = scratch.path().to_path_buf();
+        drop(scratch);
+        assert!(!scratch_dir.exists(), "a scratch folder goes when dropped");
+        patch.commit(|| {}).unwrap();
+        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"a");
+        assert!(
+            !out.join("b.txt").exists(),
+            "neither kept nor written: removed"
         );
     }
 

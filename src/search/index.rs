@@ -1,5 +1,5 @@
-//! The search index: what each article contributes ([`extract`], pure and
-//! cacheable), and the files built from all of them ([`assemble`]).
+//! The search index's files, and what each article gives it ([`extract`],
+//! pure).
 //!
 //! Every file is a script that hands its data to the page's global
 //! `arshifSearch(name, data)`, so a reader's browser loads it with a
@@ -7,35 +7,40 @@
 //!
 //! | file | holds | loaded |
 //! |---|---|---|
-//! | `index.js` | the manifest: document count, chunk sizes, the first key of every shard, each taxonomy's term names | on every search |
-//! | `k/<n>.js` | keys `first[n] ≤ key < first[n+1]`, each with its postings: documents and fields | for each query word |
+//! | `index.js` | the manifest: document count, chunk sizes, shard count, each taxonomy's terms as `[slug, name]` in the taxonomy's order | on every search |
+//! | `k/<n>.js` | the keys of shard `n`, each with its postings: documents and fields | for each query word |
 //! | `p/<n>.js` | the same keys' word positions | only for a "quoted phrase" |
-//! | `d/<n>.js` | [`DOC_CHUNK`] documents: title, link, date, excerpt, terms | for the results shown |
-//! | `f/<n>.js` | [`FACET_CHUNK`] documents' terms, for the filters | for the first [`FACET_SAMPLE`] results |
+//! | `d/<n>.js` | [`DOC_CHUNK`] documents: title, link, date (RFC 3339 and as shown), excerpt | for the results shown |
+//! | `f/<n>.js` | [`FACET_CHUNK`] documents' terms, per taxonomy the terms' slugs, for the filters | for the first [`FACET_SAMPLE`] results |
 //!
-//! Keys are sorted and cut into shards of about [`SHARD_BYTES`] (a key with
-//! a longer posting list gets a shard of its own), so a one-word query loads
-//! the manifest, one shard and the documents it shows.
+//! A key's shard is the FNV-1a hash of its UTF-8 bytes masked to the shard
+//! count, a power of two that depends on the document count only (see
+//! [`shard`](super::shard)), so a one-word query loads the manifest, one
+//! shard and the documents it shows, and a new story changes only the
+//! shards of its own keys.
 //!
 //! Documents are numbered oldest first, so that a new story appends to the
-//! posting lists and the last chunks instead of renumbering every document
-//! (the files of the index that did not change are kept). A posting list
-//! is a string of numbers in a base-64 varint ([`push_varint`]): per document
-//! `(gap − 1) × 8 + fields` (gap from the previous document, fields a bit set
-//! of [`TITLE`], [`BODY`], [`TAG`]). Its positions (in `p/`) are per document
-//! the count, then the first position and the gaps to the next.
+//! posting lists and the last chunks instead of renumbering every document.
+//! No file holds a number that another document can shift: terms are named
+//! by their slugs, never by their place in the taxonomy. A posting list is
+//! a string of numbers in a base-64 varint ([`push_varint`]): per document
+//! `(gap − 1) × 8 + fields` (gap from the previous document, the first
+//! document's number + 1 for the first, fields a bit set of [`TITLE`],
+//! [`BODY`], [`TAG`]). Its positions (in `p/`) are per document the count,
+//! then the first position and the gaps to the next.
 //!
 //! Besides word keys (see [`analyze`](super::analyze)) the index holds, for
 //! each term an article is tagged with, `=` + each folded word of the term's
-//! name and spellings (never stemmed), and `#<taxonomy>:<term>` for filters.
+//! name and spellings (never stemmed), placed after the text, and
+//! `#<taxonomy>:<slug>` for filters.
 
 use std::collections::HashMap;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::analyze::{alt_key, fold, key, words};
-use crate::render::context::Links;
-use crate::site::{Article, Site};
+use crate::site::Article;
 
 /// A word of the title.
 pub const TITLE: u8 = 1;
@@ -51,13 +56,11 @@ pub const FACET_CHUNK: usize = 1000;
 /// Results whose terms make the filters (`search.js` also takes them from
 /// at most 4 facet chunks).
 pub const FACET_SAMPLE: usize = 500;
-/// Shards are cut when they reach about this many bytes.
-pub const SHARD_BYTES: usize = 32 * 1024;
 /// Characters of body text kept for snippets.
 pub const EXCERPT_CHARS: usize = 320;
 /// Positions left empty between title, body and each term, so that a
 /// phrase never spans two of them.
-const GAP: u32 = 2;
+pub const GAP: u32 = 2;
 
 /// What one article gives the index: its analyzed words and its excerpt.
 /// Depends on the article alone, so a build may cache it.
@@ -120,146 +123,9 @@ pub fn extract(article: &Article, body_html: &str) -> DocEntry {
     entry
 }
 
-/// Builds every file of the index from the entries of all articles
-/// (`entries[i]` is `extract` of `site.articles[i]`): `(path in the output,
-/// bytes)`, in a stable order, byte-identical for the same input.
-pub fn assemble(site: &Site, entries: &[DocEntry], links: Links) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut postings: HashMap<String, Posting> = HashMap::new();
-    // Each term's tag keys, once per term.
-    let term_keys: Vec<Vec<Vec<String>>> = site
-        .taxonomies
-        .iter()
-        .map(|tax| tax.terms.iter().map(tag_words).collect())
-        .collect();
-
-    // Oldest first: a new story appends to the lists instead of renumbering them.
-    for (doc, (article, entry)) in site.articles.iter().zip(entries).rev().enumerate() {
-        let doc = doc as u32;
-        let mut positions = PositionReader::new(&entry.positions);
-        for (k, &fields) in entry.keys.split(' ').zip(&entry.fields) {
-            let pos = positions.next_list();
-            if k.is_empty() {
-                continue;
-            }
-            match postings.get_mut(k) {
-                Some(p) => p.add(doc, fields, pos),
-                None => {
-                    let mut p = Posting::default();
-                    p.add(doc, fields, pos);
-                    postings.insert(k.to_string(), p);
-                }
-            }
-        }
-        // Terms: filter keys and the unstemmed words of their names.
-        let mut tags: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut pos = entry.length;
-        for (t, terms) in article.terms.iter().enumerate() {
-            for &i in terms {
-                postings
-                    .entry(format!("#{t}:{i}"))
-                    .or_default()
-                    .add(doc, TAG, "0");
-                for spelling in &term_keys[t][i] {
-                    for w in spelling.split(' ') {
-                        let list = tags.entry(format!("={w}")).or_default();
-                        list.push(pos);
-                        pos += 1;
-                    }
-                    pos += GAP;
-                }
-            }
-        }
-        let mut tags: Vec<(String, Vec<u32>)> = tags.into_iter().collect();
-        tags.sort();
-        for (k, mut list) in tags {
-            list.sort_unstable();
-            list.dedup();
-            let mut enc = String::new();
-            push_positions(&mut enc, &list);
-            postings.entry(k).or_default().add(doc, TAG, &enc);
-        }
-    }
-
-    let mut keys: Vec<(String, Posting)> = postings.into_iter().collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut firsts: Vec<String> = Vec::new();
-    let mut shard_k = serde_json::Map::new();
-    let mut shard_p = serde_json::Map::new();
-    let mut size = 0usize;
-    let flush = |out: &mut Vec<(String, Vec<u8>)>,
-                 n: usize,
-                 k: &mut serde_json::Map<String, serde_json::Value>,
-                 p: &mut serde_json::Map<String, serde_json::Value>| {
-        out.push(script(&format!("k/{n}"), &std::mem::take(k)));
-        out.push(script(&format!("p/{n}"), &std::mem::take(p)));
-    };
-    for (k, posting) in keys {
-        if size > 0 && size + posting.docs.len() > SHARD_BYTES {
-            flush(&mut out, firsts.len() - 1, &mut shard_k, &mut shard_p);
-            size = 0;
-        }
-        if size == 0 {
-            firsts.push(k.clone());
-        }
-        size += k.len() + posting.docs.len() + 6;
-        shard_p.insert(k.clone(), posting.positions.into());
-        shard_k.insert(k, posting.docs.into());
-    }
-    if size > 0 {
-        flush(&mut out, firsts.len() - 1, &mut shard_k, &mut shard_p);
-    }
-
-    // Documents: what a result shows, and the terms for the filters.
-    let style = site.config.dates;
-    let docs: Vec<serde_json::Value> = site
-        .articles
-        .iter()
-        .zip(entries)
-        .rev()
-        .map(|(a, e)| {
-            serde_json::json!([
-                a.source.front.title,
-                links.url(&a.path),
-                a.source.front.date.rfc3339(),
-                a.source.front.date.display(style),
-                e.excerpt,
-                a.terms,
-            ])
-        })
-        .collect();
-    for (n, chunk) in docs.chunks(DOC_CHUNK).enumerate() {
-        out.push(script(&format!("d/{n}"), &chunk));
-    }
-    let terms: Vec<&Vec<Vec<usize>>> = site.articles.iter().rev().map(|a| &a.terms).collect();
-    for (n, chunk) in terms.chunks(FACET_CHUNK).enumerate() {
-        out.push(script(&format!("f/{n}"), &chunk));
-    }
-
-    let taxonomies: Vec<serde_json::Value> = site
-        .taxonomies
-        .iter()
-        .map(|t| {
-            let names: Vec<&str> = t.terms.iter().map(|term| term.name.as_str()).collect();
-            serde_json::json!({"name": t.config.name, "title": t.config.title, "terms": names})
-        })
-        .collect();
-    let manifest = serde_json::json!({
-        "version": 1,
-        "docs": site.articles.len(),
-        "docChunk": DOC_CHUNK,
-        "facetChunk": FACET_CHUNK,
-        "facetSample": FACET_SAMPLE,
-        "shards": firsts,
-        "taxonomies": taxonomies,
-    });
-    out.push(script("index", &manifest));
-    out
-}
-
 /// The folded words of a term's name and of every spelling articles used,
 /// each list of words space-separated, without repeats.
-fn tag_words(term: &crate::site::Term) -> Vec<String> {
+pub fn tag_words(term: &crate::site::Term) -> Vec<String> {
     let mut list: Vec<String> = std::iter::once(&term.name)
         .chain(term.spellings.keys())
         .map(|s| words(&fold(s)).collect::<Vec<_>>().join(" "))
@@ -270,36 +136,22 @@ fn tag_words(term: &crate::site::Term) -> Vec<String> {
     list
 }
 
-/// One key's postings while they are being built.
-#[derive(Default)]
-struct Posting {
-    docs: String,
-    positions: String,
-    last: Option<u32>,
-}
-
-impl Posting {
-    /// Adds a document (in increasing order) with its fields and its
-    /// already encoded positions.
-    fn add(&mut self, doc: u32, fields: u8, positions: &str) {
-        if self.last == Some(doc) {
-            return;
-        }
-        let gap = match self.last {
-            Some(last) => doc - last,
-            None => doc + 1,
-        };
-        push_varint(&mut self.docs, u64::from(gap - 1) * 8 + u64::from(fields));
-        self.positions.push_str(positions);
-        self.last = Some(doc);
-    }
-}
-
-/// `arshifSearch("<name>", <data>);` as the bytes of `search/<name>.js`.
-fn script(name: &str, data: &impl Serialize) -> (String, Vec<u8>) {
+/// `arshifSearch("<name>", <data>);`: the path of `search/<name>.js` in the
+/// output and its bytes.
+pub fn script(name: &str, data: &impl Serialize) -> (String, Vec<u8>) {
     let json = serde_json::to_string(data).unwrap_or_else(|_| "null".into());
     let body = format!("arshifSearch({name:?},{json});\n");
     (format!("search/{name}.js"), body.into_bytes())
+}
+
+/// The data of a file written by [`script`]; `None` if it is not one.
+pub fn parse_script<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let rest = bytes.strip_prefix(b"arshifSearch(\"")?;
+    let quote = rest.iter().position(|&b| b == b'"')?;
+    let json = rest[quote + 1..]
+        .strip_prefix(b",")?
+        .strip_suffix(b");\n")?;
+    serde_json::from_slice(json).ok()
 }
 
 /// The digits of the varint: the first 32 end a number, the last 32 say
@@ -332,7 +184,7 @@ fn digit_value(b: u8) -> Option<u8> {
 }
 
 /// Appends a list of increasing positions: count, first, gaps.
-fn push_positions(out: &mut String, list: &[u32]) {
+pub fn push_positions(out: &mut String, list: &[u32]) {
     push_varint(out, list.len() as u64);
     let mut prev = 0;
     for (i, &p) in list.iter().enumerate() {
@@ -343,17 +195,17 @@ fn push_positions(out: &mut String, list: &[u32]) {
 
 /// Reads the per-key position lists of a [`DocEntry`] one after the other,
 /// as encoded slices.
-struct PositionReader<'a> {
+pub struct PositionReader<'a> {
     rest: &'a str,
 }
 
 impl<'a> PositionReader<'a> {
-    fn new(s: &'a str) -> Self {
+    pub fn new(s: &'a str) -> Self {
         PositionReader { rest: s }
     }
 
     /// The next list, still encoded (count and positions).
-    fn next_list(&mut self) -> &'a str {
+    pub fn next_list(&mut self) -> &'a str {
         let s = self.rest;
         let mut at = 0;
         let count = read_varint(s, &mut at).unwrap_or(0);

@@ -4,10 +4,16 @@
 //!
 //! * [`analyze`]: the Arabic analysis (fold, words, light stemming), the same
 //!   rules as the browser's.
-//! * [`index`]: what each article gives the index ([`extract`], cacheable)
-//!   and the index files built from all articles ([`assemble`]).
+//! * [`index`]: the index's files, and what each article gives it
+//!   ([`extract`]).
+//! * [`shard`]: which shard holds a key, and the shards' posting lists.
+//! * [`build`]: writing the index, in full or by updating the previous
+//!   build's ([`build::write`]).
 pub mod analyze;
+pub mod build;
 pub mod index;
+pub mod shard;
 
 pub use analyze::analyze;
-pub use index::{assemble, extract, DocEntry};
+pub use build::{write, Input, Report, State};
+pub use index::{extract, DocEntry};

@@ -166,6 +166,22 @@ fn assert_same_as_full(site: &mut SiteTest, what: &str) {
     assert_same_tree(&full, &incremental, what);
 }
 
+/// An incremental build, with how it wrote the search index: the
+/// `ARSHIF_TIMINGS` line's `updated: 1 documents analyzed, 40 of 64
+/// shards built` or `in full: …`.
+fn build_timed(site: &SiteTest) -> (BuildResult, String) {
+    let result = site.build_with_env(&[], &[("ARSHIF_TIMINGS", "1")]);
+    result.success();
+    let search = result
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("timing: search index ("))
+        .and_then(|l| l.split_once("): "))
+        .map(|(report, _)| report.to_string())
+        .unwrap_or_else(|| panic!("no search index timing in:\n{}", result.stderr));
+    (result, search)
+}
+
 #[test]
 fn incremental_builds_equal_full_builds_on_2000_stories() {
     let mut site = corpus(2000);
@@ -174,25 +190,45 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
     let pages = rendered(&first);
     assert!(pages > 2000, "{pages} pages");
 
-    // A new story, the newest.
+    // A new story, the newest, naming terms as other stories do: the search
+    // index is updated, not built anew.
     site.write_file(
         "content/2024/12/new-story.md",
-        "---\ntitle: خبر جديد عن سورية\ndate: 2024-12-30T09:00:00+03:00\ncountries: [سورية, لبنان]\nactors: [علي مملوك]\n---\nنص الخبر الجديد.\n",
+        "---\ntitle: خبر جديد عن سوريا\ndate: 2024-12-30T09:00:00+03:00\ncountries: [سوريا, لبنان]\nactors: [علي مملوك]\n---\nنص الخبر الجديد عن المفاوضات.\n",
     );
-    let added = site.build();
-    added.success();
+    let (added, search) = build_timed(&site);
     let changed = rendered(&added);
     assert!(
         changed * 50 < pages,
         "a new story re-rendered {changed} of {pages} pages"
     );
+    assert!(
+        search.starts_with("updated: 1 documents analyzed"),
+        "adding a story: search index {search}"
+    );
     assert_same_as_full(&mut site, "after adding a story");
-    assert!(site.read("index.html").contains("خبر جديد عن سورية"));
+    assert!(site.read("index.html").contains("خبر جديد عن سوريا"));
 
-    // An edited story in the middle of the archive, a deleted one, and a
-    // term file giving a new name that shows on every page naming the term.
+    // A story's body edited in the middle of the archive: updated too.
     let (path, text) = story(&mut Lcg(99), 1000, 2000);
     assert!(site.root().join(&path).exists(), "{path}");
+    let text = format!("{text}\nفقرة مضافة عن الهدنة.\n");
+    site.write_file(&path, &text);
+    let (_, search) = build_timed(&site);
+    assert!(
+        search.starts_with("updated: 1 documents analyzed"),
+        "editing a story: search index {search}"
+    );
+    assert_same_as_full(&mut site, "after editing a story's body");
+
+    // A new spelling of a term (its tag words change for every story naming
+    // it), an edited title, a deleted story in the middle (renumbering the
+    // newer ones), and a term file giving a new name that shows on every
+    // page naming the term: the index is built anew.
+    site.write_file(
+        "content/2024/12/newer-story.md",
+        "---\ntitle: خبر جديد عن سورية\ndate: 2024-12-31T09:00:00+03:00\ncountries: [سورية, لبنان]\nactors: [علي مملوك]\n---\nنص الخبر الجديد.\n",
+    );
     site.write_file(&path, &text.replacen("title: ", "title: عنوان معدل ", 1));
     let (deleted, _) = story(&mut Lcg(0), 100, 2000);
     site.remove_file(&deleted);
@@ -200,9 +236,10 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
         "content/countries/syria.md",
         "---\nname: الجمهورية العربية السورية\nslug: syria\naliases: [سورية, سوريا]\n---\nبلد.\n",
     );
-    let edited = site.build();
-    edited.success();
+    let (edited, search) = build_timed(&site);
     assert!(rendered(&edited) > 100);
+    assert!(search.starts_with("in full"), "search index {search}");
+    assert!(site.read("index.html").contains("خبر جديد عن سورية"));
     assert_same_as_full(
         &mut site,
         "after editing and deleting stories and renaming a term",

@@ -221,6 +221,11 @@ impl SiteTest {
 
     /// `arshif build --root <site> --output <output> <args…>`.
     pub fn build_with(&self, args: &[&str]) -> BuildResult {
+        self.build_with_env(args, &[])
+    }
+
+    /// [`build_with`](Self::build_with) with more environment variables.
+    pub fn build_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> BuildResult {
         let out = Command::new(arshif_bin())
             .arg("build")
             .arg("--root")
@@ -230,6 +235,7 @@ impl SiteTest {
             .args(args)
             .current_dir(self.tmp.path())
             .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
             .output()
             .expect("run the arshif binary");
         BuildResult {

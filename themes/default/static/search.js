@@ -166,22 +166,19 @@ const arshifAnalysis = (() => {
     };
   }
 
-  // The shard that holds `key`: the last whose first key is <= key.
+  // The shard that holds `key`: the 32-bit FNV-1a hash of its UTF-8 bytes,
+  // masked to the shard count (a power of two), as src/search/shard.rs.
+  const utf8 = new TextEncoder();
   function shardOf(manifest, key) {
-    const first = manifest.shards;
-    let lo = 0, hi = first.length - 1, found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (first[mid] <= key) { found = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    return found;
+    let h = 0x811c9dc5;
+    for (const b of utf8.encode(key)) h = Math.imul(h ^ b, 0x01000193);
+    return (h >>> 0) & (manifest.shards - 1);
   }
 
   // Map doc → fields for `key`; with `positions`, also doc → [positions].
   async function postings(manifest, key, positions) {
     const n = shardOf(manifest, key);
     const out = { docs: new Map(), pos: positions ? new Map() : null };
-    if (n < 0) return out;
     const shard = await load('k/' + n);
     const s = shard[key];
     if (s === undefined) return out;
@@ -382,15 +379,18 @@ const arshifAnalysis = (() => {
     const exact = sample.length === result.ids.length;
     filtersBox.replaceChildren();
     manifest.taxonomies.forEach((tax, t) => {
+      // Terms by slug: their name, and their place in the taxonomy's order.
+      const order = new Map(tax.terms.map(([slug, name], i) => [slug, { name, i }]));
       const counts = new Map();
       for (const d of sample) {
         const terms = chunks.get(Math.floor(d / manifest.facetChunk))[d % manifest.facetChunk][t] || [];
-        for (const i of terms) counts.set(i, (counts.get(i) || 0) + 1);
+        for (const slug of terms) counts.set(slug, (counts.get(slug) || 0) + 1);
       }
       const chosen = state.filters.get(t);
       if (chosen !== undefined && !counts.has(chosen)) counts.set(chosen, 0);
       if (counts.size === 0) return;
-      const top = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 12);
+      const rank = (slug) => (order.has(slug) ? order.get(slug).i : Infinity);
+      const top = [...counts].sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0])).slice(0, 12);
       const group = document.createElement('div');
       group.className = 'facet';
       group.dataset.taxonomy = tax.name;
@@ -399,18 +399,19 @@ const arshifAnalysis = (() => {
       label.textContent = tax.title;
       const ul = document.createElement('ul');
       ul.className = 'chips';
-      for (const [i, n] of top) {
+      for (const [slug, n] of top) {
+        const termName = order.has(slug) ? order.get(slug).name : slug;
         const li = document.createElement('li');
         const b = document.createElement('button');
         b.type = 'button';
-        b.setAttribute('aria-pressed', String(chosen === i));
-        b.dataset.term = tax.terms[i];
+        b.setAttribute('aria-pressed', String(chosen === slug));
+        b.dataset.term = termName;
         const name = document.createElement('bdi');
-        name.textContent = tax.terms[i];
+        name.textContent = termName;
         b.append(name);
         if (exact) b.append(' (' + n + ')');
         b.addEventListener('click', () => {
-          if (state.filters.get(t) === i) state.filters.delete(t); else state.filters.set(t, i);
+          if (state.filters.get(t) === slug) state.filters.delete(t); else state.filters.set(t, slug);
           search(state.q, performance.now());
         });
         li.append(b);
@@ -442,8 +443,9 @@ const arshifAnalysis = (() => {
       }
       setStatus('جارٍ البحث…', 'busy');
       const result = await run(manifest, q);
-      state.filterSets = await Promise.all([...state.filters].map(async ([t, i]) =>
-        new Set((await postings(manifest, '#' + t + ':' + i, false)).docs.keys())));
+      // A filter is the key #<taxonomy>:<term slug>.
+      state.filterSets = await Promise.all([...state.filters].map(async ([t, slug]) =>
+        new Set((await postings(manifest, '#' + manifest.taxonomies[t].name + ':' + slug, false)).docs.keys())));
       if (seq !== state.seq) return;
       state.result = result;
       state.shown = 0;

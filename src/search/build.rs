@@ -1,0 +1,698 @@
+//! Writing the index into the output, in one of two ways that give the same
+//! bytes:
+//!
+//! - **in full** ([`write`] without a usable [`State`]): documents are
+//!   analyzed in parallel, a batch at a time, and each record (key,
+//!   document, fields, positions) is routed into its shard's compact buffer
+//!   ([`ShardBuffer`]), and the buffers are spilled to files beside the
+//!   output whenever they hold more than [`SPILL_BYTES`]; the shards are
+//!   then built and written in parallel, each buffer dropped as soon as its
+//!   files are written. Nothing holds every document's analysis, nor one
+//!   map of every key.
+//! - **by update**, when a previous build left its [`State`] (kept in the
+//!   build cache) and this build patches its output: each document's
+//!   identity (a hash of all it gives the index) says which documents
+//!   changed. When few did (edited in place, added or removed at the
+//!   newest end) and the shard count is the same, only those documents are
+//!   analyzed; the shards they touched before or touch now, and the
+//!   document chunks they are in, are read from the previous output,
+//!   updated and written again. Every other shard and chunk is kept as it
+//!   is.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+use super::index::{
+    extract, push_positions, script, tag_words, PositionReader, DOC_CHUNK, FACET_CHUNK,
+    FACET_SAMPLE, GAP, TAG,
+};
+use super::shard::{self, push_leb, read_leb, shard_count, shard_of, Shard, ShardBuffer};
+use crate::error::{Error, Result};
+use crate::output::Output;
+use crate::render::context::Links;
+use crate::site::{Article, Site};
+
+/// Documents analyzed together in a full build (a multiple of
+/// [`DOC_CHUNK`], so that each batch writes whole document chunks).
+const BATCH: usize = 100 * DOC_CHUNK;
+
+/// A full build keeps at most about this many bytes of records in memory;
+/// beyond, each shard's records are appended to a file of its own.
+const SPILL_BYTES: usize = 64 << 20;
+
+/// A build updates the index only when at most this many documents
+/// changed, or one in [`UPDATE_SHARE`] of them if that is more; beyond, a
+/// full build is about as fast.
+const UPDATE_MIN: usize = 32;
+/// See [`UPDATE_MIN`].
+const UPDATE_SHARE: usize = 100;
+
+/// What a build leaves for the next one to update the index: the shard
+/// count and, per document (numbered oldest first), its identity and the
+/// shards it has keys in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    shards: u32,
+    docs: Vec<DocState>,
+}
+
+/// One document's part of the [`State`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct DocState {
+    /// A hash of everything the document gives the index.
+    identity: u64,
+    /// The shards it has keys in: increasing, as gaps in LEB128 varints.
+    shards: Vec<u8>,
+}
+
+impl DocState {
+    fn new(identity: u64, shards: &[u32]) -> DocState {
+        let mut bytes = Vec::with_capacity(shards.len());
+        let mut prev = 0;
+        for &s in shards {
+            push_leb(&mut bytes, u64::from(s - prev));
+            prev = s;
+        }
+        DocState {
+            identity,
+            shards: bytes,
+        }
+    }
+
+    /// The shards, increasing.
+    fn shards(&self) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.shards.len());
+        let (mut at, mut s) = (0, 0u32);
+        while let Some(gap) = read_leb(&self.shards, &mut at) {
+            s = s.saturating_add(u32::try_from(gap).unwrap_or(u32::MAX));
+            out.push(s);
+        }
+        out
+    }
+}
+
+/// How a build wrote the index, for measuring (`ARSHIF_TIMINGS=1`) and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// Whether the previous index was updated rather than built anew.
+    pub updated: bool,
+    /// Documents analyzed (their bodies read).
+    pub analyzed: usize,
+    /// Shards (each a `k/` and a `p/` file) built or updated.
+    pub shards_built: usize,
+    /// Shards in the index.
+    pub shards: u32,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} documents analyzed, {} of {} shards built",
+            if self.updated { "updated" } else { "in full" },
+            self.analyzed,
+            self.shards_built,
+            self.shards
+        )
+    }
+}
+
+/// What the index is made from.
+pub struct Input<'a> {
+    pub site: &'a Site,
+    /// Each article's teaser fingerprint (what a result shows of it), by
+    /// position in the newest-first list.
+    pub teasers: &'a [u128],
+    pub links: Links,
+    /// An article's body as HTML.
+    pub body: &'a (dyn Fn(&Article) -> Result<String> + Sync),
+}
+
+impl Input<'_> {
+    /// The article numbered `doc` (oldest first).
+    fn article(&self, doc: u32) -> &Article {
+        let n = self.site.articles.len();
+        &self.site.articles[n - 1 - doc as usize]
+    }
+}
+
+/// Writes the index into `out`: by updating the previous one when
+/// `previous` (the previous build's state) allows, else in full. Returns
+/// the state to keep for the next build.
+pub fn write(input: &Input<'_>, out: &Output, previous: Option<&State>) -> Result<(State, Report)> {
+    let terms = term_infos(input.site);
+    let identities = identities(input, &terms);
+    let written = match previous.and_then(|p| plan_update(out, p, &identities)) {
+        Some(plan) => update(input, out, &terms, &identities, plan)?,
+        None => write_full(input, out, &terms, &identities)?,
+    };
+    write_facets(input, out)?;
+    write_manifest(input, out, written.0.shards)?;
+    Ok(written)
+}
+
+/// What the index says about one term of one taxonomy.
+struct TermInfo {
+    /// Its filter key, `#<taxonomy>:<slug>`.
+    filter: String,
+    /// The folded words of its name and spellings ([`tag_words`]).
+    words: Vec<String>,
+    /// A hash of both.
+    identity: u64,
+}
+
+/// Every term's [`TermInfo`], by taxonomy and position.
+fn term_infos(site: &Site) -> Vec<Vec<TermInfo>> {
+    site.taxonomies
+        .iter()
+        .map(|tax| {
+            tax.terms
+                .iter()
+                .map(|term| {
+                    let filter = format!("#{}:{}", tax.config.name, term.slug.as_str());
+                    let words = tag_words(term);
+                    let mut h = Xxh3::new();
+                    h.update(filter.as_bytes());
+                    for w in &words {
+                        h.update(&[0]);
+                        h.update(w.as_bytes());
+                    }
+                    TermInfo {
+                        filter,
+                        words,
+                        identity: h.digest(),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Each document's identity, oldest first: a hash of its file, its teaser,
+/// its link and its terms' [`TermInfo`], which make all it gives the index.
+fn identities(input: &Input<'_>, terms: &[Vec<TermInfo>]) -> Vec<u64> {
+    input
+        .site
+        .articles
+        .iter()
+        .zip(input.teasers)
+        .rev()
+        .map(|(a, teaser)| {
+            let mut h = Xxh3::new();
+            h.update(&a.source.digest.to_le_bytes());
+            h.update(&teaser.to_le_bytes());
+            h.update(input.links.url(&a.path).as_bytes());
+            for (t, list) in a.terms.iter().enumerate() {
+                h.update(&(list.len() as u64).to_le_bytes());
+                for &i in list {
+                    let id = terms
+                        .get(t)
+                        .and_then(|l| l.get(i))
+                        .map_or(0, |t| t.identity);
+                    h.update(&id.to_le_bytes());
+                }
+            }
+            h.digest()
+        })
+        .collect()
+}
+
+/// One key of one document.
+struct Record {
+    shard: u32,
+    key: String,
+    fields: u8,
+    /// Encoded: the count, the first position and the gaps.
+    positions: String,
+}
+
+/// What a result shows of a document (`d/`): title, link, date as RFC 3339,
+/// date as shown, excerpt.
+type DocRow = (String, String, String, String, String);
+
+/// All one document gives the index.
+struct Contribution {
+    records: Vec<Record>,
+    row: DocRow,
+}
+
+impl Contribution {
+    /// The shards of its keys, increasing.
+    fn shards(&self) -> Vec<u32> {
+        let mut shards: Vec<u32> = self.records.iter().map(|r| r.shard).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        shards
+    }
+}
+
+/// Analyzes one article (reading its body) into its records, for an index
+/// of `shards` shards, and its row.
+fn contribute(
+    input: &Input<'_>,
+    terms: &[Vec<TermInfo>],
+    shards: u32,
+    article: &Article,
+) -> Result<Contribution> {
+    let html = (input.body)(article)?;
+    let entry = extract(article, &html);
+    let mut records = Vec::new();
+    let mut push = |key: String, fields: u8, positions: String| {
+        records.push(Record {
+            shard: shard_of(&key, shards),
+            key,
+            fields,
+            positions,
+        });
+    };
+    let mut reader = PositionReader::new(&entry.positions);
+    for (key, &fields) in entry.keys.split(' ').zip(&entry.fields) {
+        let positions = reader.next_list();
+        if !key.is_empty() {
+            push(key.to_string(), fields, positions.to_string());
+        }
+    }
+    // Terms: filter keys, and the unstemmed words of their names, placed
+    // after the text.
+    let mut tags: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut pos = entry.length;
+    for (t, list) in article.terms.iter().enumerate() {
+        for &i in list {
+            let Some(term) = terms.get(t).and_then(|l| l.get(i)) else {
+                continue;
+            };
+            push(term.filter.clone(), TAG, "0".into());
+            for spelling in &term.words {
+                for w in spelling.split(' ') {
+                    tags.entry(format!("={w}")).or_default().push(pos);
+                    pos += 1;
+                }
+                pos += GAP;
+            }
+        }
+    }
+    for (key, mut list) in tags {
+        list.sort_unstable();
+        list.dedup();
+        let mut positions = String::new();
+        push_positions(&mut positions, &list);
+        push(key, TAG, positions);
+    }
+    let front = &article.source.front;
+    let row = (
+        front.title.clone(),
+        input.links.url(&article.path),
+        front.date.rfc3339(),
+        front.date.display(input.site.config.dates),
+        entry.excerpt,
+    );
+    Ok(Contribution { records, row })
+}
+
+/// Analyzes the documents `docs` in parallel, in order.
+fn contribute_all(
+    input: &Input<'_>,
+    terms: &[Vec<TermInfo>],
+    shards: u32,
+    docs: &[u32],
+) -> Result<Vec<Contribution>> {
+    docs.par_iter()
+        .map(|&doc| contribute(input, terms, shards, input.article(doc)))
+        .collect()
+}
+
+/// Builds the whole index, streaming (see the module doc): while one batch
+/// of documents is analyzed, the previous one is routed to the shards.
+fn write_full(
+    input: &Input<'_>,
+    out: &Output,
+    terms: &[Vec<TermInfo>],
+    identities: &[u64],
+) -> Result<(State, Report)> {
+    let n = identities.len();
+    let shards = shard_count(n);
+    let mut router = Router {
+        buffers: (0..shards).map(|_| ShardBuffer::default()).collect(),
+        scratch: out.scratch()?,
+        docs: Vec::with_capacity(n),
+    };
+    let mut analyzed: Option<(u32, Vec<Contribution>)> = None;
+    for start in (0..n).step_by(BATCH).chain([n]) {
+        let ids: Vec<u32> = (start..n.min(start + BATCH)).map(|d| d as u32).collect();
+        let (next, routed) = rayon::join(
+            || contribute_all(input, terms, shards, &ids),
+            || match analyzed.take() {
+                Some((first, batch)) => router.route(out, identities, first, batch),
+                None => Ok(()),
+            },
+        );
+        routed?;
+        analyzed = Some((start as u32, next?));
+    }
+    let docs = router.finish(out)?;
+    let report = Report {
+        updated: false,
+        analyzed: n,
+        shards_built: shards as usize,
+        shards,
+    };
+    Ok((State { shards, docs }, report))
+}
+
+/// Where a full build gathers the records of every shard.
+struct Router {
+    buffers: Vec<ShardBuffer>,
+    /// Holds the records spilled, a file per shard.
+    scratch: crate::output::Scratch,
+    docs: Vec<DocState>,
+}
+
+impl Router {
+    /// Takes a batch of documents numbered from `first`: writes their
+    /// document chunks and routes their records to the shards' buffers,
+    /// spilling the buffers when they hold too much.
+    fn route(
+        &mut self,
+        out: &Output,
+        identities: &[u64],
+        first: u32,
+        batch: Vec<Contribution>,
+    ) -> Result<()> {
+        let rows: Vec<&DocRow> = batch.iter().map(|c| &c.row).collect();
+        let chunk = first as usize / DOC_CHUNK;
+        rows.par_chunks(DOC_CHUNK)
+            .enumerate()
+            .try_for_each(|(i, rows)| put(out, &format!("d/{}", chunk + i), &rows))?;
+        for (doc, c) in (first..).zip(&batch) {
+            for r in &c.records {
+                self.buffers[r.shard as usize].push(&r.key, doc, r.fields, &r.positions);
+            }
+            let identity = identities.get(doc as usize).copied().unwrap_or(0);
+            self.docs.push(DocState::new(identity, &c.shards()));
+        }
+        drop(batch);
+        if self.buffers.iter().map(ShardBuffer::held).sum::<usize>() > SPILL_BYTES {
+            let dir = self.scratch.path();
+            self.buffers
+                .par_iter_mut()
+                .enumerate()
+                .try_for_each(|(s, buffer)| {
+                    spill(&dir.join(s.to_string()), buffer.take_records())
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Builds and writes every shard, in parallel, each buffer dropped once
+    /// its shard is written. Returns the documents' states.
+    fn finish(self, out: &Output) -> Result<Vec<DocState>> {
+        let dir = self.scratch.path();
+        self.buffers
+            .into_par_iter()
+            .enumerate()
+            .try_for_each(|(s, buffer)| {
+                let spilled = read_spilled(&dir.join(s.to_string()))?;
+                write_shard(out, s as u32, &buffer.finish(spilled))
+            })?;
+        Ok(self.docs)
+    }
+}
+
+/// Appends `records` to the spill file `file`.
+fn spill(file: &std::path::Path, records: Vec<u8>) -> Result<()> {
+    use std::io::Write;
+    if records.is_empty() {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .and_then(|mut f| f.write_all(&records))
+        .map_err(|e| Error::io(file, e))
+}
+
+/// The records spilled to `file`, if any.
+fn read_spilled(file: &std::path::Path) -> Result<Vec<u8>> {
+    match std::fs::read(file) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(Error::io(file, e)),
+    }
+}
+
+/// Writes the two files of shard `n`.
+fn write_shard(out: &Output, n: u32, shard: &Shard) -> Result<()> {
+    for (rel, bytes) in shard::files(n, shard) {
+        out.put(&rel, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Claims and writes `search/<name>.js` holding `data`, fingerprinted by
+/// its bytes.
+fn put(out: &Output, name: &str, data: &impl Serialize) -> Result<()> {
+    let (rel, bytes) = script(name, data);
+    out.put(&rel, &bytes)
+}
+
+/// The documents that changed since a previous build, for an update.
+struct Plan<'a> {
+    previous: &'a State,
+    /// Changed documents, increasing: edited in place, added or removed.
+    changed: Vec<u32>,
+}
+
+impl Plan<'_> {
+    fn is_changed(&self, doc: u32) -> bool {
+        self.changed.binary_search(&doc).is_ok()
+    }
+}
+
+/// Whether the index can be updated from the previous build's: this build
+/// patches its output, the shard count is the same, few documents changed
+/// and every file of the previous index is there.
+fn plan_update<'a>(out: &Output, previous: &'a State, identities: &[u64]) -> Option<Plan<'a>> {
+    let n = identities.len();
+    if !out.is_incremental() || previous.shards != shard_count(n) {
+        return None;
+    }
+    let old = previous.docs.len();
+    let changed: Vec<u32> = (0..n.max(old))
+        .filter(|&d| d >= n.min(old) || previous.docs[d].identity != identities[d])
+        .map(|d| d as u32)
+        .collect();
+    if changed.len() > UPDATE_MIN.max(n / UPDATE_SHARE) {
+        return None;
+    }
+    let shards_there = (0..previous.shards)
+        .all(|s| out.had(&format!("search/k/{s}.js")) && out.had(&format!("search/p/{s}.js")));
+    let chunks_there = (0..old.div_ceil(DOC_CHUNK)).all(|c| out.had(&format!("search/d/{c}.js")));
+    (shards_there && chunks_there).then_some(Plan { previous, changed })
+}
+
+/// Updates the previous index for the changed documents of `plan`.
+fn update(
+    input: &Input<'_>,
+    out: &Output,
+    terms: &[Vec<TermInfo>],
+    identities: &[u64],
+    plan: Plan<'_>,
+) -> Result<(State, Report)> {
+    let n = identities.len();
+    let shards = plan.previous.shards;
+    let present: Vec<u32> = plan
+        .changed
+        .iter()
+        .copied()
+        .filter(|&d| (d as usize) < n)
+        .collect();
+    let contributions = contribute_all(input, terms, shards, &present)?;
+
+    // The new records of each shard, in document order.
+    let mut added: BTreeMap<u32, Vec<(&str, u32, u8, &str)>> = BTreeMap::new();
+    for (&doc, c) in present.iter().zip(&contributions) {
+        for r in &c.records {
+            added
+                .entry(r.shard)
+                .or_default()
+                .push((&r.key, doc, r.fields, &r.positions));
+        }
+    }
+    // Shards the changed documents had keys in before.
+    let mut touched: Vec<u32> = added.keys().copied().collect();
+    for &doc in &plan.changed {
+        if let Some(state) = plan.previous.docs.get(doc as usize) {
+            touched.extend(state.shards());
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+
+    let removed = |doc: u32| plan.is_changed(doc);
+    (0..shards).into_par_iter().try_for_each(|s| {
+        if touched.binary_search(&s).is_err() {
+            return keep(out, &format!("search/k/{s}.js"))
+                .and_then(|()| keep(out, &format!("search/p/{s}.js")));
+        }
+        let records = added.get(&s).map_or(&[][..], Vec::as_slice);
+        let shard = updated_shard(out, s, &removed, records)?;
+        write_shard(out, s, &shard)
+    })?;
+
+    let rows: BTreeMap<u32, &DocRow> = present
+        .iter()
+        .copied()
+        .zip(contributions.iter().map(|c| &c.row))
+        .collect();
+    update_chunks(out, n, &plan, &rows)?;
+
+    let mut docs: Vec<DocState> = plan.previous.docs.iter().take(n).cloned().collect();
+    for (&doc, c) in present.iter().zip(&contributions) {
+        let state = DocState::new(identities[doc as usize], &c.shards());
+        match docs.get_mut(doc as usize) {
+            Some(slot) => *slot = state,
+            None => docs.push(state),
+        }
+    }
+    let report = Report {
+        updated: true,
+        analyzed: present.len(),
+        shards_built: touched.len(),
+        shards,
+    };
+    Ok((State { shards, docs }, report))
+}
+
+/// Keeps a file of the previous index as it is.
+fn keep(out: &Output, rel: &str) -> Result<()> {
+    if out.keep(rel)? {
+        Ok(())
+    } else {
+        Err(damaged(rel))
+    }
+}
+
+/// The error for a file of the previous index that is missing or not what
+/// the build cache says.
+fn damaged(rel: &str) -> Error {
+    Error::io(
+        rel,
+        std::io::Error::other(
+            "this file of the previous build's search index is missing or damaged; build with --full",
+        ),
+    )
+}
+
+/// Shard `s` of the previous build, with the postings of changed
+/// documents replaced by `records`.
+fn updated_shard(
+    out: &Output,
+    s: u32,
+    removed: &(dyn Fn(u32) -> bool + Sync),
+    records: &[(&str, u32, u8, &str)],
+) -> Result<Shard> {
+    let read =
+        |rel: String| -> Result<Vec<u8>> { out.read_previous(&rel)?.ok_or_else(|| damaged(&rel)) };
+    let k = read(format!("search/k/{s}.js"))?;
+    let p = read(format!("search/p/{s}.js"))?;
+    shard::parse(&k, &p)
+        .and_then(|(k, p)| shard::update(k, p, removed, records))
+        .ok_or_else(|| damaged(&format!("search/k/{s}.js")))
+}
+
+/// Rewrites the document chunks holding a changed document (with the
+/// previous build's rows for the others) and keeps the rest.
+fn update_chunks(
+    out: &Output,
+    n: usize,
+    plan: &Plan<'_>,
+    rows: &BTreeMap<u32, &DocRow>,
+) -> Result<()> {
+    let old = plan.previous.docs.len();
+    (0..n.div_ceil(DOC_CHUNK))
+        .into_par_iter()
+        .try_for_each(|c| {
+            let name = format!("d/{c}");
+            let rel = format!("search/{name}.js");
+            let first = (c * DOC_CHUNK) as u32;
+            let range = first..first + DOC_CHUNK as u32;
+            if !plan.changed.iter().any(|d| range.contains(d)) {
+                return keep(out, &rel);
+            }
+            let before: Vec<DocRow> = if (first as usize) < old {
+                let bytes = out.read_previous(&rel)?.ok_or_else(|| damaged(&rel))?;
+                super::index::parse_script(&bytes).ok_or_else(|| damaged(&rel))?
+            } else {
+                Vec::new()
+            };
+            let mut chunk: Vec<&DocRow> = Vec::with_capacity(DOC_CHUNK);
+            for doc in range.take_while(|&d| (d as usize) < n) {
+                let row = match rows.get(&doc) {
+                    Some(row) => *row,
+                    None => before
+                        .get((doc - first) as usize)
+                        .ok_or_else(|| damaged(&rel))?,
+                };
+                chunk.push(row);
+            }
+            put(out, &name, &chunk)
+        })
+}
+
+/// The facet chunks (`f/`): per document, per taxonomy, its terms' slugs.
+/// Made from the model alone, so written whole by every build (unchanged
+/// files stay as they are).
+fn write_facets(input: &Input<'_>, out: &Output) -> Result<()> {
+    let site = input.site;
+    let rows: Vec<Vec<Vec<&str>>> = site
+        .articles
+        .iter()
+        .rev()
+        .map(|a| {
+            a.terms
+                .iter()
+                .zip(&site.taxonomies)
+                .map(|(list, tax)| {
+                    list.iter()
+                        .filter_map(|&i| tax.terms.get(i))
+                        .map(|t| t.slug.as_str())
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    rows.par_chunks(FACET_CHUNK)
+        .enumerate()
+        .try_for_each(|(n, chunk)| put(out, &format!("f/{n}"), &chunk))
+}
+
+/// The manifest (`index.js`).
+fn write_manifest(input: &Input<'_>, out: &Output, shards: u32) -> Result<()> {
+    let site = input.site;
+    let taxonomies: Vec<serde_json::Value> = site
+        .taxonomies
+        .iter()
+        .map(|t| {
+            let terms: Vec<[&str; 2]> = t
+                .terms
+                .iter()
+                .map(|term| [term.slug.as_str(), term.name.as_str()])
+                .collect();
+            serde_json::json!({"name": t.config.name, "title": t.config.title, "terms": terms})
+        })
+        .collect();
+    let manifest = serde_json::json!({
+        "version": 2,
+        "docs": site.articles.len(),
+        "docChunk": DOC_CHUNK,
+        "facetChunk": FACET_CHUNK,
+        "facetSample": FACET_SAMPLE,
+        "shards": shards,
+        "taxonomies": taxonomies,
+    });
+    put(out, "index", &manifest)
+}
