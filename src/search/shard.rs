@@ -78,42 +78,42 @@ pub type Entry<'a> = (u32, u8, &'a str);
 /// Reads a posting list of a previous build (`k/` string, `p/` string).
 /// `None` if it is malformed.
 pub fn decode<'a>(docs: &'a str, positions: &'a str) -> Option<Vec<Entry<'a>>> {
-    let mut out = Vec::new();
     let mut reader = PositionReader::new(positions);
-    let mut at = 0;
-    let mut doc: u64 = 0;
-    while at < docs.len() {
-        let v = read_varint(docs, &mut at)?;
-        doc = if out.is_empty() {
-            v / 8
-        } else {
-            doc + v / 8 + 1
-        };
-        let list = reader.next_list();
-        if list.is_empty() {
-            return None;
-        }
-        out.push((u32::try_from(doc).ok()?, (v % 8) as u8, list));
-    }
-    Some(out)
+    postings(docs)
+        .map(|posting| {
+            let (doc, fields) = posting?;
+            let list = reader.next_list();
+            (!list.is_empty()).then_some((doc, fields, list))
+        })
+        .collect()
 }
 
 /// The documents of a posting list (its `k/` string), without positions.
 /// `None` if it is malformed.
 pub fn doc_numbers(docs: &str) -> Option<Vec<u32>> {
-    let mut out = Vec::new();
+    postings(docs).map(|p| p.map(|(doc, _)| doc)).collect()
+}
+
+/// Each `(document, fields)` of a posting list's `k/` string, in order; a
+/// `None` item where it is malformed.
+fn postings(docs: &str) -> impl Iterator<Item = Option<(u32, u8)>> + '_ {
     let mut at = 0;
-    let mut doc: u64 = 0;
-    while at < docs.len() {
-        let v = read_varint(docs, &mut at)?;
-        doc = if out.is_empty() {
-            v / 8
-        } else {
-            doc + v / 8 + 1
+    let mut previous: Option<u64> = None;
+    std::iter::from_fn(move || {
+        if at >= docs.len() {
+            return None;
+        }
+        let Some(v) = read_varint(docs, &mut at) else {
+            at = docs.len();
+            return Some(None);
         };
-        out.push(u32::try_from(doc).ok()?);
-    }
-    Some(out)
+        let doc = match previous {
+            None => v / 8,
+            Some(doc) => doc.saturating_add(v / 8).saturating_add(1),
+        };
+        previous = Some(doc);
+        Some(u32::try_from(doc).ok().map(|doc| (doc, (v % 8) as u8)))
+    })
 }
 
 /// The postings of one shard, by key in byte order.
