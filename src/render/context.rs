@@ -132,6 +132,30 @@ pub struct ArticleTerms<'a> {
     pub terms: Vec<TermLink<'a>>,
 }
 
+/// Per taxonomy, the name, slug, page and type of each term the article
+/// names: what teasers and structured data show of its terms, for
+/// fingerprints made of inputs ([`Teaser::inputs`],
+/// [`meta::article_jsonld_inputs`](super::meta::article_jsonld_inputs)).
+pub fn term_identities<'a>(site: &'a Site, article: &Article) -> TermIdentities<'a> {
+    site.taxonomies
+        .iter()
+        .zip(&article.terms)
+        .map(|(tax, terms)| {
+            terms
+                .iter()
+                .map(|&i| {
+                    let t = &tax.terms[i];
+                    let kind = t.kind.as_deref();
+                    (t.name.as_str(), t.slug.as_str(), t.path.as_str(), kind)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// See [`term_identities`].
+pub type TermIdentities<'a> = Vec<Vec<(&'a str, &'a str, &'a str, Option<&'a str>)>>;
+
 /// An article in a list, and the common part of `page`.
 #[derive(Serialize)]
 pub struct Teaser<'a> {
@@ -155,20 +179,6 @@ impl<'a> Teaser<'a> {
     /// fingerprints: hashing this costs a fraction of building the teaser
     /// (dates, URLs, phrases). Whatever `new` comes to read must be added.
     pub fn inputs(site: &'a Site, article: &'a Article) -> impl Serialize + 'a {
-        let terms: Vec<Vec<(&str, &str, &str)>> = site
-            .taxonomies
-            .iter()
-            .zip(&article.terms)
-            .map(|(tax, terms)| {
-                terms
-                    .iter()
-                    .map(|&i| {
-                        let t = &tax.terms[i];
-                        (t.name.as_str(), t.slug.as_str(), t.path.as_str())
-                    })
-                    .collect()
-            })
-            .collect();
         (
             article.source.digest,
             article.path.as_str(),
@@ -178,7 +188,7 @@ impl<'a> Teaser<'a> {
             &article.summary,
             article.reading_minutes,
             &article.image,
-            terms,
+            term_identities(site, article),
         )
     }
 

@@ -82,27 +82,13 @@ fn entity(site: &Site, taxonomy: &str, term: &Term) -> Value {
 /// fingerprints: hashing this costs a fraction of building the JSON-LD.
 /// Whatever `article_jsonld` comes to read must be added here.
 pub fn article_jsonld_inputs<'a>(site: &'a Site, a: &'a Article) -> impl serde::Serialize + 'a {
-    let terms: Vec<Vec<(&str, &str, Option<&str>)>> = site
-        .taxonomies
-        .iter()
-        .zip(&a.terms)
-        .map(|(tax, terms)| {
-            terms
-                .iter()
-                .map(|&t| {
-                    let term = &tax.terms[t];
-                    (term.name.as_str(), term.path.as_str(), term.kind.as_deref())
-                })
-                .collect()
-        })
-        .collect();
     (
         a.source.digest,
         a.path.as_str(),
         &a.lang,
         &a.summary,
         &a.image,
-        terms,
+        super::context::term_identities(site, a),
     )
 }
 
