@@ -9,11 +9,10 @@
 //   { "before": { "h1", "overlay" }, "broken": { "h1", "overlay" },
 //     "fixed": { "h1", "overlay", "reloaded" }, "pageErrors": [...] }
 //
-// or { "error": "…" } with exit status 1. Chromium is Debian's
-// (/usr/bin/chromium, or $CHROMIUM); nothing is downloaded.
+// or the same with "error" set, and exit status 1 (see chromium.mjs).
 
 import { writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { report } from './chromium.mjs';
 
 const [url, file, broken, fixed] = process.argv.slice(2);
 if (!fixed) {
@@ -27,14 +26,7 @@ const describe = (page) =>
     overlay: document.getElementById('arshif-error')?.textContent ?? null,
   }));
 
-let browser;
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout: 60_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+await report(result, async (browser) => {
   const page = await browser.newPage();
   page.on('pageerror', (e) => result.pageErrors.push(String(e)));
   await page.goto(url, { waitUntil: 'load' });
@@ -50,10 +42,4 @@ try {
   await page.waitForFunction(() => !window.__notReloaded, null, { timeout: 60_000 });
   await page.waitForLoadState('load');
   result.fixed = { ...(await describe(page)), reloaded: true };
-  console.log(JSON.stringify(result));
-} catch (e) {
-  console.log(JSON.stringify({ error: String(e), partial: result }));
-  process.exitCode = 1;
-} finally {
-  await browser?.close();
-}
+});

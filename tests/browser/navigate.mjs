@@ -21,7 +21,7 @@
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { report, watch } from './chromium.mjs';
 
 const ARTICLE = /\/\d{4}\/\d{2}\/[^/]+\/index\.html$/;
 const COUNTRY = /\/countries\/[^/]+\/index\.html$/;
@@ -68,37 +68,11 @@ async function clickLink(page, re, what) {
   throw new Error(`no visible ${what} link in <main> of ${page.url()}; links: ${hrefs.join(' ')}`);
 }
 
-let browser;
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout: 60_000,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+await report(result, async (browser) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
-  page.on('request', (r) => {
-    const u = r.url();
-    if (!/^(file|data|about|blob):/.test(u)) result.externalRequests.push(u);
-  });
-  page.on('requestfailed', (r) => {
-    const why = r.failure()?.errorText;
-    // A load still running when a click navigates away (the favicon, say) is aborted: not a failure.
-    if (why !== 'net::ERR_ABORTED') result.failedRequests.push(`${r.url()}: ${why}`);
-  });
-  page.on('pageerror', (e) => result.pageErrors.push(String(e)));
+  watch(page, result);
 
   await page.goto(pathToFileURL(path.join(root, 'index.html')).href, { waitUntil: 'load' });
   await describe(page, 'home');
@@ -126,10 +100,4 @@ try {
     }
     await describe(page, extra);
   }
-  console.log(JSON.stringify(result));
-} catch (e) {
-  console.log(JSON.stringify({ ...result, error: String(e && e.stack ? e.stack : e) }));
-  process.exitCode = 1;
-} finally {
-  if (browser) await browser.close();
-}
+});

@@ -23,7 +23,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { report, watch } from './chromium.mjs';
 
 const [outDir, vectorsFile, ...steps] = process.argv.slice(2);
 if (!outDir || !vectorsFile) {
@@ -90,36 +90,11 @@ async function describe(page, step) {
   result.steps.push({ step, ...dom });
 }
 
-let browser;
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout: 60_000,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+await report(result, async (browser) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  page.on('request', (r) => {
-    const u = r.url();
-    if (!/^(file|data|about|blob):/.test(u)) result.externalRequests.push(u);
-  });
-  page.on('requestfailed', (r) => {
-    const why = r.failure()?.errorText;
-    if (why !== 'net::ERR_ABORTED') result.failedRequests.push(`${r.url()}: ${why}`);
-  });
-  page.on('pageerror', (e) => result.pageErrors.push(String(e)));
+  watch(page, result);
 
   await page.goto(pageUrl, { waitUntil: 'load' });
   await settled(page, '');
@@ -174,10 +149,4 @@ try {
     }
     await describe(page, step);
   }
-  console.log(JSON.stringify(result));
-} catch (e) {
-  console.log(JSON.stringify({ ...result, error: String(e && e.stack ? e.stack : e) }));
-  process.exitCode = 1;
-} finally {
-  if (browser) await browser.close();
-}
+});
