@@ -195,15 +195,7 @@ fn run_build(args: BuildArgs) -> i32 {
             }
             0
         }
-        Err(e) if json => {
-            let findings = e.findings();
-            let (errors, warnings) = count(&findings);
-            print_json(
-                &findings,
-                serde_json::json!({ "ok": false, "errors": errors, "warnings": warnings }),
-            );
-            e.exit_code()
-        }
+        Err(e) if json => print_error_json(&e),
         Err(e) => report_error(&e, &args.root),
     }
 }
@@ -235,6 +227,17 @@ fn progress_bar() -> indicatif::ProgressBar {
 }
 
 /// Prints findings and a summary as one JSON document on stdout.
+/// A failed `--format json` run: its findings on stdout; returns the exit status.
+fn print_error_json(e: &crate::Error) -> i32 {
+    let findings = e.findings();
+    let (errors, warnings) = count(&findings);
+    print_json(
+        &findings,
+        serde_json::json!({ "ok": false, "errors": errors, "warnings": warnings }),
+    );
+    e.exit_code()
+}
+
 fn print_json(findings: &[Diagnostic], summary: serde_json::Value) {
     let doc = serde_json::json!({
         "findings": findings.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
@@ -367,15 +370,7 @@ fn run_check(args: CheckArgs) -> i32 {
     let json = args.format == Format::Json;
     let report = match crate::check::check(&opts) {
         Ok(r) => r,
-        Err(e) if json => {
-            let findings = e.findings();
-            let (errors, warnings) = count(&findings);
-            print_json(
-                &findings,
-                serde_json::json!({ "ok": false, "errors": errors, "warnings": warnings }),
-            );
-            return e.exit_code();
-        }
+        Err(e) if json => return print_error_json(&e),
         Err(e) => return report_error_as(&e, &args.root, "the check could not run"),
     };
     let (errors, warnings) = count(&report.findings);
