@@ -178,11 +178,7 @@ fn build_with_file_limit(site: &SiteTest, blocks: u32) -> BuildResult {
         .arg(site.output())
         .output()
         .expect("run sh");
-    BuildResult {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    BuildResult::from(out)
 }
 
 #[test]

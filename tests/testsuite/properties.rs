@@ -148,23 +148,14 @@ fn chrono_offset() -> chrono::FixedOffset {
 /// any digits), sometimes indented, sometimes a list item or a comment.
 fn front_matter_line() -> impl Strategy<Value = String> {
     let key = prop_oneof![
-        proptest::sample::select(vec![
-            "title",
-            "date",
-            "updated",
-            "slug",
-            "summary",
-            "source",
-            "image",
-            "draft",
-            "lang",
-            "aliases",
-            "countries",
-            "actors",
-            "name",
-            "type",
-            "extra",
-        ])
+        // The keys an article understands, taxonomies, a term file's keys.
+        proptest::sample::select(
+            frontmatter::ARTICLE_KEYS
+                .iter()
+                .chain(&["countries", "actors", "name", "type", "extra"])
+                .copied()
+                .collect::<Vec<&str>>()
+        )
         .prop_map(str::to_string),
         text(),
     ];

@@ -61,6 +61,16 @@ pub struct BuildResult {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for BuildResult {
+    fn from(out: std::process::Output) -> BuildResult {
+        BuildResult {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl BuildResult {
     /// Asserts exit status 0, showing what the binary printed otherwise.
     #[track_caller]
@@ -90,6 +100,18 @@ impl BuildResult {
         self
     }
 
+    /// The `--format json` document on stdout, asserting that nothing went
+    /// to stderr.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        assert!(
+            self.stderr.is_empty(),
+            "json goes to stdout only: {}",
+            self.stderr
+        );
+        serde_json::from_str(&self.stdout).expect("stdout is JSON")
+    }
+
     /// The lines of stderr that are error headlines (`path:line:col: error: …`).
     pub fn error_lines(&self) -> Vec<&str> {
         self.stderr
@@ -107,11 +129,7 @@ pub fn run_arshif(dir: &Path, args: &[&str]) -> BuildResult {
         .env_remove("RUST_LOG")
         .output()
         .expect("run the arshif binary");
-    BuildResult {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    BuildResult::from(out)
 }
 
 /// A site in a temp folder plus its output folder.
@@ -238,11 +256,7 @@ impl SiteTest {
             .envs(env.iter().copied())
             .output()
             .expect("run the arshif binary");
-        BuildResult {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        BuildResult::from(out)
     }
 
     /// `arshif <command> --root site <args…>`, run in the temp folder, so
