@@ -132,30 +132,6 @@ pub struct ArticleTerms<'a> {
     pub terms: Vec<TermLink<'a>>,
 }
 
-/// Per taxonomy, the name, slug, page and type of each term the article
-/// names: what teasers and structured data show of its terms, for
-/// fingerprints made of inputs ([`Teaser::inputs`],
-/// [`meta::article_jsonld_inputs`](super::meta::article_jsonld_inputs)).
-pub fn term_identities<'a>(site: &'a Site, article: &Article) -> TermIdentities<'a> {
-    site.taxonomies
-        .iter()
-        .zip(&article.terms)
-        .map(|(tax, terms)| {
-            terms
-                .iter()
-                .map(|&i| {
-                    let t = &tax.terms[i];
-                    let kind = t.kind.as_deref();
-                    (t.name.as_str(), t.slug.as_str(), t.path.as_str(), kind)
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// See [`term_identities`].
-pub type TermIdentities<'a> = Vec<Vec<(&'a str, &'a str, &'a str, Option<&'a str>)>>;
-
 /// An article in a list, and the common part of `page`.
 #[derive(Serialize)]
 pub struct Teaser<'a> {
@@ -175,10 +151,28 @@ pub struct Teaser<'a> {
 }
 
 impl<'a> Teaser<'a> {
-    /// What [`Teaser::new`] reads besides the configuration, for
-    /// fingerprints: hashing this costs a fraction of building the teaser
-    /// (dates, URLs, phrases). Whatever `new` comes to read must be added.
+    /// What [`Teaser::new`] and the article's JSON-LD
+    /// ([`meta::article_jsonld`](super::meta::article_jsonld)) read besides
+    /// the configuration, for fingerprints: hashing this costs a fraction of
+    /// building them (dates, URLs, phrases). Whatever either comes to read
+    /// must be added here.
     pub fn inputs(site: &'a Site, article: &'a Article) -> impl Serialize + 'a {
+        // Per taxonomy, each term's name, slug, page and schema.org type.
+        let terms: Vec<Vec<_>> = site
+            .taxonomies
+            .iter()
+            .zip(&article.terms)
+            .map(|(tax, terms)| {
+                terms
+                    .iter()
+                    .map(|&i| {
+                        let t = &tax.terms[i];
+                        let kind = t.kind.as_deref();
+                        (t.name.as_str(), t.slug.as_str(), t.path.as_str(), kind)
+                    })
+                    .collect()
+            })
+            .collect();
         (
             article.source.digest,
             article.path.as_str(),
@@ -188,7 +182,7 @@ impl<'a> Teaser<'a> {
             &article.summary,
             article.reading_minutes,
             &article.image,
-            term_identities(site, article),
+            terms,
         )
     }
 

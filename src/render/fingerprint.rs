@@ -2,13 +2,12 @@
 //!
 //! Variables are hashed as the JSON Tera would see, streamed into XXH3, so
 //! little is allocated per page. Three shortcuts keep it cheap on large
-//! archives: a list page (and an article page, for its own teaser, its
-//! neighbours and related articles) hashes each teaser's fingerprint (the
-//! hash of its inputs, computed once per build) instead of the teaser, an article page hashes its file's
-//! hash instead of rendering the body, and the inputs of a derived value
-//! (the JSON-LD) instead of the value. Each stands for exactly what it
-//! replaces, given the same theme and configuration, which the build cache
-//! compares separately.
+//! archives: a teaser counts by its fingerprint (the hash of its inputs,
+//! computed once per build) on list pages and, for its own teaser, its
+//! neighbours and its related articles, on an article page; a body counts by
+//! its file's hash; a value derived from such inputs (the JSON-LD) counts
+//! by them. Each stands for exactly what it replaces, given the same theme
+//! and configuration, which the build cache compares separately.
 
 use super::{ContextSink, Result};
 use crate::cache::HashWriter;

@@ -78,21 +78,9 @@ fn entity(site: &Site, taxonomy: &str, term: &Term) -> Value {
     })
 }
 
-/// What [`article_jsonld`] reads besides the configuration, for page
-/// fingerprints: hashing this costs a fraction of building the JSON-LD.
-/// Whatever `article_jsonld` comes to read must be added here.
-pub fn article_jsonld_inputs<'a>(site: &'a Site, a: &'a Article) -> impl serde::Serialize + 'a {
-    (
-        a.source.digest,
-        a.path.as_str(),
-        &a.lang,
-        &a.summary,
-        &a.image,
-        super::context::term_identities(site, a),
-    )
-}
-
-/// `NewsArticle` JSON-LD of an article page.
+/// `NewsArticle` JSON-LD of an article page. Made of nothing but what
+/// [`Teaser::inputs`](super::context::Teaser::inputs) holds and the
+/// configuration: page fingerprints count it by the teaser's.
 pub fn article_jsonld(site: &Site, a: &Article) -> String {
     let config = &site.config;
     let front = &a.source.front;

@@ -216,9 +216,8 @@ impl Renderer {
                 let a = &site.articles[*i];
                 sink.article_page(site, prep, *i)?;
                 (lang, dir) = (&a.lang, a.dir);
-                jsonld = sink.derived(&meta::article_jsonld_inputs(site, a), || {
-                    meta::article_jsonld(site, a)
-                });
+                // Made of the teaser's inputs: counted by its fingerprint.
+                jsonld = sink.derived(&prep.teaser_hashes()[*i], || meta::article_jsonld(site, a));
                 (
                     "article.html",
                     a.source.front.title.clone(),
