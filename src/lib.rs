@@ -262,23 +262,27 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     })
 }
 
-/// Stage durations printed to stderr when `ARSHIF_TIMINGS=1`, with the
-/// process's resident memory after each stage (for measuring, not for users).
+/// Stage durations printed to stderr when `ARSHIF_TIMINGS=1`, with the CPU
+/// time each stage used and the process's resident memory after it (for
+/// measuring, not for users).
 struct Timings {
-    last: Option<Instant>,
+    last: Option<(Instant, f64)>,
 }
 
 impl Timings {
     fn from_env() -> Timings {
         let on = std::env::var_os("ARSHIF_TIMINGS").is_some_and(|v| v == "1");
         Timings {
-            last: on.then(Instant::now),
+            last: on.then(|| (Instant::now(), cpu_seconds())),
         }
     }
 
     fn stage(&mut self, name: &str) {
-        let Some(last) = self.last else { return };
+        let Some((last, last_cpu)) = self.last else {
+            return;
+        };
         let now = Instant::now();
+        let cpu = cpu_seconds();
         let rss = std::fs::read_to_string("/proc/self/status")
             .ok()
             .and_then(|s| {
@@ -288,11 +292,30 @@ impl Timings {
             })
             .unwrap_or_else(|| "?".into());
         eprintln!(
-            "timing: {name}: {:.3} s (resident {rss})",
-            (now - last).as_secs_f64()
+            "timing: {name}: {:.3} s, cpu {:.2} s (resident {rss})",
+            (now - last).as_secs_f64(),
+            cpu - last_cpu
         );
-        self.last = Some(now);
+        self.last = Some((now, cpu));
     }
+}
+
+/// User and system time this process has used so far, from `/proc`
+/// (0 where it cannot be read; only the timings print it).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the line, in clock ticks (100 a second).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    ticks as f64 / 100.0
 }
 
 /// The search index (`search/*.js`, see [`search::index`]): updated from
