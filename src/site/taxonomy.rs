@@ -141,21 +141,31 @@ pub fn build(
     // Then every mention, newest article first.
     let mut first_mention: Vec<Option<usize>> = vec![None; drafts.len()];
     let mut mention_drafts = Vec::with_capacity(mentions.len());
+    // A large archive names the same few thousand spellings hundreds of
+    // thousands of times: each spelling is folded once.
+    let mut by_spelling: HashMap<&str, usize> = HashMap::new();
     for (m_index, m) in mentions.iter().enumerate() {
-        let key = TermKey::of(m.spelling);
-        let index = *by_key.entry(key.clone()).or_insert_with(|| {
-            drafts.push(Draft {
-                key,
-                name: String::new(),
-                slug: None,
-                articles: Vec::new(),
-                spellings: BTreeMap::new(),
-            });
-            first_mention.push(None);
-            drafts.len() - 1
+        let index = *by_spelling.entry(m.spelling).or_insert_with(|| {
+            let key = TermKey::of(m.spelling);
+            *by_key.entry(key.clone()).or_insert_with(|| {
+                drafts.push(Draft {
+                    key,
+                    name: String::new(),
+                    slug: None,
+                    articles: Vec::new(),
+                    spellings: BTreeMap::new(),
+                });
+                first_mention.push(None);
+                drafts.len() - 1
+            })
         });
         let draft = &mut drafts[index];
-        *draft.spellings.entry(m.spelling.to_string()).or_default() += 1;
+        match draft.spellings.get_mut(m.spelling) {
+            Some(count) => *count += 1,
+            None => {
+                draft.spellings.insert(m.spelling.to_string(), 1);
+            }
+        }
         if draft.articles.last() != Some(&m.article) {
             draft.articles.push(m.article);
         }
