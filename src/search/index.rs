@@ -204,18 +204,39 @@ impl<'a> PositionReader<'a> {
         PositionReader { rest: s }
     }
 
-    /// The next list, still encoded (count and positions).
+    /// The next list, still encoded (count and positions); empty when none
+    /// is left or it is malformed.
     pub fn next_list(&mut self) -> &'a str {
         let s = self.rest;
         let mut at = 0;
-        let count = read_varint(s, &mut at).unwrap_or(0);
-        for _ in 0..count {
-            if read_varint(s, &mut at).is_none() {
+        let Some(count) = read_varint(s, &mut at) else {
+            return "";
+        };
+        // Each position is one varint, which ends at its one final digit:
+        // the list ends just after the count-th final digit.
+        let mut left = count;
+        for &b in &s.as_bytes()[at..] {
+            if left == 0 {
                 break;
             }
+            match digit_value(b) {
+                Some(d) if d < 32 => left -= 1,
+                Some(_) => {}
+                None => break,
+            }
+            at += 1;
+        }
+        if left > 0 {
+            self.rest = "";
+            return "";
         }
         self.rest = &s[at..];
         &s[..at]
+    }
+
+    /// What is left to read.
+    pub fn rest(&self) -> &'a str {
+        self.rest
     }
 }
 

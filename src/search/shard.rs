@@ -75,34 +75,16 @@ impl Posting {
 /// encoded positions.
 pub type Entry<'a> = (u32, u8, &'a str);
 
-/// Reads a posting list of a previous build (`k/` string, `p/` string).
-/// `None` if it is malformed.
-pub fn decode<'a>(docs: &'a str, positions: &'a str) -> Option<Vec<Entry<'a>>> {
-    let mut reader = PositionReader::new(positions);
-    postings(docs)
-        .map(|posting| {
-            let (doc, fields) = posting?;
-            let list = reader.next_list();
-            (!list.is_empty()).then_some((doc, fields, list))
-        })
-        .collect()
-}
-
-/// The documents of a posting list (its `k/` string), without positions.
-/// `None` if it is malformed.
-pub fn doc_numbers(docs: &str) -> Option<Vec<u32>> {
-    postings(docs).map(|p| p.map(|(doc, _)| doc)).collect()
-}
-
-/// Each `(document, fields)` of a posting list's `k/` string, in order; a
-/// `None` item where it is malformed.
-fn postings(docs: &str) -> impl Iterator<Item = Option<(u32, u8)>> + '_ {
+/// Each `(byte offset, document, fields)` of a posting list's `k/` string,
+/// in order; a `None` item where it is malformed.
+fn postings(docs: &str) -> impl Iterator<Item = Option<(usize, u32, u8)>> + '_ {
     let mut at = 0;
     let mut previous: Option<u64> = None;
     std::iter::from_fn(move || {
         if at >= docs.len() {
             return None;
         }
+        let start = at;
         let Some(v) = read_varint(docs, &mut at) else {
             at = docs.len();
             return Some(None);
@@ -112,8 +94,79 @@ fn postings(docs: &str) -> impl Iterator<Item = Option<(u32, u8)>> + '_ {
             Some(doc) => doc.saturating_add(v / 8).saturating_add(1),
         };
         previous = Some(doc);
-        Some(u32::try_from(doc).ok().map(|doc| (doc, (v % 8) as u8)))
+        Some(
+            u32::try_from(doc)
+                .ok()
+                .map(|doc| (start, doc, (v % 8) as u8)),
+        )
     })
+}
+
+/// A previous build's posting list (its `k/` and `p/` strings) with the
+/// documents for which `removed` holds dropped and `extra` (in increasing
+/// document order) merged in. `None` if the previous data is malformed.
+///
+/// Only the documents up to the last change are read one by one: the rest
+/// of both strings is copied as it is, since a document's gap and
+/// positions do not change while the one before it stays. A story added
+/// as the newest appends to every list it is in, and an edited one reads
+/// each list up to its own place, so an update costs a copy of the lists
+/// rather than their decoding.
+fn merge(
+    docs: String,
+    positions: String,
+    removed: &dyn Fn(u32) -> bool,
+    extra: &[Entry<'_>],
+) -> Option<Posting> {
+    let old: Vec<(usize, u32, u8)> = postings(&docs).collect::<Option<_>>()?;
+    // A change at document i: it goes, or one comes before it. The one after
+    // a removed document changes too (its gap does).
+    let mut head = 0;
+    for (i, &(_, doc, _)) in old.iter().enumerate() {
+        if removed(doc) {
+            head = head.max(i + 2);
+        }
+    }
+    for &(doc, _, _) in extra {
+        let i = old.partition_point(|&(_, d, _)| d <= doc);
+        if i < old.len() {
+            head = head.max(i + 1);
+        }
+    }
+    let head = head.min(old.len());
+
+    let mut out = Posting::default();
+    let mut reader = PositionReader::new(&positions);
+    let mut extra = extra.iter().peekable();
+    for &(_, doc, fields) in &old[..head] {
+        let list = reader.next_list();
+        if list.is_empty() {
+            return None;
+        }
+        while let Some(&(d, f, p)) = extra.next_if(|e| e.0 < doc) {
+            out.add(d, f, p);
+        }
+        if !removed(doc) {
+            out.add(doc, fields, list);
+        }
+    }
+    let read = positions.len() - reader.rest().len();
+    if let Some(&(start, _, _)) = old.get(head) {
+        // Untouched from here: its first gap still counts from the document
+        // before it, which is kept.
+        if head == 0 {
+            out.docs = docs;
+            out.positions = positions;
+        } else {
+            out.docs.push_str(&docs[start..]);
+            out.positions.push_str(&positions[read..]);
+        }
+        out.last = old.last().map(|&(_, doc, _)| doc);
+    }
+    for &(d, f, p) in extra {
+        out.add(d, f, p);
+    }
+    Some(out)
 }
 
 /// The postings of one shard, by key in byte order.
@@ -288,21 +341,7 @@ pub fn update(
     for (key, docs) in k {
         let positions = p.remove(&key)?;
         let extra = new.remove(key.as_str()).unwrap_or_default();
-        let numbers = doc_numbers(&docs)?;
-        let posting = if extra.is_empty() && !numbers.iter().any(|&d| removed(d)) {
-            // Untouched: kept as it is.
-            Posting {
-                last: numbers.last().copied(),
-                docs,
-                positions,
-            }
-        } else {
-            let mut entries = decode(&docs, &positions)?;
-            entries.retain(|&(doc, _, _)| !removed(doc));
-            entries.extend(extra);
-            entries.sort_by_key(|e| e.0);
-            encode(&entries)
-        };
+        let posting = merge(docs, positions, removed, &extra)?;
         if !posting.is_empty() {
             shard.insert(key, posting);
         }
@@ -362,6 +401,45 @@ mod tests {
         }
         assert_eq!(buffer.held(), 7, "the last record only");
         assert_eq!(buffer.finish(spilled), want);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// Merging into a previous posting list (reading only up to the last
+        /// change and copying the rest) gives the list built from scratch.
+        #[test]
+        fn merging_equals_building_anew(
+            old in proptest::collection::btree_map(0u32..300, (1u8..8, proptest::collection::btree_set(0u32..5000, 1..40)), 0..60),
+            gone in proptest::collection::vec(proptest::bool::weighted(0.1), 300),
+            new in proptest::collection::btree_map(0u32..320, (1u8..8, proptest::collection::btree_set(0u32..5000, 1..40)), 0..6),
+        ) {
+            let encoded = |fields: u8, list: &std::collections::BTreeSet<u32>| {
+                let mut s = String::new();
+                super::super::index::push_positions(&mut s, &list.iter().copied().collect::<Vec<_>>());
+                (fields, s)
+            };
+            let old: Vec<(u32, (u8, String))> =
+                old.iter().map(|(&d, (f, l))| (d, encoded(*f, l))).collect();
+            let removed = |doc: u32| gone[doc as usize % gone.len()];
+            // Documents come back only where they went or were not there.
+            let extra: Vec<(u32, (u8, String))> = new
+                .iter()
+                .filter(|(d, _)| removed(**d) || !old.iter().any(|(o, _)| o == *d))
+                .map(|(&d, (f, l))| (d, encoded(*f, l)))
+                .collect();
+            let previous = encode(&old.iter().map(|(d, (f, p))| (*d, *f, p.as_str())).collect::<Vec<_>>());
+            let extra: Vec<Entry<'_>> = extra.iter().map(|(d, (f, p))| (*d, *f, p.as_str())).collect();
+            let mut want: Vec<Entry<'_>> = old
+                .iter()
+                .filter(|(d, _)| !removed(*d))
+                .map(|(d, (f, p))| (*d, *f, p.as_str()))
+                .collect();
+            want.extend(extra.iter().copied());
+            want.sort_by_key(|e| e.0);
+            let merged = merge(previous.docs.clone(), previous.positions.clone(), &removed, &extra);
+            proptest::prop_assert_eq!(merged, Some(encode(&want)));
+        }
     }
 
     #[test]
