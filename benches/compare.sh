@@ -18,6 +18,11 @@
 # floor, all measured in the same run (these machines are noisy: compare
 # ratios, not seconds across runs).
 #
+# Outputs replaced during the run are moved into $BENCH_DIR/trash and
+# deleted only at the end: on ext4, creating tens of thousands of files
+# just after deleting as many makes the kernel skip the recently freed
+# inodes one by one, which would charge a build for the deletion before it.
+#
 # env: BENCH_DIR (default: $TMPDIR/arshif-bench), BENCH_TOOLS (the folder
 #      holding gen_corpus.py and run_peers.sh; default: ../shared/bench next
 #      to the repository), SEED (default 1), HUGO, ZOLA, PEERS_AT_100K.
@@ -37,6 +42,18 @@ mkdir -p "$bench"
 echo "building arshif (release)…" >&2
 (cd "$repo" && cargo build --release --quiet)
 arshif=$repo/target/release/arshif
+
+trash=$bench/trash
+mkdir -p "$trash"
+# discard PATH… → moves them out of the way, to be deleted at the end
+discard() {
+  local p
+  for p in "$@"; do
+    [[ -e $p ]] && mv "$p" "$(mktemp -d "$trash/XXXXXX")/"
+  done
+  return 0
+}
+trap 'rm -rf "$trash"' EXIT
 
 # timed NAME CMD… → sets wall, cpu, rss (MiB) and prints nothing
 timed() {
@@ -80,34 +97,35 @@ for n in $sizes; do
   row build "wall s" "cpu s" "RSS MiB" pages files bytes
   row --- ---: ---: ---: ---: ---: ---:
 
-  rm -rf "$out" "$bench/.out-$n.arshif-cache"
+  discard "$out" "$bench/.out-$n.arshif-cache"
   sync
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   read -r html files bytes < <(count "$out")
   full_wall=$wall
   row "arshif, full build" "$wall" "$cpu" "$rss" "$html" "$files" "$bytes"
 
-  rm -rf "$bench/floor"
+  discard "$bench/floor"
   sync
   timed cp -r "$out" "$bench/floor"
   floor_wall=$wall
   row "floor: cp -r of the output" "$wall" "$cpu" "$rss" "" "" ""
-  rm -rf "$bench/floor"
+  discard "$bench/floor"
 
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   row "arshif, no-op rebuild" "$wall" "$cpu" "$rss" "" "" ""
 
-  # One new story (the newest), then one edited story: incremental builds.
+  # One new story, then one edited story: incremental builds. The new one
+  # is the newest, as `arshif new` dates it (the corpus ends in 2024).
   new=$corpus/content/2024/12/zz-bench-new-story.md
   mkdir -p "$(dirname "$new")"
-  printf -- '---\ntitle: خبر جديد لقياس البناء\ndate: 2024-12-31T12:00:00+03:00\ncountries: [سوريا, لبنان]\nactors: [نظام الأسد]\n---\nنص الخبر الجديد.\n' >"$new"
+  printf -- '---\ntitle: خبر جديد لقياس البناء\ndate: 2025-01-01T09:00:00+03:00\ncountries: [سوريا, لبنان]\nactors: [نظام الأسد]\n---\nنص الخبر الجديد.\n' >"$new"
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   add_wall=$wall
   row "arshif, one story added" "$wall" "$cpu" "$rss" "" "" ""
   edited=$(find "$corpus/content" -name '*.md' -path '*/20[0-9][0-9]/*' | sort | sed -n "$((n / 2))p")
   cp "$edited" "$bench/edited.bak"
   # Whatever happens, the corpus is put back as it was.
-  trap 'cp "$bench/edited.bak" "$edited"; rm -f "$new"' EXIT
+  trap 'cp "$bench/edited.bak" "$edited"; rm -f "$new"; rm -rf "$trash"' EXIT
   printf '\nفقرة أضيفت إلى الخبر لقياس البناء.\n' >>"$edited"
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   edit_wall=$wall
@@ -115,7 +133,7 @@ for n in $sizes; do
   # Put the corpus back as it was, and the output with it.
   cp "$bench/edited.bak" "$edited"
   rm -f "$new"
-  trap - EXIT
+  trap 'rm -rf "$trash"' EXIT
   "$arshif" build --root "$corpus" --output "$out" --quiet
 
   summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x; one story added: $(ratio "$add_wall" "$full_wall")x of the full build, one edited: $(ratio "$edit_wall" "$full_wall")x"
@@ -128,16 +146,16 @@ for n in $sizes; do
     RUNS=1 bash "$tools/run_peers.sh" "$corpus" "$work" >"$peers_log" 2>&1 || true
   fi
   if [[ -d ${work:-}/hugo-site && ! ($n -ge 100000 && -z ${PEERS_AT_100K:-}) ]] && command -v "$HUGO" >/dev/null 2>&1; then
-    rm -rf "$work/hugo-out"
+    discard "$work/hugo-out"
     sync
     timed "$HUGO" --minify --quiet -s "$work/hugo-site" -d "$work/hugo-out"
     read -r html files bytes < <(count "$work/hugo-out")
     row "Hugo (same run, timed here)" "$wall" "$cpu" "$rss" "$html" "$files" "$bytes"
     summary+="; arshif/Hugo wall: $(ratio "$full_wall" "$wall")x"
-    rm -rf "$work/hugo-out"
+    discard "$work/hugo-out"
   fi
   if [[ -n ${ZOLA:-} && -x ${ZOLA:-} && -d $work/zola-site ]]; then
-    rm -rf "$work/zola-out"
+    discard "$work/zola-out"
     sync
     timed "$ZOLA" --root "$work/zola-site" build --output-dir "$work/zola-out"
     read -r html files bytes < <(count "$work/zola-out")
