@@ -124,24 +124,27 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         renderer.theme_dir(),
     )?;
     let cache_path = cache::path(&output_dir)?;
-    let previous = if opts.full {
-        None
-    } else {
-        cache::load(&cache_path, key, &output_dir)
-    };
-    timings.stage("config, theme and cache");
-
-    let (known, files, search_state) = match previous {
-        Some(c) => (
-            c.articles
-                .into_iter()
-                .map(|a| (a.source.clone(), a))
-                .collect(),
-            Some(c.files),
-            c.search,
-        ),
-        None => (content::Known::new(), None, None),
-    };
+    // Reading the cache takes one core; listing and stating the content
+    // takes the others meanwhile.
+    let ((known, files, search_state), scan) = rayon::join(
+        || match opts.full {
+            false => match cache::load(&cache_path, key, &output_dir) {
+                Some(c) => (
+                    c.articles
+                        .into_iter()
+                        .map(|a| (a.source.clone(), a))
+                        .collect(),
+                    Some(c.files),
+                    c.search,
+                ),
+                None => (content::Known::new(), None, None),
+            },
+            true => (content::Known::new(), None, None),
+        },
+        || content::scan(root, &config),
+    );
+    let scan = scan?;
+    timings.stage("config, theme, cache and content scan");
     let content = content::load_known(
         root,
         &config,
@@ -149,6 +152,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             drafts: opts.drafts,
             offline: opts.offline,
         },
+        scan,
         known,
     )?;
     timings.stage("content");

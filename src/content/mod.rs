@@ -133,37 +133,66 @@ enum Entry {
 
 /// Loads the `content/` folder of the site at `root`.
 pub fn load(root: &Path, config: &Config, opts: LoadOptions) -> Result<Content> {
-    load_known(root, config, opts, Known::new())
+    load_known(root, config, opts, scan(root, config)?, Known::new())
 }
 
-/// Loads `content/`, taking unchanged articles from `known` (see [`Known`]).
-/// Articles with warnings are always read again, so warnings are never lost.
+/// The files of `content/`, listed and stated but not read: all a build
+/// needs to know before its cache, so that it can do both at once.
+pub struct Scan {
+    entries: Vec<Entry>,
+    /// Problems met while listing.
+    problems: Vec<Diagnostic>,
+    /// Per entry, an article file's size and mtime (`None` for other files,
+    /// or where it cannot be stated: it is then read, and the error told).
+    stamps: Vec<Option<FileStamp>>,
+}
+
+/// Lists `content/` in a stable order and states every article file.
+pub fn scan(root: &Path, config: &Config) -> Result<Scan> {
+    let dir = root.join(CONTENT_DIR);
+    let (entries, problems) = walk(root, &dir, config)?;
+    let stamps = entries
+        .par_iter()
+        .map(|entry| match entry {
+            Entry::Article(rel) => std::fs::metadata(root.join(rel))
+                .ok()
+                .map(|m| FileStamp::of(&m)),
+            _ => None,
+        })
+        .collect();
+    Ok(Scan {
+        entries,
+        problems,
+        stamps,
+    })
+}
+
+/// Loads the scanned `content/`, taking unchanged articles from `known`
+/// (see [`Known`]). Articles with warnings are always read again, so
+/// warnings are never lost.
 pub fn load_known(
     root: &Path,
     config: &Config,
     opts: LoadOptions,
+    scan: Scan,
     mut known: Known,
 ) -> Result<Content> {
-    let dir = root.join(CONTENT_DIR);
-    let (entries, mut errors) = walk(root, &dir, config)?;
+    let Scan {
+        entries,
+        problems: mut errors,
+        stamps,
+    } = scan;
     let taxonomies: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
 
-    // Known articles whose file is unchanged (one stat each) are moved out
-    // of `known`, not copied: on a large archive that is almost all of them.
-    let unchanged: Vec<bool> = entries
-        .par_iter()
-        .map(|entry| match entry {
-            Entry::Article(rel) => known.get(rel).is_some_and(|a| {
-                std::fs::metadata(root.join(rel)).is_ok_and(|m| FileStamp::of(&m) == a.stamp)
-            }),
-            _ => false,
-        })
-        .collect();
+    // Known articles whose file is unchanged are moved out of `known`, not
+    // copied: on a large archive that is almost all of them.
     let mut reused: Vec<Option<Article>> = entries
         .iter()
-        .zip(unchanged)
-        .map(|(entry, unchanged)| match entry {
-            Entry::Article(rel) if unchanged => known.remove(rel),
+        .zip(stamps)
+        .map(|(entry, stamp)| match entry {
+            Entry::Article(rel) if stamp.is_some() && known.get(rel).map(|a| a.stamp) == stamp => {
+                known.remove(rel)
+            }
             _ => None,
         })
         .collect();
