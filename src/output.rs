@@ -65,12 +65,12 @@ fn minify_cfg() -> minify_html::Cfg {
 /// article (found by fuzzing: `<script>x</scriptcript>`). Such a page is
 /// better written as rendered than the build stopped, so the panic is
 /// caught, and kept off the terminal: the build warns about the page instead.
-pub fn minify(html: &str) -> Option<Vec<u8>> {
+pub fn minify(html: &[u8]) -> Option<Vec<u8>> {
     thread_local! {
         static CFG: minify_html::Cfg = minify_cfg();
     }
     quiet_panics::install();
-    CFG.with(|cfg| quiet_panics::catch(|| minify_html::minify(html.as_bytes(), cfg)))
+    CFG.with(|cfg| quiet_panics::catch(|| minify_html::minify(html, cfg)))
 }
 
 /// Panics caught on purpose, kept quiet: a panic hook that stays silent on
@@ -659,10 +659,10 @@ impl Output {
 
     /// Minifies and writes a claimed page. Returns false when the page could
     /// not be minified and was written as rendered.
-    pub fn write_page(&self, rel: &str, html: &str) -> Result<bool> {
+    pub fn write_page(&self, rel: &str, html: &[u8]) -> Result<bool> {
         match minify(html) {
             Some(bytes) => self.write(rel, &bytes).map(|()| true),
-            None => self.write(rel, html.as_bytes()).map(|()| false),
+            None => self.write(rel, html).map(|()| false),
         }
     }
 

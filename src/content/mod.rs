@@ -437,7 +437,7 @@ pub fn article_from_text(
 ) -> Result<(Article, Vec<Diagnostic>), Vec<Diagnostic>> {
     let split = frontmatter::split(text, rel).map_err(|d| vec![d])?;
     let (front, warnings) = frontmatter::article(&split, rel, taxonomies, config.timezone)?;
-    let body = markdown::render(split.body, article_markdown(config, opts.offline)).facts;
+    let body = markdown::facts(split.body, article_markdown(config, opts.offline));
     let stem = rel
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -507,7 +507,10 @@ pub fn body_html(
     }
     let text = decode(bytes, rel)?;
     let split = frontmatter::split(&text, rel)?;
-    Ok(markdown::render(split.body, article_markdown(config, offline)).html)
+    Ok(markdown::html(
+        split.body,
+        article_markdown(config, offline),
+    ))
 }
 
 fn load_term(

@@ -156,8 +156,10 @@ impl Renderer {
         self.search
     }
 
-    /// Renders one page to HTML.
-    pub fn render(&self, site: &Site, prep: &Prepared<'_>, job: &PageJob) -> Result<String> {
+    /// Renders one page to HTML, as UTF-8 bytes: the minifier reads bytes,
+    /// so the page is not checked for UTF-8 once more (Tera writes only
+    /// UTF-8) on its way to the file.
+    pub fn render(&self, site: &Site, prep: &Prepared<'_>, job: &PageJob) -> Result<Vec<u8>> {
         let mut sink = TeraSink {
             ctx: Context::new(),
             renderer: self,
@@ -165,10 +167,14 @@ impl Renderer {
             prep,
         };
         let template = self.fill(&mut sink, site, prep, job)?;
-        self.tera.render(template, &sink.ctx).map_err(|e| {
-            Error::Template(vec![template_error(&self.template_path(template), &e)
-                .with_hint(format!("while rendering {}", job.file(site)))])
-        })
+        let mut html = Vec::new();
+        self.tera
+            .render_to(template, &sink.ctx, &mut html)
+            .map_err(|e| {
+                Error::Template(vec![template_error(&self.template_path(template), &e)
+                    .with_hint(format!("while rendering {}", job.file(site)))])
+            })?;
+        Ok(html)
     }
 
     /// A hash of everything `render` would give the page's template: two
