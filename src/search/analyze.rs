@@ -56,8 +56,36 @@ pub fn fold(text: &str) -> String {
 /// The words of folded text (step 2).
 pub fn words(folded: &str) -> impl Iterator<Item = &str> {
     folded
-        .split(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
+}
+
+/// First and one-past-last code point of the block [`ARABIC_WORD_CHARS`]
+/// covers: Arabic (U+0600–U+06FF).
+const ARABIC_BLOCK: (u32, u32) = (0x0600, 0x0700);
+
+/// Per code point of [`ARABIC_BLOCK`], whether it is alphanumeric, as bits:
+/// taken from `char::is_alphanumeric` itself, once.
+static ARABIC_WORD_CHARS: std::sync::LazyLock<[u64; 4]> = std::sync::LazyLock::new(|| {
+    let mut bits = [0u64; 4];
+    for (i, code) in (ARABIC_BLOCK.0..ARABIC_BLOCK.1).enumerate() {
+        if char::from_u32(code).is_some_and(char::is_alphanumeric) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+    bits
+});
+
+/// `c.is_alphanumeric()`, with Arabic letters and digits answered from a
+/// small table instead of the general Unicode lookup, which is slow for
+/// them (ASCII has its own fast path already).
+fn is_word_char(c: char) -> bool {
+    let code = c as u32;
+    if (ARABIC_BLOCK.0..ARABIC_BLOCK.1).contains(&code) {
+        let i = (code - ARABIC_BLOCK.0) as usize;
+        return ARABIC_WORD_CHARS[i / 64] & (1 << (i % 64)) != 0;
+    }
+    c.is_alphanumeric()
 }
 
 /// Whether `c` is a basic Arabic letter (ء … ي), the only letters the
@@ -177,6 +205,17 @@ mod tests {
     fn short_words_are_not_stemmed() {
         for w in ["الآن", "وزير", "قوات", "هذا", "لبنان", "إلى", "على"] {
             assert_eq!(analyze(w), vec![fold(w)], "{w}");
+        }
+    }
+
+    /// The table answers exactly as `char::is_alphanumeric` for every code
+    /// point of the block it covers, and so for every other one.
+    #[test]
+    fn word_chars_are_alphanumeric() {
+        for code in 0..=0x10FFFF {
+            if let Some(c) = char::from_u32(code) {
+                assert_eq!(is_word_char(c), c.is_alphanumeric(), "U+{code:04X}");
+            }
         }
     }
 
