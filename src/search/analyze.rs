@@ -97,13 +97,19 @@ fn is_arabic_letter(c: char) -> bool {
 /// The key of one folded word (step 3): the word itself unless it is all
 /// Arabic letters, else its light stem.
 pub fn key(word: &str) -> String {
+    key_str(word).to_string()
+}
+
+/// [`key`] as a part of `word`.
+pub fn key_str(word: &str) -> &str {
     stem(word).0
 }
 
-/// The light stem of `word`, and whether a prefix was stripped.
-fn stem(word: &str) -> (String, bool) {
+/// The light stem of `word` (a part of it), and whether a prefix was
+/// stripped.
+fn stem(word: &str) -> (&str, bool) {
     if !word.chars().all(is_arabic_letter) {
-        return (word.to_string(), false);
+        return (word, false);
     }
     let mut stem = word;
     let mut prefixed = false;
@@ -124,7 +130,7 @@ fn stem(word: &str) -> (String, bool) {
             }
         }
     }
-    (stem.to_string(), prefixed)
+    (stem, prefixed)
 }
 
 /// The second key of a folded text word that may start with a
@@ -132,6 +138,11 @@ fn stem(word: &str) -> (String, bool) {
 /// prefix to [`key`], the rest keeps at least [`MIN_STEM`] letters and its
 /// key differs from the word's.
 pub fn alt_key(word: &str) -> Option<String> {
+    alt_key_str(word).map(str::to_string)
+}
+
+/// [`alt_key`] as a part of `word`.
+pub fn alt_key_str(word: &str) -> Option<&str> {
     let mut chars = word.chars();
     let first = chars.next()?;
     let rest = chars.as_str();
@@ -142,7 +153,7 @@ pub fn alt_key(word: &str) -> Option<String> {
     if prefixed || !word.chars().all(is_arabic_letter) {
         return None;
     }
-    let alt = key(rest);
+    let alt = key_str(rest);
     (alt != own).then_some(alt)
 }
 
