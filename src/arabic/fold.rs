@@ -16,7 +16,8 @@
 
 use std::borrow::Cow;
 
-use unicode_normalization::{is_nfc, UnicodeNormalization};
+use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::{is_nfc, is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// ARABIC TATWEEL (kashida), U+0640: stretches a letter, never spells one.
 pub(crate) const TATWEEL: char = '\u{0640}';
@@ -33,7 +34,7 @@ pub fn nfc(s: &str) -> String {
 
 /// NFC without a copy when `s` is already normalized (the common case).
 pub(crate) fn nfc_cow(s: &str) -> Cow<'_, str> {
-    if is_nfc(s) {
+    if is_plain(s) || is_nfc(s) {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.nfc().collect())
@@ -158,12 +159,50 @@ fn arabic_digit(c: char) -> Option<char> {
     char::from_digit(value, 10)
 }
 
+/// Code points below this are covered by [`PLAIN`].
+const PLAIN_LIMIT: u32 = 0x3000;
+
+/// Per code point below [`PLAIN_LIMIT`], whether it is *plain*: a starter
+/// (canonical combining class 0) that is NFC by the quick check and not a
+/// presentation form. Taken from `unicode_normalization` itself, once.
+static PLAIN: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
+    let mut bits = vec![0u64; PLAIN_LIMIT as usize / 64];
+    for code in 0..PLAIN_LIMIT {
+        let Some(c) = char::from_u32(code) else {
+            continue;
+        };
+        if canonical_combining_class(c) == 0
+            && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
+            && !is_presentation_form(c)
+        {
+            bits[code as usize / 64] |= 1 << (code % 64);
+        }
+    }
+    bits
+});
+
+/// Whether every character of `s` is plain (see [`PLAIN`]): then `s` is
+/// NFC (the quick check says yes to a run of such starters) and has no
+/// presentation form, so NFC and [`expand_presentation_forms`] leave it as
+/// it is. Most Arabic and Latin text is; `false` only means "look further".
+fn is_plain(s: &str) -> bool {
+    s.chars().all(|c| {
+        let code = c as u32;
+        code < 0x80 || (code < PLAIN_LIMIT && PLAIN[code as usize / 64] & (1 << (code % 64)) != 0)
+    })
+}
+
 fn fold(s: &str, search: bool) -> String {
     if is_folded_ascii(s) {
         return s.to_owned();
     }
-    let normalized = nfc_cow(s);
-    let text = expand_presentation_forms(&normalized);
+    let normalized;
+    let text = if is_plain(s) {
+        Cow::Borrowed(s)
+    } else {
+        normalized = nfc_cow(s);
+        expand_presentation_forms(&normalized)
+    };
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
@@ -475,6 +514,77 @@ mod tests {
         assert!(!is_folded_ascii("Syria"));
         assert!(!is_folded_ascii(" syria"));
         assert!(!is_folded_ascii("syria  news"));
+    }
+
+    /// A plain character is one the NFC quick check passes as a starter,
+    /// so a plain string is NFC and folds as it did before the shortcut.
+    #[test]
+    fn plain_text_is_nfc() {
+        for code in 0..PLAIN_LIMIT {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            let s = c.to_string();
+            if is_plain(&s) {
+                assert!(is_nfc(&s), "U+{code:04X}");
+                assert_eq!(canonical_combining_class(c), 0, "U+{code:04X}");
+                assert!(!is_presentation_form(c), "U+{code:04X}");
+                assert_eq!(expand_presentation_forms(&s), s, "U+{code:04X}");
+            }
+        }
+        assert!(is_plain("سوريا، 2020 «قال» العراق"));
+        assert!(!is_plain("مُحَمَّد"));
+        assert!(!is_plain("ﻻ"));
+        assert!(!is_plain("ا\u{0654}"));
+    }
+
+    /// The fold as it was before [`is_plain`]: NFC and presentation forms
+    /// always done the long way.
+    fn fold_slow(s: &str, search: bool) -> String {
+        let normalized: String = s.nfc().collect();
+        let text = expand_presentation_forms(&normalized);
+        let mut out = String::new();
+        let mut space = false;
+        for c in text.chars() {
+            if c.is_whitespace() {
+                space = !out.is_empty();
+                continue;
+            }
+            let Some(c) = fold_char(c, search) else {
+                continue;
+            };
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            if c.is_uppercase() {
+                out.extend(c.to_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out.nfc().collect()
+    }
+
+    #[test]
+    fn fold_vectors_match_the_slow_fold() {
+        for &(input, _, _) in VECTORS {
+            assert_eq!(fold_identity(input), fold_slow(input, false), "{input:?}");
+            assert_eq!(fold_search(input), fold_slow(input, true), "{input:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// Arabic, Latin, marks, presentation forms, digits and spaces in
+        /// any mix fold as the slow fold does.
+        #[test]
+        fn fast_fold_is_the_slow_fold(
+            text in "[سورياأإآؤئةىیکـًَُِّٰٓٔﻻﺳﺉ٣۴3aAéÉTt\u{301}\u{308}\u{344}\u{200c}\u{a0}«»،. \t]{0,30}"
+        ) {
+            proptest::prop_assert_eq!(fold_identity(&text), fold_slow(&text, false));
+            proptest::prop_assert_eq!(fold_search(&text), fold_slow(&text, true));
+        }
     }
 
     #[test]

@@ -56,8 +56,36 @@ pub fn fold(text: &str) -> String {
 /// The words of folded text (step 2).
 pub fn words(folded: &str) -> impl Iterator<Item = &str> {
     folded
-        .split(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
+}
+
+/// First and one-past-last code point of the block [`ARABIC_WORD_CHARS`]
+/// covers: Arabic (U+0600–U+06FF).
+const ARABIC_BLOCK: (u32, u32) = (0x0600, 0x0700);
+
+/// Per code point of [`ARABIC_BLOCK`], whether it is alphanumeric, as bits:
+/// taken from `char::is_alphanumeric` itself, once.
+static ARABIC_WORD_CHARS: std::sync::LazyLock<[u64; 4]> = std::sync::LazyLock::new(|| {
+    let mut bits = [0u64; 4];
+    for (i, code) in (ARABIC_BLOCK.0..ARABIC_BLOCK.1).enumerate() {
+        if char::from_u32(code).is_some_and(char::is_alphanumeric) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+    bits
+});
+
+/// `c.is_alphanumeric()`, with Arabic letters and digits answered from a
+/// small table instead of the general Unicode lookup, which is slow for
+/// them (ASCII has its own fast path already).
+fn is_word_char(c: char) -> bool {
+    let code = c as u32;
+    if (ARABIC_BLOCK.0..ARABIC_BLOCK.1).contains(&code) {
+        let i = (code - ARABIC_BLOCK.0) as usize;
+        return ARABIC_WORD_CHARS[i / 64] & (1 << (i % 64)) != 0;
+    }
+    c.is_alphanumeric()
 }
 
 /// Whether `c` is a basic Arabic letter (ء … ي), the only letters the
@@ -69,13 +97,19 @@ fn is_arabic_letter(c: char) -> bool {
 /// The key of one folded word (step 3): the word itself unless it is all
 /// Arabic letters, else its light stem.
 pub fn key(word: &str) -> String {
+    key_str(word).to_string()
+}
+
+/// [`key`] as a part of `word`.
+pub fn key_str(word: &str) -> &str {
     stem(word).0
 }
 
-/// The light stem of `word`, and whether a prefix was stripped.
-fn stem(word: &str) -> (String, bool) {
+/// The light stem of `word` (a part of it), and whether a prefix was
+/// stripped.
+fn stem(word: &str) -> (&str, bool) {
     if !word.chars().all(is_arabic_letter) {
-        return (word.to_string(), false);
+        return (word, false);
     }
     let mut stem = word;
     let mut prefixed = false;
@@ -96,7 +130,7 @@ fn stem(word: &str) -> (String, bool) {
             }
         }
     }
-    (stem.to_string(), prefixed)
+    (stem, prefixed)
 }
 
 /// The second key of a folded text word that may start with a
@@ -104,6 +138,11 @@ fn stem(word: &str) -> (String, bool) {
 /// prefix to [`key`], the rest keeps at least [`MIN_STEM`] letters and its
 /// key differs from the word's.
 pub fn alt_key(word: &str) -> Option<String> {
+    alt_key_str(word).map(str::to_string)
+}
+
+/// [`alt_key`] as a part of `word`.
+pub fn alt_key_str(word: &str) -> Option<&str> {
     let mut chars = word.chars();
     let first = chars.next()?;
     let rest = chars.as_str();
@@ -114,7 +153,7 @@ pub fn alt_key(word: &str) -> Option<String> {
     if prefixed || !word.chars().all(is_arabic_letter) {
         return None;
     }
-    let alt = key(rest);
+    let alt = key_str(rest);
     (alt != own).then_some(alt)
 }
 
@@ -177,6 +216,17 @@ mod tests {
     fn short_words_are_not_stemmed() {
         for w in ["الآن", "وزير", "قوات", "هذا", "لبنان", "إلى", "على"] {
             assert_eq!(analyze(w), vec![fold(w)], "{w}");
+        }
+    }
+
+    /// The table answers exactly as `char::is_alphanumeric` for every code
+    /// point of the block it covers, and so for every other one.
+    #[test]
+    fn word_chars_are_alphanumeric() {
+        for code in 0..=0x10FFFF {
+            if let Some(c) = char::from_u32(code) {
+                assert_eq!(is_word_char(c), c.is_alphanumeric(), "U+{code:04X}");
+            }
         }
     }
 

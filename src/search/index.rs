@@ -34,12 +34,10 @@
 //! name and spellings (never stemmed), placed after the text, and
 //! `#<taxonomy>:<slug>` for filters.
 
-use std::collections::HashMap;
-
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::analyze::{alt_key, fold, key, words};
+use super::analyze::{alt_key_str, fold, key_str, words};
 use crate::site::Article;
 
 /// A word of the title.
@@ -82,41 +80,45 @@ pub struct DocEntry {
 
 /// Analyzes one article.
 pub fn extract(article: &Article, body_html: &str) -> DocEntry {
-    let mut keys: HashMap<String, (u8, Vec<u32>)> = HashMap::new();
-    let mut pos = 0u32;
-    let mut add = |k: String, field: u8, pos: u32| {
-        let e = keys.entry(k).or_insert((0, Vec::new()));
-        e.0 |= field;
-        if e.1.last() != Some(&pos) {
-            e.1.push(pos);
-        }
-    };
     let text = html_text(body_html);
-    for (field, source) in [(TITLE, article.source.front.title.as_str()), (BODY, &text)] {
-        let folded = fold(source);
-        for w in words(&folded) {
-            add(key(w), field, pos);
-            if let Some(alt) = alt_key(w) {
-                add(alt, field, pos);
+    let title = fold(&article.source.front.title);
+    let body = fold(&text);
+    // Every (key, position, field), then sorted by key (stably, so each
+    // key's positions stay increasing): no map and no string per word.
+    let mut occurrences: Vec<(&str, u32, u8)> = Vec::new();
+    let mut pos = 0u32;
+    for (field, folded) in [(TITLE, &title), (BODY, &body)] {
+        for w in words(folded) {
+            occurrences.push((key_str(w), pos, field));
+            if let Some(alt) = alt_key_str(w) {
+                occurrences.push((alt, pos, field));
             }
             pos += 1;
         }
         pos += GAP;
     }
-    let mut sorted: Vec<(String, (u8, Vec<u32>))> = keys.into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    occurrences.sort_by(|a, b| a.0.cmp(b.0));
     let mut entry = DocEntry {
         keys: String::new(),
-        fields: Vec::with_capacity(sorted.len()),
+        fields: Vec::new(),
         positions: String::new(),
         length: pos,
         excerpt: cut_at_word(&text, EXCERPT_CHARS),
     };
-    for (i, (k, (fields, positions))) in sorted.into_iter().enumerate() {
-        if i > 0 {
+    let mut positions: Vec<u32> = Vec::new();
+    for run in occurrences.chunk_by(|a, b| a.0 == b.0) {
+        if !entry.fields.is_empty() {
             entry.keys.push(' ');
         }
-        entry.keys.push_str(&k);
+        entry.keys.push_str(run[0].0);
+        positions.clear();
+        let mut fields = 0;
+        for &(_, pos, field) in run {
+            fields |= field;
+            if positions.last() != Some(&pos) {
+                positions.push(pos);
+            }
+        }
         entry.fields.push(fields);
         push_positions(&mut entry.positions, &positions);
     }
@@ -271,20 +273,28 @@ pub fn html_text(html: &str) -> String {
         out.push(' ');
         let tag = &rest[lt..];
         let end = tag.find('>').map_or(tag.len(), |i| i + 1);
-        let name: String = tag[1..end.min(tag.len())]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let inside = &tag[1..end.min(tag.len())];
+        let name_len = inside
+            .bytes()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .unwrap_or(inside.len());
+        let name = &inside[..name_len];
         rest = &tag[end..];
-        if name == "script" || name == "style" {
-            let close = format!("</{name}");
+        if name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style") {
+            let close = format!("</{}", name.to_ascii_lowercase());
             let lower = rest.to_ascii_lowercase();
             rest = lower.find(&close).map_or("", |i| &rest[i..]);
         }
     }
     push_decoded(&mut out, rest);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut collapsed = String::with_capacity(out.len());
+    for word in out.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    collapsed
 }
 
 /// Appends `text` with its character references decoded (the ones
