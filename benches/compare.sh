@@ -111,6 +111,7 @@ for n in $sizes; do
   row "floor: cp -r of the output" "$wall" "$cpu" "$rss" "" "" ""
   discard "$bench/floor"
 
+  sync
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   row "arshif, no-op rebuild" "$wall" "$cpu" "$rss" "" "" ""
 
@@ -119,6 +120,7 @@ for n in $sizes; do
   new=$corpus/content/2024/12/zz-bench-new-story.md
   mkdir -p "$(dirname "$new")"
   printf -- '---\ntitle: خبر جديد لقياس البناء\ndate: 2025-01-01T09:00:00+03:00\ncountries: [سوريا, لبنان]\nactors: [نظام الأسد]\n---\nنص الخبر الجديد.\n' >"$new"
+  sync
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   add_wall=$wall
   row "arshif, one story added" "$wall" "$cpu" "$rss" "" "" ""
@@ -127,6 +129,7 @@ for n in $sizes; do
   # Whatever happens, the corpus is put back as it was.
   trap 'cp "$bench/edited.bak" "$edited"; rm -f "$new"; rm -rf "$trash"' EXIT
   printf '\nفقرة أضيفت إلى الخبر لقياس البناء.\n' >>"$edited"
+  sync
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   edit_wall=$wall
   row "arshif, one story edited" "$wall" "$cpu" "$rss" "" "" ""
@@ -152,6 +155,8 @@ for n in $sizes; do
     read -r html files bytes < <(count "$work/hugo-out")
     row "Hugo (same run, timed here)" "$wall" "$cpu" "$rss" "$html" "$files" "$bytes"
     summary+="; arshif/Hugo wall: $(ratio "$full_wall" "$wall")x"
+    peers_hugo=$(awk '$1 == "hugo" && $2 ~ /^wall_s=/ { sub("wall_s=", "", $2); print $2 }' "$peers_log")
+    [[ -n $peers_hugo ]] && summary+=" (against run_peers.sh's Hugo run: $(ratio "$full_wall" "$peers_hugo")x)"
     discard "$work/hugo-out"
   fi
   if [[ -n ${ZOLA:-} && -x ${ZOLA:-} && -d $work/zola-site ]]; then
