@@ -192,6 +192,9 @@ fn is_plain(s: &str) -> bool {
     })
 }
 
+/// The fold of `s` (for search keys when `search`): NFC, presentation forms
+/// expanded, then [`fold_chars`], then NFC again. Text that is already
+/// folded ASCII, or plain (see [`is_plain`]), skips what would not change it.
 fn fold(s: &str, search: bool) -> String {
     if is_folded_ascii(s) {
         return s.to_owned();
@@ -203,6 +206,19 @@ fn fold(s: &str, search: bool) -> String {
         normalized = nfc_cow(s);
         expand_presentation_forms(&normalized)
     };
+    let out = fold_chars(&text, search);
+    // Lowercasing (or a dropped mark) can make a new composable pair, e.g.
+    // T + U+0308 → t + U+0308 → ẗ: NFC again, so that folding is idempotent.
+    match nfc_cow(&out) {
+        Cow::Borrowed(_) => out,
+        Cow::Owned(composed) => composed,
+    }
+}
+
+/// The character pass of [`fold`], on NFC text without presentation forms:
+/// whitespace runs become one space (none at the ends), each character is
+/// folded (or dropped) and lowercased.
+fn fold_chars(text: &str, search: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
@@ -223,12 +239,7 @@ fn fold(s: &str, search: bool) -> String {
             out.push(c);
         }
     }
-    // Lowercasing (or a dropped mark) can make a new composable pair, e.g.
-    // T + U+0308 → t + U+0308 → ẗ: NFC again, so that folding is idempotent.
-    match nfc_cow(&out) {
-        Cow::Borrowed(_) => out,
-        Cow::Owned(composed) => composed,
-    }
+    out
 }
 
 /// Maps one NFC character through the fold; `None` drops it.
@@ -543,27 +554,7 @@ mod tests {
     fn fold_slow(s: &str, search: bool) -> String {
         let normalized: String = s.nfc().collect();
         let text = expand_presentation_forms(&normalized);
-        let mut out = String::new();
-        let mut space = false;
-        for c in text.chars() {
-            if c.is_whitespace() {
-                space = !out.is_empty();
-                continue;
-            }
-            let Some(c) = fold_char(c, search) else {
-                continue;
-            };
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            if c.is_uppercase() {
-                out.extend(c.to_lowercase());
-            } else {
-                out.push(c);
-            }
-        }
-        out.nfc().collect()
+        fold_chars(&text, search).nfc().collect()
     }
 
     #[test]
