@@ -94,14 +94,9 @@ fn is_arabic_letter(c: char) -> bool {
     ('\u{0621}'..='\u{064A}').contains(&c)
 }
 
-/// The key of one folded word (step 3): the word itself unless it is all
-/// Arabic letters, else its light stem.
-pub fn key(word: &str) -> String {
-    key_str(word).to_string()
-}
-
-/// [`key`] as a part of `word`.
-pub fn key_str(word: &str) -> &str {
+/// The key of one folded word (step 3), a part of it: the word itself
+/// unless it is all Arabic letters, else its light stem.
+pub fn key(word: &str) -> &str {
     stem(word).0
 }
 
@@ -137,12 +132,7 @@ fn stem(word: &str) -> (&str, bool) {
 /// single-letter proclitic: the key of the rest, when the word lost no
 /// prefix to [`key`], the rest keeps at least [`MIN_STEM`] letters and its
 /// key differs from the word's.
-pub fn alt_key(word: &str) -> Option<String> {
-    alt_key_str(word).map(str::to_string)
-}
-
-/// [`alt_key`] as a part of `word`.
-pub fn alt_key_str(word: &str) -> Option<&str> {
+pub fn alt_key(word: &str) -> Option<&str> {
     let mut chars = word.chars();
     let first = chars.next()?;
     let rest = chars.as_str();
@@ -153,13 +143,13 @@ pub fn alt_key_str(word: &str) -> Option<&str> {
     if prefixed || !word.chars().all(is_arabic_letter) {
         return None;
     }
-    let alt = key_str(rest);
+    let alt = key(rest);
     (alt != own).then_some(alt)
 }
 
 /// The keys of a query or any text: fold, split, [`key`] each word.
 pub fn analyze(text: &str) -> Vec<String> {
-    words(&fold(text)).map(key).collect()
+    words(&fold(text)).map(|w| key(w).to_string()).collect()
 }
 
 #[cfg(test)]
@@ -189,7 +179,7 @@ mod tests {
             let keys = analyze(word);
             let got = keys.join(" ");
             let folded = fold(word);
-            let alt: Vec<String> = words(&folded).filter_map(alt_key).collect();
+            let alt: Vec<&str> = words(&folded).filter_map(alt_key).collect();
             let got_alt = (!alt.is_empty()).then(|| alt.join(" "));
             if &got != want || &got_alt != want_alt {
                 wrong.push(format!(
@@ -232,7 +222,7 @@ mod tests {
 
     #[test]
     fn alt_keys_only_for_proclitics() {
-        assert_eq!(alt_key("وروسيا").as_deref(), Some("روس"));
+        assert_eq!(alt_key("وروسيا"), Some("روس"));
         assert_eq!(alt_key("روسيا"), None);
         assert_eq!(alt_key("والاسد"), None);
         assert_eq!(alt_key("وقت"), None);

@@ -37,7 +37,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::analyze::{alt_key_str, fold, key_str, words};
+use super::analyze::{alt_key, fold, key, words};
 use crate::site::Article;
 
 /// A word of the title.
@@ -89,8 +89,8 @@ pub fn extract(article: &Article, body_html: &str) -> DocEntry {
     let mut pos = 0u32;
     for (field, folded) in [(TITLE, &title), (BODY, &body)] {
         for w in words(folded) {
-            occurrences.push((key_str(w), pos, field));
-            if let Some(alt) = alt_key_str(w) {
+            occurrences.push((key(w), pos, field));
+            if let Some(alt) = alt_key(w) {
                 occurrences.push((alt, pos, field));
             }
             pos += 1;
