@@ -147,12 +147,10 @@ struct CacheRef<'a> {
 
 /// Where the cache of the output folder `output` lives: beside it.
 pub fn path(output: &Path) -> Result<PathBuf> {
-    let output = crate::output::absolute(output)?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    Ok(output.with_file_name(format!(".{name}.arshif-cache")))
+    Ok(crate::output::beside(
+        &crate::output::absolute(output)?,
+        "cache",
+    ))
 }
 
 /// Reads the cache at `path` if it describes `output` as built with `key`.
@@ -215,8 +213,6 @@ pub fn save<'a>(
         files,
         search,
     };
-    // Streamed to the file: the cache of a large site is too big to hold
-    // twice in memory.
     let write = || -> std::io::Result<()> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");

@@ -113,16 +113,10 @@ impl Staging {
         let output = absolute(output)?;
         check_output(&output, &absolute(site_root)?)?;
         recover(&output)?;
-        let parent = output
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("/"));
-        let name = output
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "public".into());
-        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-        remove_stale(&parent, &name);
+        let tmp = beside(&output, &std::process::id().to_string());
+        let parent = tmp.parent().unwrap_or(Path::new("/"));
+        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        remove_stale(&output);
         // A read-only output stays as it is (the swap would replace it anyway).
         if output.is_dir() && rustix::fs::access(&output, rustix::fs::Access::WRITE_OK).is_err() {
             return Err(Error::io(
@@ -133,7 +127,6 @@ impl Staging {
                 ),
             ));
         }
-        let tmp = parent.join(format!(".{name}.arshif-{}", std::process::id()));
         fs::create_dir(&tmp).map_err(|e| {
             Error::io(
                 &output,
@@ -337,6 +330,13 @@ pub struct DirId {
 
 /// The folder next to `output` holding an incremental build's new files.
 fn patch_dir(output: &Path) -> PathBuf {
+    beside(output, "patch")
+}
+
+/// Where a build keeps something of its own for the output folder `output`:
+/// `.<name>.arshif-<what>` beside it, in the same parent (renames from there
+/// are atomic, and nothing is written into the site's own folder).
+pub(crate) fn beside(output: &Path, what: &str) -> PathBuf {
     let name = output
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -345,7 +345,7 @@ fn patch_dir(output: &Path) -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"))
-        .join(format!(".{name}.arshif-patch"))
+        .join(format!(".{name}.arshif-{what}"))
 }
 
 /// The list of changes an incremental build commits.
@@ -423,9 +423,7 @@ impl Patch {
         let output = absolute(output)?;
         check_output(&output, &absolute(site_root)?)?;
         recover(&output)?;
-        if let (Some(parent), Some(name)) = (output.parent(), output.file_name()) {
-            remove_stale(parent, &name.to_string_lossy());
-        }
+        remove_stale(&output);
         let dir = patch_dir(&output);
         fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Patch {
@@ -564,17 +562,9 @@ impl Output {
             Mode::Full(staging) => &staging.output,
             Mode::Patch(patch) => &patch.output,
         };
-        let name = output
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "public".into());
         // Named like a staging folder, so that the next build removes it if
         // this one is killed.
-        let dir = output
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("/"))
-            .join(format!(".{name}.arshif-{}.scratch", std::process::id()));
+        let dir = beside(output, &format!("{}.scratch", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Scratch { dir })
@@ -760,10 +750,15 @@ fn check_output(output: &Path, root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Removes staging folders left by builds that were killed; a folder whose
-/// build is still running (another process) is left alone.
-fn remove_stale(parent: &Path, name: &str) {
-    let prefix = format!(".{name}.arshif-");
+/// Removes the staging folders beside `output` left by builds that were
+/// killed; a folder whose build is still running (another process) is left
+/// alone.
+fn remove_stale(output: &Path) {
+    let any = beside(output, "");
+    let (Some(parent), Some(prefix)) = (any.parent(), any.file_name()) else {
+        return;
+    };
+    let prefix = prefix.to_string_lossy();
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
@@ -773,7 +768,7 @@ fn remove_stale(parent: &Path, name: &str) {
         // `<pid>.scratch`): the cache and an incremental build's folder have
         // names of their own.
         let Some(pid) = file_name
-            .strip_prefix(&prefix)
+            .strip_prefix(&*prefix)
             .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
         else {
             continue;
