@@ -226,7 +226,6 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
-/// Prints findings and a summary as one JSON document on stdout.
 /// A failed `--format json` run: its findings on stdout; returns the exit status.
 fn print_error_json(e: &crate::Error) -> i32 {
     let findings = e.findings();
@@ -238,6 +237,7 @@ fn print_error_json(e: &crate::Error) -> i32 {
     e.exit_code()
 }
 
+/// Prints findings and a summary as one JSON document on stdout.
 fn print_json(findings: &[Diagnostic], summary: serde_json::Value) {
     let doc = serde_json::json!({
         "findings": findings.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),

@@ -127,8 +127,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     // Reading the cache takes one core; listing and stating the content
     // takes the others meanwhile.
     let ((known, files, search_state), scan) = rayon::join(
-        || match opts.full {
-            false => match cache::load(&cache_path, key, &output_dir) {
+        || {
+            let previous = (!opts.full)
+                .then(|| cache::load(&cache_path, key, &output_dir))
+                .flatten();
+            match previous {
                 Some(c) => (
                     c.articles
                         .into_iter()
@@ -138,8 +141,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                     c.search,
                 ),
                 None => (content::Known::new(), None, None),
-            },
-            true => (content::Known::new(), None, None),
+            }
         },
         || content::scan(root, &config),
     );
