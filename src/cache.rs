@@ -28,7 +28,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::output::DirId;
 
 /// Bumped whenever the cache's layout changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// The 128-bit XXH3 hash of a value's JSON form, streamed into the hasher.
 pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
@@ -123,11 +123,8 @@ impl Key {
 }
 
 /// A previous build, as far as the next one needs to know it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug)]
 pub struct Cache {
-    key: Key,
-    /// The output folder's device and inode when the build committed.
-    output: DirId,
     pub articles: Vec<content::Article>,
     /// Each output file's fingerprint.
     pub files: HashMap<String, u128>,
@@ -135,14 +132,18 @@ pub struct Cache {
     pub search: Option<crate::search::State>,
 }
 
-/// The same, borrowed, for writing.
-#[derive(Serialize)]
-struct CacheRef<'a> {
-    key: Key,
+// The file holds three postcard values one after the other: the key (so
+// that a cache of other settings is rejected before anything else is
+// decoded), the articles (written while the build renders, see [`Writer`])
+// and the rest, which only the end of the build knows.
+
+/// The part of the file written at the end of a build.
+#[derive(Serialize, Deserialize)]
+struct Tail<F, S> {
+    /// The output folder's device and inode when the build committed.
     output: DirId,
-    articles: Vec<std::borrow::Cow<'a, content::Article>>,
-    files: &'a HashMap<String, u128>,
-    search: Option<&'a crate::search::State>,
+    files: F,
+    search: Option<S>,
 }
 
 /// Where the cache of the output folder `output` lives: beside it.
@@ -157,17 +158,27 @@ pub fn path(output: &Path) -> Result<PathBuf> {
 /// Anything else (no cache, another version, a damaged file) is no cache.
 pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     let bytes = fs::read(path).ok()?;
-    let cache: Cache = postcard::from_bytes(&bytes).ok()?;
+    let (stored, rest): (Key, _) = postcard::take_from_bytes(&bytes).ok()?;
+    if stored != key {
+        return None;
+    }
+    let (articles, rest) = postcard::take_from_bytes(rest).ok()?;
+    let tail: Tail<HashMap<String, u128>, crate::search::State> =
+        postcard::from_bytes(rest).ok()?;
     let id = crate::output::dir_id(output)?;
     // The folder is the one described, and still holds what it held: a
     // sample of its files must be there (a file deleted by hand is not
     // noticed beyond that sample; `build --full` repairs anything).
-    let whole = cache
+    let whole = tail
         .files
         .keys()
         .take(64)
         .all(|rel| output.join(rel).is_file());
-    (cache.key == key && cache.output == id && whole).then_some(cache)
+    (tail.output == id && whole).then_some(Cache {
+        articles,
+        files: tail.files,
+        search: tail.search,
+    })
 }
 
 /// Removes the cache at `path`: done just before a build's commit point.
@@ -180,54 +191,128 @@ pub fn remove(path: &Path) {
 /// timestamp granularity of the build's read could keep its size and mtime.
 const RACY_NANOS: i128 = 2_000_000_000;
 
-/// Writes the cache of a committed build that started at `started`. A cache
-/// that cannot be written is a warning: the next build is a full one,
-/// nothing else is lost.
-pub fn save<'a>(
-    path: &Path,
-    key: Key,
-    output: DirId,
-    started: std::time::SystemTime,
-    articles: impl Iterator<Item = &'a content::Article>,
-    files: &HashMap<String, u128>,
-    search: Option<&crate::search::State>,
-) -> Option<Diagnostic> {
-    let started = content::FileStamp::nanos(started);
-    let articles = articles
-        .map(|a| {
-            if a.warned || a.stamp.modified > started - RACY_NANOS {
-                // Changed just before or during the build, or with warnings
-                // to show again: read it next time.
-                let mut a = a.clone();
-                a.stamp = content::FileStamp::default();
-                std::borrow::Cow::Owned(a)
-            } else {
-                std::borrow::Cow::Borrowed(a)
-            }
-        })
-        .collect();
-    let cache = CacheRef {
-        key,
-        output,
-        articles,
-        files,
-        search,
-    };
-    let write = || -> std::io::Result<()> {
+/// A cache being written while the build goes on: [`Writer::start`] writes
+/// the key and the articles (known once the model is built, and most of the
+/// file) to a temporary file beside the cache, on whatever thread calls it,
+/// while the pages are rendered; [`Writer::finish`] adds what only a
+/// committed build knows and puts the file in place. A writer dropped
+/// unfinished (the build failed) removes its temporary file.
+pub struct Writer {
+    tmp: PathBuf,
+    file: std::io::Result<std::io::BufWriter<fs::File>>,
+}
+
+impl Writer {
+    /// Starts the cache at `path` of a build that started at `started`,
+    /// writing its key and its articles.
+    pub fn start<'a>(
+        path: &Path,
+        key: Key,
+        started: std::time::SystemTime,
+        articles: impl ExactSizeIterator<Item = &'a content::Article>,
+    ) -> Writer {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let started = content::FileStamp::nanos(started);
+        let articles: Vec<_> = articles
+            .map(|a| {
+                if a.warned || a.stamp.modified > started - RACY_NANOS {
+                    // Changed just before or during the build, or with
+                    // warnings to show again: read it next time.
+                    let mut a = a.clone();
+                    a.stamp = content::FileStamp::default();
+                    std::borrow::Cow::Owned(a)
+                } else {
+                    std::borrow::Cow::Borrowed(a)
+                }
+            })
+            .collect();
         // Streamed to the file: a large archive's cache is over 100 MB,
         // which a buffer would add to the build's peak memory.
-        let file = std::io::BufWriter::new(fs::File::create(&tmp)?);
-        let mut file = postcard::to_io(&cache, file).map_err(std::io::Error::other)?;
-        file.flush()?;
-        drop(file);
-        fs::rename(&tmp, path)
-    };
-    write().err().map(|e| {
-        Diagnostic::warning(
-            path,
-            format!("the build cache cannot be written ({e}); the next build will be a full one"),
-        )
-    })
+        let file = fs::File::create(&tmp)
+            .map(std::io::BufWriter::new)
+            .and_then(|file| postcard::to_io(&key, file).map_err(std::io::Error::other))
+            .and_then(|file| postcard::to_io(&articles, file).map_err(std::io::Error::other));
+        Writer { tmp, file }
+    }
+
+    /// Ends the cache of a build committed into the folder `output` and
+    /// moves it to `path`. A cache that cannot be written is a warning: the
+    /// next build is a full one, nothing else is lost.
+    pub fn finish(
+        mut self,
+        path: &Path,
+        output: DirId,
+        files: &HashMap<String, u128>,
+        search: Option<&crate::search::State>,
+    ) -> Option<Diagnostic> {
+        let file = std::mem::replace(&mut self.file, Err(std::io::ErrorKind::NotFound.into()));
+        let tail = Tail {
+            output,
+            files,
+            search,
+        };
+        let written = file
+            .and_then(|file| postcard::to_io(&tail, file).map_err(std::io::Error::other))
+            .and_then(|mut file| file.flush())
+            .and_then(|()| fs::rename(&self.tmp, path));
+        written.err().map(|e| {
+            Diagnostic::warning(
+                path,
+                format!(
+                    "the build cache cannot be written ({e}); the next build will be a full one"
+                ),
+            )
+        })
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Gone already when `finish` renamed it.
+        let _ = fs::remove_file(&self.tmp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn beside(output: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(output.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_finished_writer_leaves_the_cache_and_an_unfinished_one_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        fs::create_dir(&output).unwrap();
+        fs::write(output.join("index.html"), "x").unwrap();
+        let path = path(&output).unwrap();
+        let id = crate::output::dir_id(&output).unwrap();
+        let files = HashMap::from([("index.html".to_string(), 5u128)]);
+        let now = std::time::SystemTime::now();
+
+        // A build that failed after the articles were written.
+        drop(Writer::start(&path, Key(7), now, [].iter()));
+        assert_eq!(beside(&output), ["public"]);
+
+        let warning = Writer::start(&path, Key(7), now, [].iter()).finish(&path, id, &files, None);
+        assert!(warning.is_none(), "{warning:?}");
+        assert_eq!(beside(&output), [".public.arshif-cache", "public"]);
+        let cache = load(&path, Key(7), &output).expect("the cache is read back");
+        assert_eq!(cache.files, files);
+        assert!(cache.articles.is_empty() && cache.search.is_none());
+        // Another key, or a damaged file, is no cache.
+        assert!(load(&path, Key(8), &output).is_none());
+        let bytes = fs::read(&path).unwrap();
+        fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(load(&path, Key(7), &output).is_none());
+    }
 }

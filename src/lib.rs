@@ -163,108 +163,185 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     site.link_related();
     timings.stage("related coverage");
 
-    let out = match files {
-        Some(files) => output::Output::patch(&output_dir, root, files)?,
-        None => output::Output::full(&output_dir, root)?,
+    let (written, cache) = std::thread::scope(|scope| {
+        // Most of the cache (the articles) is written on a thread of its
+        // own while the pages are rendered: it is known now, and writing it
+        // is a long stretch on one core.
+        let cache = scope.spawn(|| {
+            let articles = site.articles.iter().map(|a| &a.source);
+            cache::Writer::start(&cache_path, key, started_at, articles)
+        });
+        let written = write_output(
+            &site,
+            &renderer,
+            opts,
+            Previous {
+                files,
+                search: search_state.as_ref(),
+            },
+            &output_dir,
+            &cache_path,
+            &mut timings,
+        );
+        let cache = cache
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (written, cache)
+    });
+    let written = written?;
+    let mut warnings = std::mem::take(&mut site.warnings);
+    warnings.extend(written.unminified);
+    if let Some(id) = written.committed.dir_id {
+        warnings.extend(cache.finish(
+            &cache_path,
+            id,
+            &written.committed.files,
+            written.search.as_ref(),
+        ));
+    }
+    timings.stage("cache");
+    let report = BuildReport {
+        pages: written.pages,
+        rendered: written.rendered,
+        stats: written.committed.stats,
+        warnings,
+        elapsed: started.elapsed(),
+        output: output_dir,
     };
-    let prep = renderer.prepare(&site);
+    // Freeing 100,000 articles' worth of model and fingerprints takes a
+    // noticeable fraction of an incremental build: the caller need not wait.
+    drop_later((site, written.committed.files, written.search));
+    Ok(report)
+}
+
+/// Drops `value` on another thread (or here, when no thread can be had).
+fn drop_later<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(value));
+}
+
+/// What the previous build left that this one builds on (from the cache).
+struct Previous<'a> {
+    /// Each output file's fingerprint: the build patches the output.
+    files: Option<std::collections::HashMap<String, u128>>,
+    search: Option<&'a search::State>,
+}
+
+/// What [`write_output`] did.
+struct Written {
+    pages: usize,
+    rendered: usize,
+    committed: output::Committed,
+    /// Pages that could not be minified, sorted.
+    unminified: Vec<Diagnostic>,
+    search: Option<search::State>,
+}
+
+/// Renders the site's pages, feeds, sitemap and search index, copies its
+/// assets and commits the output: the render → write half of [`build`].
+fn write_output(
+    site: &Site,
+    renderer: &render::Renderer,
+    opts: &BuildOptions,
+    previous: Previous<'_>,
+    output_dir: &Path,
+    cache_path: &Path,
+    timings: &mut Timings,
+) -> Result<Written> {
+    let root = &opts.root;
+    let out = match previous.files {
+        Some(files) => output::Output::patch(output_dir, root, files)?,
+        None => output::Output::full(output_dir, root)?,
+    };
+    let prep = renderer.prepare(site);
     timings.stage("teasers");
-    let mut jobs = render::pages(&site);
+    let mut jobs = render::pages(site);
     if !renderer.has_search() {
         jobs.retain(|job| *job != render::PageJob::Search);
     }
     let rendered = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let unminified = std::sync::Mutex::new(Vec::new());
-    let results: Vec<Result<()>> = jobs
-        .par_iter()
-        .map(|job| {
-            let file = job.file(&site);
-            if out.claim(&file, renderer.fingerprint(&site, &prep, job))? {
-                rendered.fetch_add(1, Ordering::Relaxed);
-                let html = renderer.render(&site, &prep, job)?;
-                if !out.write_page(&file, &html)? {
-                    let source = match job {
-                        render::PageJob::Article(i) => site.articles[*i].source.source.clone(),
-                        _ => PathBuf::from(&file),
-                    };
-                    let mut list = unminified.lock().unwrap_or_else(|e| e.into_inner());
-                    list.push(Diagnostic::warning(
-                        source,
-                        format!("the page {file} could not be minified and was written as rendered"),
-                    ).with_hint("look for malformed raw HTML in the article, such as a <script> or <style> that is never closed"));
+    let pages = || -> Vec<Result<()>> {
+        jobs.par_iter()
+            .map(|job| {
+                let file = job.file(site);
+                if out.claim(&file, renderer.fingerprint(site, &prep, job))? {
+                    rendered.fetch_add(1, Ordering::Relaxed);
+                    let html = renderer.render(site, &prep, job)?;
+                    if !out.write_page(&file, &html)? {
+                        let source = match job {
+                            render::PageJob::Article(i) => site.articles[*i].source.source.clone(),
+                            _ => PathBuf::from(&file),
+                        };
+                        let mut list = unminified.lock().unwrap_or_else(|e| e.into_inner());
+                        list.push(Diagnostic::warning(
+                            source,
+                            format!("the page {file} could not be minified and was written as rendered"),
+                        ).with_hint("look for malformed raw HTML in the article, such as a <script> or <style> that is never closed"));
+                    }
                 }
-            }
-            if let Some(Progress(tell)) = &opts.progress {
-                tell(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
-            }
-            Ok(())
-        })
-        .collect();
-    collect_errors(results)?;
-    timings.stage("pages");
-    let feeds = render::feed::feeds(&site);
-    let results: Vec<Result<()>> = feeds
-        .par_iter()
-        .map(|feed| {
-            let file = feed.file(&site);
-            if out.claim(&file, renderer.feed_fingerprint(&site, &prep, feed))? {
-                let xml = renderer.render_feed(&site, &prep, feed)?;
-                out.write(&file, xml.as_bytes())?;
-            }
-            Ok(())
-        })
-        .collect();
-    collect_errors(results)?;
-    timings.stage("feeds");
-    for (file, xml) in render::sitemap::files(&site, &jobs) {
-        out.put(&file, xml.as_bytes())?;
-    }
-    timings.stage("sitemap and robots.txt");
-    let search = if renderer.has_search() {
-        let (state, report) = write_search_index(
-            &site,
-            &renderer,
-            &prep,
-            &out,
-            opts.offline,
-            search_state.as_ref(),
-        )?;
-        timings.stage(&format!("search index ({report})"));
-        Some(state)
-    } else {
-        timings.stage("search index");
-        None
+                if let Some(Progress(tell)) = &opts.progress {
+                    tell(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
+                }
+                Ok(())
+            })
+            .collect()
     };
-    copy_assets(&site, &renderer, &out, root)?;
+    let feeds = || -> Vec<Result<()>> {
+        render::feed::feeds(site)
+            .par_iter()
+            .map(|feed| {
+                let file = feed.file(site);
+                if out.claim(&file, renderer.feed_fingerprint(site, &prep, feed))? {
+                    let xml = renderer.render_feed(site, &prep, feed)?;
+                    out.write(&file, xml.as_bytes())?;
+                }
+                Ok(())
+            })
+            .collect()
+    };
+    let sitemap = || -> Result<()> {
+        for (file, xml) in render::sitemap::files(site, &jobs) {
+            out.put(&file, xml.as_bytes())?;
+        }
+        Ok(())
+    };
+    let search = || {
+        renderer
+            .has_search()
+            .then(|| write_search_index(site, renderer, &prep, &out, opts.offline, previous.search))
+            .transpose()
+    };
+    // Independent of each other: run side by side, so that the stretches
+    // on one core (the sitemap, parts of the search index) overlap others.
+    let (pages, (feeds, (sitemap, search))) = rayon::join(pages, || {
+        rayon::join(feeds, || rayon::join(sitemap, search))
+    });
+    collect_errors(pages)?;
+    collect_errors(feeds)?;
+    sitemap?;
+    let search = search?;
+    match &search {
+        Some((_, report)) => timings.stage(&format!(
+            "pages, feeds, sitemap and search index ({report})"
+        )),
+        None => timings.stage("pages, feeds and sitemap"),
+    }
+    copy_assets(site, renderer, &out, root)?;
     timings.stage("assets");
 
-    let committed = out.commit(|| cache::remove(&cache_path))?;
+    let committed = out.commit(|| cache::remove(cache_path))?;
     timings.stage("commit");
-    let mut warnings = site.warnings;
     let mut unminified = unminified.into_inner().unwrap_or_else(|e| e.into_inner());
     unminified.sort();
-    warnings.append(&mut unminified);
-    if let Some(id) = committed.dir_id {
-        let articles = site.articles.iter().map(|a| &a.source);
-        warnings.extend(cache::save(
-            &cache_path,
-            key,
-            id,
-            started_at,
-            articles,
-            &committed.files,
-            search.as_ref(),
-        ));
-    }
-    timings.stage("cache");
-    Ok(BuildReport {
+    Ok(Written {
         pages: jobs.len(),
         rendered: rendered.into_inner(),
-        stats: committed.stats,
-        warnings,
-        elapsed: started.elapsed(),
-        output: output_dir,
+        committed,
+        unminified,
+        search: search.map(|(state, _)| state),
     })
 }
 

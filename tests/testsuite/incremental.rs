@@ -166,16 +166,17 @@ fn assert_same_as_full(site: &mut SiteTest, what: &str) {
     assert_same_tree(&full, &incremental, what);
 }
 
-/// An incremental build, with how it wrote the search index: the
-/// `ARSHIF_TIMINGS` line's `updated: 1 documents analyzed, 40 of 64
-/// shards built` or `in full: …`.
+/// An incremental build, with how it wrote the search index: what the
+/// `ARSHIF_TIMINGS` line of the search index's stage says in brackets,
+/// `updated: 1 documents analyzed, 40 of 64 shards built` or `in full: …`.
 fn build_timed(site: &SiteTest) -> (BuildResult, String) {
     let result = site.build_with_env(&[], &[("ARSHIF_TIMINGS", "1")]);
     result.success();
     let search = result
         .stderr
         .lines()
-        .find_map(|l| l.strip_prefix("timing: search index ("))
+        .filter_map(|l| l.strip_prefix("timing: "))
+        .find_map(|l| l.split_once("search index (").map(|(_, report)| report))
         .and_then(|l| l.split_once("): "))
         .map(|(report, _)| report.to_string())
         .unwrap_or_else(|| panic!("no search index timing in:\n{}", result.stderr));
