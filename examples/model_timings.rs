@@ -37,7 +37,7 @@ fn main() -> Result<(), arshif::Error> {
         resident()
     );
     let t = Instant::now();
-    site.link_related();
+    site.link_related(None);
     println!(
         "related coverage of {} articles: {:.3} s, resident {}",
         site.articles.len(),

@@ -28,7 +28,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::output::DirId;
 
 /// Bumped whenever the cache's layout changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// The 128-bit XXH3 hash of a value's JSON form, streamed into the hasher.
 pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
@@ -126,16 +126,18 @@ impl Key {
 #[derive(Debug)]
 pub struct Cache {
     pub articles: Vec<content::Article>,
+    /// Every article's related articles (`site::related`).
+    pub related: crate::site::related::Lists,
     /// Each output file's fingerprint.
     pub files: HashMap<String, u128>,
     /// What the search index needs to be updated rather than built anew.
     pub search: Option<crate::search::State>,
 }
 
-// The file holds three postcard values one after the other: the key (so
-// that a cache of other settings is rejected before anything else is
-// decoded), the articles (written while the build renders, see [`Writer`])
-// and the rest, which only the end of the build knows.
+// The file holds postcard values one after the other: the key (so that a
+// cache of other settings is rejected before anything else is decoded), the
+// articles and the related lists (written while the build renders, see
+// [`Writer`]), and the rest, which only the end of the build knows.
 
 /// The part of the file written at the end of a build.
 #[derive(Serialize, Deserialize)]
@@ -163,6 +165,7 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         return None;
     }
     let (articles, rest) = postcard::take_from_bytes(rest).ok()?;
+    let (related, rest) = postcard::take_from_bytes(rest).ok()?;
     let tail: Tail<HashMap<String, u128>, crate::search::State> =
         postcard::from_bytes(rest).ok()?;
     let id = crate::output::dir_id(output)?;
@@ -176,6 +179,7 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         .all(|rel| output.join(rel).is_file());
     (tail.output == id && whole).then_some(Cache {
         articles,
+        related,
         files: tail.files,
         search: tail.search,
     })
@@ -192,8 +196,8 @@ pub fn remove(path: &Path) {
 const RACY_NANOS: i128 = 2_000_000_000;
 
 /// A cache being written while the build goes on: [`Writer::start`] writes
-/// the key and the articles (known once the model is built, and most of the
-/// file) to a temporary file beside the cache, on whatever thread calls it,
+/// the key, the articles and the related lists (known once the model is
+/// built, and most of the file) to a temporary file beside the cache, on whatever thread calls it,
 /// while the pages are rendered; [`Writer::finish`] adds what only a
 /// committed build knows and puts the file in place. A writer dropped
 /// unfinished (the build failed) removes its temporary file.
@@ -204,12 +208,13 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the cache at `path` of a build that started at `started`,
-    /// writing its key and its articles.
+    /// writing its key, its articles and their related lists.
     pub fn start<'a>(
         path: &Path,
         key: Key,
         started: std::time::SystemTime,
         articles: impl ExactSizeIterator<Item = &'a content::Article>,
+        related: &crate::site::related::Lists,
     ) -> Writer {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
@@ -233,7 +238,8 @@ impl Writer {
         let file = fs::File::create(&tmp)
             .map(std::io::BufWriter::new)
             .and_then(|file| postcard::to_io(&key, file).map_err(std::io::Error::other))
-            .and_then(|file| postcard::to_io(&articles, file).map_err(std::io::Error::other));
+            .and_then(|file| postcard::to_io(&articles, file).map_err(std::io::Error::other))
+            .and_then(|file| postcard::to_io(related, file).map_err(std::io::Error::other));
         Writer { tmp, file }
     }
 
@@ -300,10 +306,17 @@ mod tests {
         let now = std::time::SystemTime::now();
 
         // A build that failed after the articles were written.
-        drop(Writer::start(&path, Key(7), now, [].iter()));
+        drop(Writer::start(
+            &path,
+            Key(7),
+            now,
+            [].iter(),
+            &Default::default(),
+        ));
         assert_eq!(beside(&output), ["public"]);
 
-        let warning = Writer::start(&path, Key(7), now, [].iter()).finish(&path, id, &files, None);
+        let warning = Writer::start(&path, Key(7), now, [].iter(), &Default::default())
+            .finish(&path, id, &files, None);
         assert!(warning.is_none(), "{warning:?}");
         assert_eq!(beside(&output), [".public.arshif-cache", "public"]);
         let cache = load(&path, Key(7), &output).expect("the cache is read back");

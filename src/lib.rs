@@ -126,7 +126,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let cache_path = cache::path(&output_dir)?;
     // Reading the cache takes one core; listing and stating the content
     // takes the others meanwhile.
-    let ((known, files, search_state), scan) = rayon::join(
+    let ((known, files, related, search_state), scan) = rayon::join(
         || {
             let previous = (!opts.full)
                 .then(|| cache::load(&cache_path, key, &output_dir))
@@ -138,9 +138,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                         .map(|a| (a.source.clone(), a))
                         .collect(),
                     Some(c.files),
+                    Some(c.related),
                     c.search,
                 ),
-                None => (content::Known::new(), None, None),
+                None => (content::Known::new(), None, None, None),
             }
         },
         || content::scan(root, &config),
@@ -160,7 +161,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     timings.stage("content");
     let mut site = Site::build_unrelated(config, content)?;
     timings.stage("model");
-    site.link_related();
+    let related = site.link_related(related.as_ref());
     timings.stage("related coverage");
 
     let (written, cache) = std::thread::scope(|scope| {
@@ -169,7 +170,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         // is a long stretch on one core.
         let cache = scope.spawn(|| {
             let articles = site.articles.iter().map(|a| &a.source);
-            cache::Writer::start(&cache_path, key, started_at, articles)
+            cache::Writer::start(&cache_path, key, started_at, articles, &related)
         });
         let written = write_output(
             &site,

@@ -152,22 +152,26 @@ impl Site {
     /// reported together.
     pub fn build(config: Config, content: Content) -> Result<Site> {
         let mut site = Site::build_unrelated(config, content)?;
-        site.link_related();
+        site.link_related(None);
         Ok(site)
     }
 
     /// Fills each article's `related` list (the one costly step of the
-    /// model, separate so that it can be timed).
-    pub fn link_related(&mut self) {
+    /// model, separate so that it can be timed), taking those of `previous`
+    /// (a previous build's, of the same configuration) that are still
+    /// right, and returns the lists for the next build.
+    pub fn link_related(&mut self, previous: Option<&related::Lists>) -> related::Lists {
         let use_taxonomy: Vec<bool> = self
             .taxonomies
             .iter()
             .map(|t| t.config.counts_for_related())
             .collect();
-        let related = related::compute(&self.articles, &self.taxonomies, &use_taxonomy);
+        let (related, lists) =
+            related::compute(&self.articles, &self.taxonomies, &use_taxonomy, previous);
         for (a, r) in self.articles.iter_mut().zip(related) {
             a.related = r;
         }
+        lists
     }
 
     /// The model without related coverage: [`Site::build`] before

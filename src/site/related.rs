@@ -30,8 +30,18 @@
 //! earlier articles only. What it gives up: a much older story that shares
 //! only very common terms; one that shares a rare term (few articles, all
 //! within the window) is always found.
+//!
+//! # Reused from the previous build
+//!
+//! Since a list depends on the archive up to its article only, a build
+//! keeps the previous build's lists (see [`Lists`]) as far from the oldest
+//! article as the archive is the same: same terms, article by article. A
+//! new story, or an edit that leaves an article's terms alone, computes no
+//! list but its own.
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
 
 use super::{Article, Taxonomy};
 
@@ -44,17 +54,102 @@ pub const RELATED: usize = 5;
 /// How many of a term's earlier articles are looked at, most recent first.
 pub const LOOKBACK: usize = 200;
 
+/// Every article's list, kept by a build for the next one: counted from
+/// the oldest article, with a hash of the archive up to and including it
+/// (its terms in the taxonomies that count, article by article), on which
+/// the list depends and nothing else.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lists {
+    /// Per article, oldest first: the hash of the archive up to it.
+    prefixes: Vec<u64>,
+    /// Per article, oldest first: its related articles, counted from the
+    /// oldest too (so that a newer story leaves them as they are).
+    related: Vec<Vec<u32>>,
+}
+
 /// The related articles of every article (positions in the newest-first
-/// list), best first. `use_taxonomy[t]` says whether taxonomy `t` counts.
+/// list), best first, and the same as [`Lists`] for the next build.
+/// `use_taxonomy[t]` says whether taxonomy `t` counts; the lists of
+/// `previous` are taken as they are as far as the archive is the same.
 pub fn compute(
     articles: &[Article],
     taxonomies: &[Taxonomy],
     use_taxonomy: &[bool],
+    previous: Option<&Lists>,
+) -> (Vec<Vec<usize>>, Lists) {
+    let n = articles.len();
+    let prefixes = prefix_hashes(articles, taxonomies, use_taxonomy);
+    // How many articles, from the oldest, have the previous build's lists.
+    // (Each list's articles are older than its own: anything else is a
+    // damaged cache, and the list is computed anew.)
+    let same = previous.map_or(0, |p| {
+        p.prefixes
+            .iter()
+            .zip(&p.related)
+            .zip(&prefixes)
+            .enumerate()
+            .take_while(|(k, ((a, list), b))| a == b && list.iter().all(|&x| (x as usize) < *k))
+            .count()
+    });
+    // The newest first: computed for the first n - same, taken from the
+    // previous lists for the rest.
+    let mut related = fresh(articles, taxonomies, use_taxonomy, n - same);
+    if let Some(p) = previous {
+        related.extend((n - same..n).map(|i| {
+            p.related[n - 1 - i]
+                .iter()
+                .map(|&k| n - 1 - k as usize)
+                .collect()
+        }));
+    }
+    let lists = Lists {
+        prefixes,
+        related: related
+            .iter()
+            .rev()
+            .map(|r| r.iter().map(|&j| (n - 1 - j) as u32).collect())
+            .collect(),
+    };
+    (related, lists)
+}
+
+/// Per article, oldest first, the hash of its terms and of the hash before
+/// it: of the archive up to and including it, as [`related_of`] sees it.
+fn prefix_hashes(articles: &[Article], taxonomies: &[Taxonomy], use_taxonomy: &[bool]) -> Vec<u64> {
+    let mut prefix = 0u64;
+    articles
+        .iter()
+        .rev()
+        .map(|a| {
+            let mut h = Xxh3::new();
+            h.update(&prefix.to_le_bytes());
+            for (t, terms) in a.terms.iter().enumerate() {
+                if use_taxonomy.get(t).copied().unwrap_or(false) {
+                    h.update(&(t as u32).to_le_bytes());
+                    for &term in terms {
+                        h.update(taxonomies[t].terms[term].key.as_str().as_bytes());
+                        h.update(&[0]);
+                    }
+                    h.update(&[0xff]);
+                }
+            }
+            prefix = h.digest();
+            prefix
+        })
+        .collect()
+}
+
+/// The lists of the newest `count` articles.
+fn fresh(
+    articles: &[Article],
+    taxonomies: &[Taxonomy],
+    use_taxonomy: &[bool],
+    count: usize,
 ) -> Vec<Vec<usize>> {
     let n = articles.len();
     // One scratch vector of n scores per chunk of at least SPLIT articles,
     // not per rayon split: memory stays a few vectors, not thousands.
-    (0..n)
+    (0..count)
         .into_par_iter()
         .with_min_len(SPLIT)
         .map_init(
@@ -301,5 +396,66 @@ mod tests {
         assert_eq!(newest.related[0], oldest, "{:?}", newest.related);
         // The rest: the most recent of those sharing only سوريا.
         assert_eq!(&newest.related[1..], [1, 2, 3, 4]);
+    }
+
+    /// A site given oldest first as (countries, actors) bit masks over
+    /// small pools of terms, its related lists not yet filled.
+    fn masked(stories: &[(u8, u8)]) -> Site {
+        const COUNTRIES: [&str; 4] = ["سوريا", "لبنان", "تركيا", "مصر"];
+        const ACTORS: [&str; 4] = ["علي مملوك", "نظام الأسد", "حزب الله", "الأمم المتحدة"];
+        let pick = |pool: [&'static str; 4], mask: u8| -> Vec<&'static str> {
+            (0..4)
+                .filter(|b| mask & (1 << b) != 0)
+                .map(|b| pool[b])
+                .collect()
+        };
+        let picked: Vec<(Vec<&str>, Vec<&str>)> = stories
+            .iter()
+            .map(|&(c, a)| (pick(COUNTRIES, c), pick(ACTORS, a)))
+            .collect();
+        let borrowed: Vec<(&[&str], &[&str])> = picked
+            .iter()
+            .map(|(c, a)| (c.as_slice(), a.as_slice()))
+            .collect();
+        let mut s = site(&borrowed);
+        for a in &mut s.articles {
+            a.related.clear();
+        }
+        s
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Lists taken from a previous build's, after stories were added,
+        /// removed or given other terms anywhere in the archive, are the
+        /// lists computed anew; so is what is kept for the next build.
+        #[test]
+        fn lists_taken_from_a_previous_build_equal_lists_computed_anew(
+            before in proptest::collection::vec((0u8..16, 0u8..16), 1..30),
+            edits in proptest::collection::vec(
+                (0u8..3, proptest::prelude::any::<proptest::sample::Index>(), 0u8..16, 0u8..16),
+                0..4,
+            ),
+        ) {
+            let mut after = before.clone();
+            for (kind, at, c, a) in edits {
+                match kind {
+                    0 => after.insert(at.index(after.len() + 1), (c, a)),
+                    1 if after.len() > 1 => { after.remove(at.index(after.len())); }
+                    _ => { let i = at.index(after.len()); after[i] = (c, a); }
+                }
+            }
+            let mut old = masked(&before);
+            let previous = old.link_related(None);
+            let mut fresh = masked(&after);
+            let fresh_lists = fresh.link_related(None);
+            let mut reused = masked(&after);
+            let reused_lists = reused.link_related(Some(&previous));
+            for (f, r) in fresh.articles.iter().zip(&reused.articles) {
+                proptest::prop_assert_eq!(&f.related, &r.related, "{}", f.source.stem);
+            }
+            proptest::prop_assert_eq!(fresh_lists, reused_lists);
+        }
     }
 }
