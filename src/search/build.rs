@@ -539,8 +539,11 @@ fn update(
                 .and_then(|()| keep(out, &format!("search/p/{s}.js")));
         }
         let records = added.get(&s).map_or(&[][..], Vec::as_slice);
-        let shard = updated_shard(out, s, &removed, records)?;
-        write_shard(out, s, &shard)
+        match updated_shard(out, s, &removed, records)? {
+            Some(shard) => write_shard(out, s, &shard),
+            None => keep(out, &format!("search/k/{s}.js"))
+                .and_then(|()| keep(out, &format!("search/p/{s}.js"))),
+        }
     })?;
 
     let rows: BTreeMap<u32, &DocRow> = present
@@ -588,13 +591,13 @@ fn damaged(rel: &str) -> Error {
 }
 
 /// Shard `s` of the previous build, with the postings of changed
-/// documents replaced by `records`.
+/// documents replaced by `records`; `None` when that leaves it as it was.
 fn updated_shard(
     out: &Output,
     s: u32,
     removed: &(dyn Fn(u32) -> bool + Sync),
     records: &[(&str, u32, u8, &str)],
-) -> Result<Shard> {
+) -> Result<Option<Shard>> {
     let read =
         |rel: String| -> Result<Vec<u8>> { out.read_previous(&rel)?.ok_or_else(|| damaged(&rel)) };
     let k = read(format!("search/k/{s}.js"))?;

@@ -113,12 +113,12 @@ fn postings(docs: &str) -> impl Iterator<Item = Option<(usize, u32, u8)>> + '_ {
 /// each list up to its own place, so an update costs a copy of the lists
 /// rather than their decoding.
 fn merge(
-    docs: String,
-    positions: String,
+    docs: &str,
+    positions: &str,
     removed: &dyn Fn(u32) -> bool,
     extra: &[Entry<'_>],
 ) -> Option<Posting> {
-    let old: Vec<(usize, u32, u8)> = postings(&docs).collect::<Option<_>>()?;
+    let old: Vec<(usize, u32, u8)> = postings(docs).collect::<Option<_>>()?;
     // A change at document i: it goes, or one comes before it. The one after
     // a removed document changes too (its gap does).
     let mut head = 0;
@@ -136,7 +136,7 @@ fn merge(
     let head = head.min(old.len());
 
     let mut out = Posting::default();
-    let mut reader = PositionReader::new(&positions);
+    let mut reader = PositionReader::new(positions);
     let mut extra = extra.iter().peekable();
     for &(_, doc, fields) in &old[..head] {
         let list = reader.next_list();
@@ -154,13 +154,8 @@ fn merge(
     if let Some(&(start, _, _)) = old.get(head) {
         // Untouched from here: its first gap still counts from the document
         // before it, which is kept.
-        if head == 0 {
-            out.docs = docs;
-            out.positions = positions;
-        } else {
-            out.docs.push_str(&docs[start..]);
-            out.positions.push_str(&positions[read..]);
-        }
+        out.docs.push_str(&docs[start..]);
+        out.positions.push_str(&positions[read..]);
         out.last = old.last().map(|&(_, doc, _)| doc);
     }
     for &(d, f, p) in extra {
@@ -326,22 +321,26 @@ pub fn parse(k: &[u8], p: &[u8]) -> Option<(BTreeMap<String, String>, BTreeMap<S
 /// Updates a previous build's shard: the postings of the documents for
 /// which `removed` holds are dropped, then `added` records (key, document,
 /// fields, positions; in increasing document order per key) are merged in.
-/// Keys left with no document go. `None` if the previous data is malformed.
+/// Keys left with no document go. `None` if the previous data is malformed;
+/// `Some(None)` if the shard comes out as it was (an edited document whose
+/// words in this shard, and their places, are the same).
 pub fn update(
     k: BTreeMap<String, String>,
     mut p: BTreeMap<String, String>,
     removed: &dyn Fn(u32) -> bool,
     added: &[(&str, u32, u8, &str)],
-) -> Option<Shard> {
+) -> Option<Option<Shard>> {
     let mut new: BTreeMap<&str, Vec<Entry<'_>>> = BTreeMap::new();
     for &(key, doc, fields, positions) in added {
         new.entry(key).or_default().push((doc, fields, positions));
     }
     let mut shard = Shard::new();
+    let mut same = true;
     for (key, docs) in k {
         let positions = p.remove(&key)?;
         let extra = new.remove(key.as_str()).unwrap_or_default();
-        let posting = merge(docs, positions, removed, &extra)?;
+        let posting = merge(&docs, &positions, removed, &extra)?;
+        same &= posting.docs == docs && posting.positions == positions;
         if !posting.is_empty() {
             shard.insert(key, posting);
         }
@@ -349,10 +348,11 @@ pub fn update(
     for (key, entries) in new {
         let posting = encode(&entries);
         if !posting.is_empty() {
+            same = false;
             shard.insert(key.to_string(), posting);
         }
     }
-    Some(shard)
+    Some((!same || !p.is_empty()).then_some(shard))
 }
 
 /// A posting list from its entries, in increasing document order.
@@ -437,7 +437,7 @@ mod tests {
                 .collect();
             want.extend(extra.iter().copied());
             want.sort_by_key(|e| e.0);
-            let merged = merge(previous.docs.clone(), previous.positions.clone(), &removed, &extra);
+            let merged = merge(&previous.docs, &previous.positions, &removed, &extra);
             proptest::prop_assert_eq!(merged, Some(encode(&want)));
         }
     }
@@ -476,7 +476,7 @@ mod tests {
         // Document 1 edited (now only "b"), document 3 added.
         let (k, p) = columns(&old);
         let added = [("b", 1, 1, "10"), ("a", 3, 1, "10"), ("d", 3, 2, "15")];
-        let updated = update(k, p, &|doc| doc == 1, &added).unwrap();
+        let updated = update(k, p, &|doc| doc == 1, &added).unwrap().unwrap();
         let fresh = build(&[
             ("a", 0, 1, "11"),
             ("b", 0, 2, "10"),
@@ -487,5 +487,22 @@ mod tests {
         ]);
         assert_eq!(updated, fresh);
         assert!(!updated.contains_key("c"), "a key with no document goes");
+
+        // Document 1 edited with the same words at the same places: the
+        // shard is as it was. A word less, a place more or other fields:
+        // it is not.
+        let update_1 = |records: &[(&str, u32, u8, &str)]| {
+            let (k, p) = columns(&old);
+            update(k, p, &|doc| doc == 1, records).unwrap()
+        };
+        assert!(update_1(&[("a", 1, 2, "212"), ("c", 1, 2, "10")]).is_none());
+        for changed in [
+            &[("a", 1, 2, "212")][..],
+            &[("a", 1, 2, "2121"), ("c", 1, 2, "10")],
+            &[("a", 1, 1, "212"), ("c", 1, 2, "10")],
+            &[("a", 1, 2, "212"), ("c", 1, 2, "10"), ("d", 1, 2, "10")],
+        ] {
+            assert!(update_1(changed).is_some(), "{changed:?}");
+        }
     }
 }
