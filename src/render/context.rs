@@ -151,11 +151,11 @@ pub struct Teaser<'a> {
 }
 
 impl<'a> Teaser<'a> {
-    /// What [`Teaser::new`] and the article's JSON-LD
-    /// ([`meta::article_jsonld`](super::meta::article_jsonld)) read besides
-    /// the configuration, for fingerprints: hashing this costs a fraction of
-    /// building them (dates, URLs, phrases). Whatever either comes to read
-    /// must be added here.
+    /// What [`Teaser::new`], the article's JSON-LD
+    /// ([`meta::article_jsonld`](super::meta::article_jsonld)) and its feed
+    /// entries read besides the configuration, for fingerprints: hashing
+    /// this costs a fraction of building them (dates, URLs, phrases).
+    /// Whatever any of them comes to read must be added here.
     pub fn inputs(site: &'a Site, article: &'a Article) -> impl Serialize + 'a {
         // Per taxonomy, each term's name, slug, page and schema.org type.
         let terms: Vec<Vec<_>> = site

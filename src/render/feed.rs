@@ -167,12 +167,17 @@ pub fn image_url(site: &Site, image: &Image) -> String {
 
 /// The template data of one feed.
 pub fn context<'a>(site: &'a Site, feed: &Feed) -> (FeedCtx<'a>, Vec<EntryCtx<'a>>) {
-    let config = &site.config;
     let positions = feed.entries(site);
     let entries: Vec<EntryCtx<'a>> = positions
         .iter()
         .map(|&i| entry(site, &site.articles[i]))
         .collect();
+    (feed_ctx(site, feed, &positions), entries)
+}
+
+/// `feed` in atom.xml, for a feed of the articles at `positions`.
+pub fn feed_ctx<'a>(site: &'a Site, feed: &Feed, positions: &[usize]) -> FeedCtx<'a> {
+    let config = &site.config;
     let updated = positions
         .iter()
         .map(|&i| last_change(&site.articles[i]))
@@ -189,7 +194,7 @@ pub fn context<'a>(site: &'a Site, feed: &Feed) -> (FeedCtx<'a>, Vec<EntryCtx<'a
         }
     };
     let url = format!("{}{}", config.base_url, feed.file(site));
-    let ctx = FeedCtx {
+    FeedCtx {
         id: url.clone(),
         url,
         page_url: absolute(site, &feed.page(site)),
@@ -199,10 +204,12 @@ pub fn context<'a>(site: &'a Site, feed: &Feed) -> (FeedCtx<'a>, Vec<EntryCtx<'a
         dir: config.dir(),
         updated,
         kind,
-    };
-    (ctx, entries)
+    }
 }
 
+/// One entry. It reads nothing of the article that its teaser's inputs
+/// (`Teaser::inputs`) leave out, besides the configuration: feed
+/// fingerprints count an entry by its teaser's fingerprint.
 fn entry<'a>(site: &'a Site, a: &'a Article) -> EntryCtx<'a> {
     let front = &a.source.front;
     let url = absolute(site, &a.path);

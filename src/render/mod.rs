@@ -362,16 +362,19 @@ impl Renderer {
     }
 
     /// A feed's fingerprint (see [`Renderer::fingerprint`]): its template
-    /// variables, each full-content entry's body counting by its file's hash.
+    /// variables, each entry counting by its teaser's fingerprint, which
+    /// stands for everything the entry reads, its body included (the
+    /// teaser's inputs have the article file's hash).
     pub fn feed_fingerprint(&self, site: &Site, prep: &Prepared<'_>, feed: &feed::Feed) -> u128 {
-        let (feed_ctx, entries) = feed::context(site, feed);
+        let positions = feed.entries(site);
         let mut h = crate::cache::HashWriter::default();
         h.update(&prep.site_hash.to_le_bytes());
-        h.update(&crate::cache::hash_of(&(&feed_ctx, &entries)).to_le_bytes());
-        if feed.content(site) == crate::config::FeedContent::Full {
-            for i in feed.entries(site) {
-                h.update(&site.articles[i].source.digest.to_le_bytes());
-            }
+        h.update(&crate::cache::hash_of(&feed::feed_ctx(site, feed, &positions)).to_le_bytes());
+        h.update(&[u8::from(
+            feed.content(site) == crate::config::FeedContent::Full,
+        )]);
+        for i in positions {
+            h.update(&prep.hashes[i].to_le_bytes());
         }
         h.finish()
     }
