@@ -195,12 +195,13 @@ pub fn remove(path: &Path) {
 /// timestamp granularity of the build's read could keep its size and mtime.
 const RACY_NANOS: i128 = 2_000_000_000;
 
-/// A cache being written while the build goes on: [`Writer::start`] writes
+/// A cache being written while the build goes on. [`Writer::start`] writes
 /// the key, the articles and the related lists (known once the model is
-/// built, and most of the file) to a temporary file beside the cache, on whatever thread calls it,
-/// while the pages are rendered; [`Writer::finish`] adds what only a
-/// committed build knows and puts the file in place. A writer dropped
-/// unfinished (the build failed) removes its temporary file.
+/// built, and most of the file) to a temporary file beside the cache, on a
+/// thread of its own while the pages are rendered; [`Writer::end`] adds
+/// what only the end of the build knows, while the output is committed;
+/// [`Writer::place`] puts the file in place once it is. A writer dropped
+/// before that (the build failed) removes its temporary file.
 pub struct Writer {
     tmp: PathBuf,
     file: std::io::Result<std::io::BufWriter<fs::File>>,
@@ -243,26 +244,34 @@ impl Writer {
         Writer { tmp, file }
     }
 
-    /// Ends the cache of a build committed into the folder `output` and
-    /// moves it to `path`. A cache that cannot be written is a warning: the
-    /// next build is a full one, nothing else is lost.
-    pub fn finish(
-        mut self,
-        path: &Path,
+    /// Adds what only the end of the build knows: the identity of the
+    /// output folder once committed, each output file's fingerprint and
+    /// the search index's state. Runs while the build commits.
+    pub fn end(
+        &mut self,
         output: DirId,
         files: &HashMap<String, u128>,
         search: Option<&crate::search::State>,
-    ) -> Option<Diagnostic> {
-        let file = std::mem::replace(&mut self.file, Err(std::io::ErrorKind::NotFound.into()));
+    ) {
         let tail = Tail {
             output,
             files,
             search,
         };
-        let written = file
+        let file = std::mem::replace(&mut self.file, Err(std::io::ErrorKind::NotFound.into()));
+        self.file = file
             .and_then(|file| postcard::to_io(&tail, file).map_err(std::io::Error::other))
-            .and_then(|mut file| file.flush())
-            .and_then(|()| fs::rename(&self.tmp, path));
+            .and_then(|mut file| file.flush().map(|()| file));
+    }
+
+    /// Puts the ended cache at `path`, once the build has committed. A
+    /// cache that cannot be written is a warning: the next build is a full
+    /// one, nothing else is lost.
+    pub fn place(self, path: &Path) -> Option<Diagnostic> {
+        let written = match &self.file {
+            Ok(_) => fs::rename(&self.tmp, path),
+            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+        };
         written.err().map(|e| {
             Diagnostic::warning(
                 path,
@@ -276,7 +285,7 @@ impl Writer {
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        // Gone already when `finish` renamed it.
+        // Gone already when `place` renamed it.
         let _ = fs::remove_file(&self.tmp);
     }
 }
@@ -295,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn a_finished_writer_leaves_the_cache_and_an_unfinished_one_nothing() {
+    fn a_placed_writer_leaves_the_cache_and_an_unplaced_one_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join("public");
         fs::create_dir(&output).unwrap();
@@ -315,8 +324,9 @@ mod tests {
         ));
         assert_eq!(beside(&output), ["public"]);
 
-        let warning = Writer::start(&path, Key(7), now, [].iter(), &Default::default())
-            .finish(&path, id, &files, None);
+        let mut writer = Writer::start(&path, Key(7), now, [].iter(), &Default::default());
+        writer.end(id, &files, None);
+        let warning = writer.place(&path);
         assert!(warning.is_none(), "{warning:?}");
         assert_eq!(beside(&output), [".public.arshif-cache", "public"]);
         let cache = load(&path, Key(7), &output).expect("the cache is read back");

@@ -181,7 +181,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                 search: search_state.as_ref(),
             },
             &output_dir,
-            &cache_path,
             &mut timings,
         );
         let cache = cache
@@ -190,28 +189,40 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         (written, cache)
     });
     let written = written?;
+    let output::Sealed {
+        stats,
+        files,
+        dir_id,
+        commit,
+    } = written.sealed;
+    // The end of the cache is written while the output is committed; the
+    // cache is put in place once the commit is done (and the previous one
+    // is removed just before its point of no return).
+    let mut cache = dir_id.map(|_| cache);
+    let (committed, ()) = rayon::join(
+        || commit.run(|| cache::remove(&cache_path)),
+        || {
+            if let (Some(cache), Some(id)) = (&mut cache, dir_id) {
+                cache.end(id, &files, written.search.as_ref());
+            }
+        },
+    );
+    committed?;
     let mut warnings = std::mem::take(&mut site.warnings);
     warnings.extend(written.unminified);
-    if let Some(id) = written.committed.dir_id {
-        warnings.extend(cache.finish(
-            &cache_path,
-            id,
-            &written.committed.files,
-            written.search.as_ref(),
-        ));
-    }
-    timings.stage("cache");
+    warnings.extend(cache.and_then(|cache| cache.place(&cache_path)));
+    timings.stage("commit and cache");
     let report = BuildReport {
         pages: written.pages,
         rendered: written.rendered,
-        stats: written.committed.stats,
+        stats,
         warnings,
         elapsed: started.elapsed(),
         output: output_dir,
     };
     // Freeing 100,000 articles' worth of model and fingerprints takes a
     // noticeable fraction of an incremental build: the caller need not wait.
-    drop_later((site, written.committed.files, written.search));
+    drop_later((site, files, written.search));
     Ok(report)
 }
 
@@ -233,21 +244,21 @@ struct Previous<'a> {
 struct Written {
     pages: usize,
     rendered: usize,
-    committed: output::Committed,
+    /// The output, to be committed.
+    sealed: output::Sealed,
     /// Pages that could not be minified, sorted.
     unminified: Vec<Diagnostic>,
     search: Option<search::State>,
 }
 
-/// Renders the site's pages, feeds, sitemap and search index, copies its
-/// assets and commits the output: the render → write half of [`build`].
+/// Renders the site's pages, feeds, sitemap and search index and copies its
+/// assets: the render → write half of [`build`], up to the commit.
 fn write_output(
     site: &Site,
     renderer: &render::Renderer,
     opts: &BuildOptions,
     previous: Previous<'_>,
     output_dir: &Path,
-    cache_path: &Path,
     timings: &mut Timings,
 ) -> Result<Written> {
     let root = &opts.root;
@@ -333,14 +344,12 @@ fn write_output(
     copy_assets(site, renderer, &out, root)?;
     timings.stage("assets");
 
-    let committed = out.commit(|| cache::remove(cache_path))?;
-    timings.stage("commit");
     let mut unminified = unminified.into_inner().unwrap_or_else(|e| e.into_inner());
     unminified.sort();
     Ok(Written {
         pages: jobs.len(),
         rendered: rendered.into_inner(),
-        committed,
+        sealed: out.seal(),
         unminified,
         search: search.map(|(state, _)| state),
     })

@@ -680,18 +680,31 @@ impl Output {
     /// Makes the new output the output. Until this returns, the old output
     /// is intact; `before` runs just before the point of no return.
     pub fn commit(self, before: impl FnOnce()) -> Result<Committed> {
+        let Sealed {
+            stats,
+            files,
+            dir_id,
+            commit,
+        } = self.seal();
+        commit.run(before)?;
+        Ok(Committed {
+            stats,
+            files,
+            dir_id,
+        })
+    }
+
+    /// Ends the writing: what the build cache needs of the output is known
+    /// from here, before the commit (see [`Sealed`]).
+    pub fn seal(self) -> Sealed {
         let files = self.claimed.into_inner().unwrap_or_else(|e| e.into_inner());
         let stats = Stats {
             written: self.written.load(Ordering::Relaxed),
             unchanged: self.unchanged.load(Ordering::Relaxed),
         };
-        let dir_id = match self.mode {
-            Mode::Full(staging) => {
-                let id = dir_id(&staging.tmp);
-                before();
-                staging.commit()?;
-                id
-            }
+        let (dir_id, pending) = match self.mode {
+            // The staging folder becomes the output, under its own inode.
+            Mode::Full(staging) => (dir_id(&staging.tmp), Pending::Full(staging)),
             Mode::Patch(patch) => {
                 let removals: Vec<String> = self
                     .previous
@@ -699,17 +712,46 @@ impl Output {
                     .filter(|rel| !files.contains_key(*rel))
                     .cloned()
                     .collect();
-                let id = dir_id(&patch.output);
-                before();
-                patch.commit(removals)?;
-                id
+                (dir_id(&patch.output), Pending::Patch(patch, removals))
             }
         };
-        Ok(Committed {
+        Sealed {
             stats,
             files,
             dir_id,
-        })
+            commit: Commit(pending),
+        }
+    }
+}
+
+/// A build's output with every file written, not yet committed: counts,
+/// each file's fingerprint and the identity the output folder will have,
+/// so that the build cache can be written while the commit runs.
+pub struct Sealed {
+    pub stats: Stats,
+    pub files: HashMap<String, u128>,
+    pub dir_id: Option<DirId>,
+    pub commit: Commit,
+}
+
+/// The commit of a [`Sealed`] output; dropped instead of run, it leaves the
+/// old output as it was.
+pub struct Commit(Pending);
+
+enum Pending {
+    Full(Staging),
+    Patch(Patch, Vec<String>),
+}
+
+impl Commit {
+    /// Makes the new output the output. Until this returns, the old output
+    /// is intact; `before` runs just before the point of no return.
+    pub fn run(self, before: impl FnOnce()) -> Result<()> {
+        before();
+        match self.0 {
+            Pending::Full(staging) => staging.commit().map(drop),
+            Pending::Patch(patch, removals) => patch.commit(removals),
+        }
     }
 }
 
