@@ -155,6 +155,9 @@ pub fn article_jsonld(site: &Site, a: &Article) -> String {
 /// The spellings met in articles (`alternateName`) are given on the term's
 /// first page only: a numbered page must not change when a new story
 /// brings a new spelling (stable pagination).
+///
+/// Reads of the term its name, type, spellings and path only: page
+/// fingerprints count the JSON-LD by these.
 pub fn term_jsonld(site: &Site, t: usize, i: usize, page_url: &str, first_page: bool) -> String {
     let tax = &site.taxonomies[t];
     let term = &tax.terms[i];

@@ -259,7 +259,19 @@ impl Renderer {
                     },
                 );
                 let url = canonical(&list_path(&term.path, p));
-                jsonld = Some(meta::term_jsonld(site, *t, *i, &url, p.number.is_none()));
+                // What the JSON-LD reads besides the configuration.
+                let first = p.number.is_none();
+                // (The spellings, on the first page only.)
+                let spellings = first.then(|| term.spellings.keys().collect::<Vec<_>>());
+                let inputs = (
+                    &term.name,
+                    &term.kind,
+                    spellings,
+                    term.path.as_str(),
+                    &url,
+                    first,
+                );
+                jsonld = sink.derived(&inputs, || meta::term_jsonld(site, *t, *i, &url, first));
                 ("list.html", term.name.clone(), Some(url))
             }
             PageJob::Taxonomy(t) => {
