@@ -66,12 +66,14 @@ pub fn robots(base_url: &str) -> String {
 
 fn urlset(base: &str, urls: &[Url<'_>]) -> String {
     let mut xml = format!("{XML_HEAD}<urlset xmlns=\"{NS}\">\n");
+    // A percent-encoded path has nothing to escape for XML: only the base
+    // URL may, once for all.
+    let base = escape_xml(base);
     for u in urls {
-        let _ = write!(
-            xml,
-            "<url><loc>{}</loc>",
-            escape_xml(&format!("{base}{}", encode_path(u.path.as_str())))
-        );
+        xml.push_str("<url><loc>");
+        xml.push_str(&base);
+        push_encoded(&mut xml, u.path.as_str());
+        xml.push_str("</loc>");
         if let Some(d) = u.lastmod {
             let _ = write!(xml, "<lastmod>{}</lastmod>", d.rfc3339());
         }
@@ -85,14 +87,22 @@ fn urlset(base: &str, urls: &[Url<'_>]) -> String {
 /// anything but unreserved characters and `/`).
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len() * 2);
+    push_encoded(&mut out, path);
+    out
+}
+
+/// [`encode_path`], onto the end of `out`.
+fn push_encoded(out: &mut String, path: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(b as char);
         } else {
-            let _ = write!(out, "%{b:02X}");
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
-    out
 }
 
 /// Every page of the sitemap with its last change.
