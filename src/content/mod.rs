@@ -6,6 +6,7 @@
 //! before the load fails, so one build shows a writer all their mistakes.
 //! Nothing here knows about URLs, terms or pages: that is the site model's job.
 
+mod compact;
 pub mod frontmatter;
 pub mod markdown;
 
@@ -42,6 +43,7 @@ pub struct Article {
     /// Path relative to the site root, e.g. `content/2020/10/x.md`.
     pub source: PathBuf,
     /// The file stem: the slug when the front matter gives none.
+    #[serde(with = "compact::text")]
     pub stem: String,
     pub front: FrontMatter,
     pub body: markdown::BodyFacts,
@@ -98,7 +100,7 @@ impl Article {
     /// An error about this article, placed at `key`'s value when the front
     /// matter has that key, else at the top of the file.
     pub fn error_at(&self, key: &str, message: impl Into<String>) -> Diagnostic {
-        let (line, col) = self.front.positions.get(key).copied().unwrap_or((1, 1));
+        let (line, col) = self.front.positions.get(key).unwrap_or((1, 1));
         Diagnostic::error(&self.source, message).at(line, col)
     }
 }

@@ -286,7 +286,7 @@ impl Site {
                         .front
                         .positions
                         .get(&tax.name)
-                        .map_or(1, |(line, _)| *line);
+                        .map_or(1, |(line, _)| line);
                     a.source
                         .front
                         .taxonomies
