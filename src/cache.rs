@@ -28,7 +28,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::output::DirId;
 
 /// Bumped whenever the cache's layout changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// The 128-bit XXH3 hash of a value's JSON form, streamed into the hasher.
 pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {

@@ -120,6 +120,65 @@ impl Locator {
             .map(|(k, l, c)| (k.clone(), (*l, *c)))
             .collect()
     }
+
+    /// The same as [`Locator::positions`], in the compact form an article
+    /// keeps.
+    pub fn key_positions(&self) -> Positions {
+        let mut positions = Positions::default();
+        for (key, line, col) in &self.keys {
+            positions.insert(key, *line, *col);
+        }
+        positions
+    }
+}
+
+/// The 1-based line and column of each front-matter key's value, for
+/// messages about it.
+///
+/// An article keeps one, and the build cache holds one per article: a few
+/// keys in one string and one list, read back with two allocations instead
+/// of a map's string and node per key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Positions {
+    /// The keys, one after the other.
+    keys: String,
+    /// Per key, in order: where it ends in `keys`, and its value's line and
+    /// column.
+    at: Vec<(u32, u32, u32)>,
+}
+
+impl Positions {
+    /// The line and column of `key`'s value, if the front matter has it.
+    pub fn get(&self, key: &str) -> Option<(usize, usize)> {
+        let mut start = 0;
+        for &(end, line, col) in &self.at {
+            let end = end as usize;
+            if self.keys.get(start..end) == Some(key) {
+                return Some((line as usize, col as usize));
+            }
+            start = end;
+        }
+        None
+    }
+
+    /// Records `key` at `line` and `col` (a key given twice is where it was
+    /// given last). Positions beyond `u32::MAX` (never, in a file of at
+    /// most [`MAX_TEXT_BYTES`](super::MAX_TEXT_BYTES)) are kept as that.
+    pub fn insert(&mut self, key: &str, line: usize, col: usize) {
+        let line = u32::try_from(line).unwrap_or(u32::MAX);
+        let col = u32::try_from(col).unwrap_or(u32::MAX);
+        let mut start = 0;
+        for at in &mut self.at {
+            if self.keys.get(start..at.0 as usize) == Some(key) {
+                (at.1, at.2) = (line, col);
+                return;
+            }
+            start = at.0 as usize;
+        }
+        self.keys.push_str(key);
+        let end = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.at.push((end, line, col));
+    }
 }
 
 /// Parses the YAML of a front matter into its top-level mapping.
@@ -221,44 +280,35 @@ pub fn list(v: &Value) -> Result<Vec<String>, &'static str> {
 /// An article's front matter, typed. Serializable for the build cache.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FrontMatter {
+    #[serde(with = "super::compact::text")]
     pub title: String,
+    #[serde(with = "super::compact::date")]
     pub date: ArticleDate,
+    #[serde(with = "super::compact::date::option")]
     pub updated: Option<ArticleDate>,
     pub slug: Option<Slug>,
+    #[serde(with = "super::compact::option_text")]
     pub summary: Option<String>,
+    #[serde(with = "super::compact::option_text")]
     pub source: Option<String>,
+    #[serde(with = "super::compact::option_text")]
     pub image: Option<String>,
     /// The lead image's text alternative.
+    #[serde(with = "super::compact::option_text")]
     pub image_alt: Option<String>,
     pub draft: bool,
+    #[serde(with = "super::compact::option_text")]
     pub lang: Option<String>,
+    #[serde(with = "super::compact::list")]
     pub aliases: Vec<String>,
     /// Values of every configured taxonomy, keyed by taxonomy name, as written (NFC).
+    #[serde(with = "super::compact::lists_by_name")]
     pub taxonomies: BTreeMap<String, Vec<String>>,
     /// 1-based line and column of each key's value, for later messages.
-    pub positions: BTreeMap<String, (usize, usize)>,
+    pub positions: Positions,
     /// Unknown keys, for templates.
-    #[serde(with = "json_text")]
+    #[serde(with = "super::compact::json_object")]
     pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-/// Stores `extra` as JSON text, so that compact binary formats without
-/// self-description (the build cache) can hold arbitrary values.
-mod json_text {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    type Map = serde_json::Map<String, serde_json::Value>;
-
-    pub fn serialize<S: Serializer>(map: &Map, s: S) -> Result<S::Ok, S::Error> {
-        serde_json::to_string(map)
-            .map_err(serde::ser::Error::custom)?
-            .serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
-        let text = String::deserialize(d)?;
-        serde_json::from_str(&text).map_err(serde::de::Error::custom)
-    }
 }
 
 /// Reads an article's front matter. Returns every problem found, not only the first.
@@ -461,7 +511,7 @@ pub fn article(
                 lang,
                 aliases,
                 taxonomies: terms,
-                positions: at.positions(),
+                positions: at.key_positions(),
                 extra,
             },
             warnings,
@@ -553,6 +603,20 @@ pub fn term(split: &Split<'_>, path: &Path) -> Result<TermFrontMatter, Vec<Diagn
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_are_the_locators() {
+        let yaml = "title: x\n\"countries\": [a]\n  nested: 1\n# c\nسوريا:   y\ntitle: again\n";
+        let at = Locator::new(yaml, 2);
+        let map = at.positions();
+        let positions = at.key_positions();
+        for key in ["title", "countries", "سوريا", "nested", "date", "", "titl"] {
+            assert_eq!(positions.get(key), map.get(key).copied(), "{key}");
+        }
+        // A key given twice is where it was given last, as in the map.
+        assert_eq!(positions.get("title"), Some((7, 8)));
+        assert_eq!(Positions::default().get("title"), None);
+    }
 
     fn tz() -> FixedOffset {
         FixedOffset::east_opt(3 * 3600).unwrap()

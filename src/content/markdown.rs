@@ -33,9 +33,11 @@ pub struct Rendered {
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct BodyFacts {
     /// The first paragraph as plain text, cut at a word boundary.
+    #[serde(with = "super::compact::text")]
     pub summary: String,
     pub word_count: usize,
     /// Link and image targets as written, for the link checker.
+    #[serde(with = "super::compact::list")]
     pub links: Vec<String>,
 }
 

@@ -12,6 +12,8 @@ pub mod taxonomy;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+
 use crate::arabic::{reading_minutes, ArabicCollator, Slug};
 use crate::config::{direction_of, Config};
 use crate::content::markdown::is_remote;
@@ -178,44 +180,51 @@ impl Site {
     /// [`Site::link_related`].
     pub fn build_unrelated(config: Config, content: Content) -> Result<Site> {
         let Content {
-            articles: mut sources,
+            articles: sources,
             terms: term_files,
             media,
             warnings,
         } = content;
         let mut errors = Vec::new();
 
-        sources.sort_by(|a, b| {
+        // Newest first, by a list of positions: sorting the articles
+        // themselves would move each (a large value) many times.
+        let mut order: Vec<usize> = (0..sources.len()).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            let (a, b) = (&sources[a], &sources[b]);
             b.front
                 .date
                 .cmp(&a.front.date)
                 .then_with(|| a.source.cmp(&b.source))
         });
 
+        // What each article needs that depends on it alone, in parallel;
+        // then, in order, which path each claims (the first article to claim
+        // one has it, as before).
+        let prepared: Vec<Prepared> = order
+            .par_iter()
+            .map(|&i| Prepared::new(&sources[i], &config))
+            .collect();
+        let mut sources: Vec<Option<Source>> = sources.into_iter().map(Some).collect();
         let mut articles = Vec::with_capacity(sources.len());
         let mut by_path: BTreeMap<PagePath, PathBuf> = BTreeMap::new();
-        for source in sources {
-            let slug = match &source.front.slug {
-                Some(s) => s.clone(),
-                None => match Slug::sanitize(&source.stem) {
-                    Some(s) => s,
-                    None => {
-                        errors.push(
-                            Diagnostic::error(&source.source, "the file name gives no usable slug")
-                                .with_hint(
-                                    "add `slug: …` to the front matter, e.g. `slug: russia-france`",
-                                ),
-                        );
-                        continue;
-                    }
-                },
+        for (i, prepared) in order.into_iter().zip(prepared) {
+            let Some(source) = sources[i].take() else {
+                continue;
             };
-            let date = source.front.date;
-            let path = PagePath::dir(&[
-                &format!("{:04}", date.year()),
-                &format!("{:02}", date.month()),
-                slug.as_str(),
-            ]);
+            let Prepared {
+                claim,
+                lang,
+                summary,
+                image,
+            } = prepared;
+            let (slug, path) = match claim {
+                Ok(claim) => claim,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
             if let Some(other) = by_path.insert(path.clone(), source.source.clone()) {
                 errors.push(
                     source
@@ -231,12 +240,7 @@ impl Site {
                 );
                 continue;
             }
-            let lang = source
-                .front
-                .lang
-                .clone()
-                .unwrap_or_else(|| config.language.clone());
-            let image = match source.front.image.as_deref().map(image_ref) {
+            let image = match image {
                 Some(Ok(image)) => Some(image),
                 Some(Err(message)) => {
                     errors.push(source.error_at("image", message).with_hint(
@@ -251,11 +255,7 @@ impl Site {
                 path,
                 dir: direction_of(&lang),
                 lang,
-                summary: source
-                    .front
-                    .summary
-                    .clone()
-                    .unwrap_or_else(|| source.body.summary.clone()),
+                summary,
                 reading_minutes: reading_minutes(source.body.word_count, config.reading_speed),
                 image,
                 terms: Vec::new(),
@@ -272,40 +272,45 @@ impl Site {
             a.older = (i + 1 < count).then_some(i + 1);
         }
 
+        // Per taxonomy: every mention, newest article first, in the order
+        // each article names them; gathered in one pass over the articles.
+        let mut mentions: Vec<Vec<taxonomy::Mention<'_>>> =
+            vec![Vec::new(); config.taxonomies.len()];
+        for (i, a) in articles.iter().enumerate() {
+            let front = &a.source.front;
+            for (tax, list) in config.taxonomies.iter().zip(&mut mentions) {
+                let Some(spellings) = front.taxonomies.get(&tax.name) else {
+                    continue;
+                };
+                let line = front.positions.get(&tax.name).map_or(1, |(line, _)| line);
+                list.extend(spellings.iter().map(|spelling| taxonomy::Mention {
+                    spelling,
+                    article: i,
+                    source: &a.source.source,
+                    line,
+                }));
+            }
+        }
         let collator = ArabicCollator::new();
+        // The taxonomies are independent of each other: built in parallel,
+        // their results (and errors) then taken in configured order.
+        let built: Vec<_> = config
+            .taxonomies
+            .par_iter()
+            .zip(&mentions)
+            .map(|(tax, mentions)| {
+                let files: Vec<_> = term_files
+                    .iter()
+                    .filter(|f| f.taxonomy == tax.name)
+                    .collect();
+                taxonomy::build(tax, &files, mentions, &collator)
+            })
+            .collect();
         // Per taxonomy: (article, term) for every mention, in mention order.
         let mut article_terms: Vec<Vec<(usize, usize)>> = Vec::new();
         let mut taxonomies = Vec::with_capacity(config.taxonomies.len());
-        for tax in &config.taxonomies {
-            let files: Vec<_> = term_files
-                .iter()
-                .filter(|f| f.taxonomy == tax.name)
-                .collect();
-            let mentions: Vec<taxonomy::Mention<'_>> = articles
-                .iter()
-                .enumerate()
-                .flat_map(|(i, a)| {
-                    let line = a
-                        .source
-                        .front
-                        .positions
-                        .get(&tax.name)
-                        .map_or(1, |(line, _)| *line);
-                    a.source
-                        .front
-                        .taxonomies
-                        .get(&tax.name)
-                        .into_iter()
-                        .flatten()
-                        .map(move |spelling| taxonomy::Mention {
-                            spelling,
-                            article: i,
-                            source: &a.source.source,
-                            line,
-                        })
-                })
-                .collect();
-            match taxonomy::build(tax, &files, &mentions, &collator) {
+        for (result, mentions) in built.into_iter().zip(&mentions) {
+            match result {
                 Ok((t, mention_terms)) => {
                     let named = mentions
                         .iter()
@@ -317,6 +322,7 @@ impl Site {
                 Err(mut e) => errors.append(&mut e),
             }
         }
+        drop(mentions);
 
         let redirects = redirects(&articles, &by_path, &mut errors);
         if !errors.is_empty() {
@@ -347,6 +353,53 @@ impl Site {
             media,
             warnings,
         })
+    }
+}
+
+/// What an article of the model needs that depends on that article alone:
+/// worked out for all articles in parallel by [`Site::build_unrelated`].
+struct Prepared {
+    /// Its slug and page, or why it has none.
+    claim: std::result::Result<(Slug, PagePath), Diagnostic>,
+    lang: String,
+    /// The front matter's summary, else the first paragraph.
+    summary: String,
+    /// Its lead image, or why that cannot be used.
+    image: Option<std::result::Result<Image, String>>,
+}
+
+impl Prepared {
+    fn new(source: &Source, config: &Config) -> Prepared {
+        let slug = match &source.front.slug {
+            Some(s) => Ok(s.clone()),
+            None => Slug::sanitize(&source.stem).ok_or_else(|| {
+                Diagnostic::error(&source.source, "the file name gives no usable slug")
+                    .with_hint("add `slug: …` to the front matter, e.g. `slug: russia-france`")
+            }),
+        };
+        let claim = slug.map(|slug| {
+            let date = source.front.date;
+            let path = PagePath::dir(&[
+                &format!("{:04}", date.year()),
+                &format!("{:02}", date.month()),
+                slug.as_str(),
+            ]);
+            (slug, path)
+        });
+        Prepared {
+            claim,
+            lang: source
+                .front
+                .lang
+                .clone()
+                .unwrap_or_else(|| config.language.clone()),
+            summary: source
+                .front
+                .summary
+                .clone()
+                .unwrap_or_else(|| source.body.summary.clone()),
+            image: source.front.image.as_deref().map(image_ref),
+        }
     }
 }
 

@@ -1,0 +1,354 @@
+//! The build cache's forms of an article's fields (`#[serde(with = …)]`).
+//!
+//! A large archive's cache holds a few hundred megabytes of articles, and a
+//! no-op build reads all of it before anything else can start, so these
+//! forms are chosen to be cheap to read back: text as bytes checked with a
+//! vectorised UTF-8 check (most of it is Arabic, which the standard check
+//! takes a byte at a time), dates as integers instead of RFC 3339 text to
+//! parse, and an empty `extra` as nothing instead of JSON text to parse.
+//! Only arshif reads the cache, so nothing else sees these forms: the fields'
+//! own serde forms are unchanged.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{Error as _, SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Text stored as its UTF-8 bytes.
+pub mod text {
+    use super::*;
+
+    /// Writes `s` as bytes.
+    pub fn serialize<S: Serializer>(s: &str, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_bytes(s.as_bytes())
+    }
+
+    /// Reads text written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        d.deserialize_bytes(TextVisitor)
+    }
+}
+
+/// An optional text, as [`text`].
+pub mod option_text {
+    use super::*;
+
+    /// Writes `s` as an option of bytes.
+    pub fn serialize<S: Serializer>(s: &Option<String>, ser: S) -> Result<S::Ok, S::Error> {
+        s.as_deref().map(Text).serialize(ser)
+    }
+
+    /// Reads an optional text written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(Option::<Owned>::deserialize(d)?.map(|t| t.0))
+    }
+}
+
+/// A list of texts, each as [`text`].
+pub mod list {
+    use super::*;
+
+    /// Writes `list` as a sequence of bytes.
+    pub fn serialize<S: Serializer>(list: &[String], ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(list.iter().map(|s| Text(s)))
+    }
+
+    /// Reads a list written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        d.deserialize_seq(ListVisitor)
+    }
+}
+
+/// Lists of texts by name (an article's terms by taxonomy), as a sequence
+/// of (name, list) pairs, each text as [`text`].
+pub mod lists_by_name {
+    use super::*;
+
+    type Map = BTreeMap<String, Vec<String>>;
+
+    /// Writes `map` as a sequence of pairs.
+    pub fn serialize<S: Serializer>(map: &Map, ser: S) -> Result<S::Ok, S::Error> {
+        let mut seq = ser.serialize_seq(Some(map.len()))?;
+        for (name, list) in map {
+            seq.serialize_element(&(Text(name), List(list)))?;
+        }
+        seq.end()
+    }
+
+    /// Reads lists written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        struct MapVisitor;
+        impl<'de> Visitor<'de> for MapVisitor {
+            type Value = Map;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence of (name, list) pairs")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Map, A::Error> {
+                let mut map = Map::new();
+                while let Some((name, list)) = seq.next_element::<(Owned, OwnedList)>()? {
+                    map.insert(name.0, list.0);
+                }
+                Ok(map)
+            }
+        }
+        d.deserialize_seq(MapVisitor)
+    }
+}
+
+/// A date as seconds and nanoseconds since the Unix epoch and its offset
+/// east of UTC in seconds: the same instant and offset, without text.
+pub mod date {
+    use super::*;
+    use crate::arabic::ArticleDate;
+    use chrono::{DateTime, FixedOffset};
+
+    /// The parts of `date`.
+    fn parts(date: &ArticleDate) -> (i64, u32, i32) {
+        let dt = date.datetime();
+        (
+            dt.timestamp(),
+            dt.timestamp_subsec_nanos(),
+            dt.offset().local_minus_utc(),
+        )
+    }
+
+    /// The date of `parts`, if they are one.
+    fn from_parts((secs, nanos, offset): (i64, u32, i32)) -> Option<ArticleDate> {
+        let offset = FixedOffset::east_opt(offset)?;
+        let utc = DateTime::from_timestamp(secs, nanos)?;
+        Some(ArticleDate::from(utc.with_timezone(&offset)))
+    }
+
+    /// Writes `date` as its parts.
+    pub fn serialize<S: Serializer>(date: &ArticleDate, ser: S) -> Result<S::Ok, S::Error> {
+        parts(date).serialize(ser)
+    }
+
+    /// Reads a date written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ArticleDate, D::Error> {
+        from_parts(Deserialize::deserialize(d)?).ok_or_else(|| D::Error::custom("not a date"))
+    }
+
+    /// An optional date, as [`date`](self).
+    pub mod option {
+        use super::*;
+
+        /// Writes `date` as an option of its parts.
+        pub fn serialize<S: Serializer>(
+            date: &Option<ArticleDate>,
+            ser: S,
+        ) -> Result<S::Ok, S::Error> {
+            date.as_ref().map(parts).serialize(ser)
+        }
+
+        /// Reads an optional date written by [`serialize`].
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<ArticleDate>, D::Error> {
+            Option::<(i64, u32, i32)>::deserialize(d)?
+                .map(|p| from_parts(p).ok_or_else(|| D::Error::custom("not a date")))
+                .transpose()
+        }
+    }
+}
+
+/// A JSON object (a front matter's unknown keys) as JSON text, which
+/// compact formats without self-description can hold whatever the values;
+/// the empty object, which almost every article has, as empty text.
+pub mod json_object {
+    use super::*;
+
+    type Map = serde_json::Map<String, serde_json::Value>;
+
+    /// Writes `map` as JSON text (empty for no keys).
+    pub fn serialize<S: Serializer>(map: &Map, ser: S) -> Result<S::Ok, S::Error> {
+        if map.is_empty() {
+            return ser.serialize_str("");
+        }
+        serde_json::to_string(map)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(ser)
+    }
+
+    /// Reads an object written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        struct JsonVisitor;
+        impl Visitor<'_> for JsonVisitor {
+            type Value = Map;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("JSON text")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Map, E> {
+                if s.is_empty() {
+                    return Ok(Map::new());
+                }
+                serde_json::from_str(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(JsonVisitor)
+    }
+}
+
+/// Borrowed text, written as [`text`].
+struct Text<'a>(&'a str);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        text::serialize(self.0, ser)
+    }
+}
+
+/// A borrowed list, written as [`list`].
+struct List<'a>(&'a [String]);
+
+impl Serialize for List<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        list::serialize(self.0, ser)
+    }
+}
+
+/// Text read as [`text`].
+struct Owned(String);
+
+impl<'de> Deserialize<'de> for Owned {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Owned, D::Error> {
+        text::deserialize(d).map(Owned)
+    }
+}
+
+/// A list read as [`list`].
+struct OwnedList(Vec<String>);
+
+impl<'de> Deserialize<'de> for OwnedList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OwnedList, D::Error> {
+        list::deserialize(d).map(OwnedList)
+    }
+}
+
+/// Reads bytes into a `String`, checking them with `simdutf8`.
+struct TextVisitor;
+
+impl Visitor<'_> for TextVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UTF-8 bytes")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<String, E> {
+        simdutf8::basic::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| E::custom("text that is not UTF-8"))
+    }
+
+    fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<String, E> {
+        String::from_utf8(bytes).map_err(|_| E::custom("text that is not UTF-8"))
+    }
+
+    // Formats that hand bytes over as text.
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<String, E> {
+        Ok(s.to_owned())
+    }
+
+    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<String, E> {
+        Ok(s)
+    }
+}
+
+/// Reads a list of texts, each with [`TextVisitor`].
+struct ListVisitor;
+
+impl<'de> Visitor<'de> for ListVisitor {
+    type Value = Vec<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence of texts")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+        // The hint is the length the cache wrote, but a damaged file could
+        // claim any: never reserve more than a few entries up front.
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(t) = seq.next_element::<Owned>()? {
+            out.push(t.0);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arabic::ArticleDate;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Sample {
+        #[serde(with = "text")]
+        title: String,
+        #[serde(with = "option_text")]
+        summary: Option<String>,
+        #[serde(with = "option_text")]
+        none: Option<String>,
+        #[serde(with = "list")]
+        aliases: Vec<String>,
+        #[serde(with = "lists_by_name")]
+        terms: BTreeMap<String, Vec<String>>,
+        #[serde(with = "date")]
+        date: ArticleDate,
+        #[serde(with = "date::option")]
+        updated: Option<ArticleDate>,
+        #[serde(with = "date::option")]
+        never: Option<ArticleDate>,
+        #[serde(with = "json_object")]
+        extra: serde_json::Map<String, serde_json::Value>,
+        #[serde(with = "json_object")]
+        no_extra: serde_json::Map<String, serde_json::Value>,
+    }
+
+    #[test]
+    fn fields_read_back_as_written() {
+        let offset = |h| chrono::FixedOffset::east_opt(h * 3600).unwrap();
+        let date = |s| ArticleDate::parse(s, offset(3)).unwrap();
+        let extra = serde_json::json!({"author": ["أ", 1, {"x": null}]});
+        let sample = Sample {
+            title: "روسيا وفرنسا: ✓".into(),
+            summary: Some(String::new()),
+            none: None,
+            aliases: vec!["/old/1.html".into(), "قديم".into()],
+            terms: BTreeMap::from([
+                ("countries".into(), vec!["سوريا".into(), "تركيا".into()]),
+                ("actors".into(), Vec::new()),
+            ]),
+            date: date("2020-10-27T14:05:09.123456789+03:00"),
+            updated: Some(date("1969-12-31T23:59:59-09:30")),
+            never: None,
+            extra: extra.as_object().unwrap().clone(),
+            no_extra: serde_json::Map::new(),
+        };
+        let bytes = postcard::to_allocvec(&sample).unwrap();
+        let back: Sample = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back, sample);
+        // Offsets and sub-second parts survive, not only the instant.
+        assert_eq!(back.date.rfc3339(), "2020-10-27T14:05:09+03:00");
+        assert_eq!(back.date.datetime(), sample.date.datetime());
+        assert_eq!(
+            back.updated.unwrap().datetime().offset(),
+            sample.updated.unwrap().datetime().offset()
+        );
+    }
+
+    #[test]
+    fn bad_text_is_an_error_not_a_panic() {
+        #[derive(Debug, Deserialize)]
+        struct One(
+            #[allow(dead_code)]
+            #[serde(with = "text")]
+            String,
+        );
+        // Postcard's bytes: a length, then the bytes (here not UTF-8).
+        assert!(postcard::from_bytes::<One>(&[3, b'a', 0xC3, 0x28]).is_err());
+        assert!(postcard::from_bytes::<One>(&[3, b'a', 0xC3, 0xA9]).is_ok());
+    }
+}
