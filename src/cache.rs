@@ -2,7 +2,7 @@
 //! build reads only changed files and renders only pages whose inputs changed.
 //!
 //! It holds every article as loaded (front matter and body facts, not the
-//! HTML) with its file's size and mtime, and every output file's fingerprint
+//! HTML; drafts too) with its file's size and mtime, and every output file's fingerprint
 //! (see `render::Renderer::fingerprint`), and the search index's state
 //! (`search::State`), which lets the next build update the index. It is
 //! valid only for the same arshif version, site.toml, theme files and build
@@ -125,6 +125,7 @@ impl Key {
 /// A previous build, as far as the next one needs to know it.
 #[derive(Debug)]
 pub struct Cache {
+    /// Every article as loaded, the drafts a build left out included.
     pub articles: Vec<content::Article>,
     /// Every article's related articles (`site::related`).
     pub related: crate::site::related::Lists,
@@ -209,12 +210,13 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the cache at `path` of a build that started at `started`,
-    /// writing its key, its articles and their related lists.
+    /// writing its key, its articles (the drafts left out included) and the
+    /// related lists.
     pub fn start<'a>(
         path: &Path,
         key: Key,
         started: std::time::SystemTime,
-        articles: impl ExactSizeIterator<Item = &'a content::Article>,
+        articles: impl Iterator<Item = &'a content::Article>,
         related: &crate::site::related::Lists,
     ) -> Writer {
         let mut tmp = path.as_os_str().to_owned();

@@ -148,7 +148,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     );
     let scan = scan?;
     timings.stage("config, theme, cache and content scan");
-    let content = content::load_known(
+    let mut content = content::load_known(
         root,
         &config,
         content::LoadOptions {
@@ -159,6 +159,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         known,
     )?;
     timings.stage("content");
+    let drafts = std::mem::take(&mut content.drafts);
     let mut site = Site::build_unrelated(config, content)?;
     timings.stage("model");
     let related = site.link_related(related.as_ref());
@@ -169,7 +170,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         // own while the pages are rendered: it is known now, and writing it
         // is a long stretch on one core.
         let cache = scope.spawn(|| {
-            let articles = site.articles.iter().map(|a| &a.source);
+            let articles = site.articles.iter().map(|a| &a.source).chain(&drafts);
             cache::Writer::start(&cache_path, key, started_at, articles, &related)
         });
         let written = write_output(
@@ -222,7 +223,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     };
     // Freeing 100,000 articles' worth of model and fingerprints takes a
     // noticeable fraction of an incremental build: the caller need not wait.
-    drop_later((site, files, written.search));
+    drop_later((site, drafts, files, written.search));
     Ok(report)
 }
 

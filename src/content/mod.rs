@@ -130,6 +130,9 @@ pub struct MediaFile {
 pub struct Content {
     /// Articles in file-path order; drafts only with `--drafts`.
     pub articles: Vec<Article>,
+    /// The drafts left out (without `--drafts`), for the build cache: the
+    /// next build need not read them again either.
+    pub drafts: Vec<Article>,
     pub terms: Vec<TermFile>,
     pub media: Vec<MediaFile>,
     /// Problems that do not stop the build.
@@ -220,6 +223,8 @@ pub fn load_known(
                 content.warnings.extend(warnings);
                 if opts.drafts || !a.front.draft {
                     content.articles.push(*a);
+                } else {
+                    content.drafts.push(*a);
                 }
             }
             Ok(Loaded::Term(t)) => content.terms.push(*t),

@@ -184,6 +184,8 @@ impl Site {
             terms: term_files,
             media,
             warnings,
+            // Kept by the caller for the build cache, if it wants them.
+            drafts: _,
         } = content;
         let mut errors = Vec::new();
 

@@ -281,6 +281,7 @@ mod tests {
             terms: Vec::new(),
             media: Vec::new(),
             warnings: Vec::new(),
+            ..Default::default()
         };
         Site::build(config, content).unwrap()
     }
