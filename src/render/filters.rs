@@ -10,7 +10,7 @@ use tera::{Tera, Value};
 use crate::arabic::{Digits, PluralForms};
 
 /// The filters arshif adds to Tera: `plural` (Arabic agreement) and `digits`,
-/// and [`filter`] in place of Tera's own.
+/// and `filter` in place of Tera's own.
 pub fn register_filters(tera: &mut Tera, digits: Digits) {
     tera.register_filter("filter", filter);
     tera.register_filter(

@@ -1,6 +1,6 @@
 //! Rendering: the site model through the theme's Tera templates into pages.
 //!
-//! [`pages`] lists every page the model implies (SPEC §4) as a [`PageJob`];
+//! [`pages()`] lists every page the model implies (SPEC §4) as a [`PageJob`];
 //! [`Renderer::render`] turns one job into HTML. Jobs are independent, so the
 //! build renders them in parallel. Nothing here writes files.
 

@@ -1,11 +1,11 @@
 //! Writing the index into the output, in one of two ways that give the same
 //! bytes:
 //!
-//! - **in full** ([`write`] without a usable [`State`]): documents are
+//! - **in full** ([`write()`] without a usable [`State`]): documents are
 //!   analyzed in parallel, a batch at a time, and each record (key,
 //!   document, fields, positions) is routed into its shard's compact buffer
 //!   ([`ShardBuffer`]), and the buffers are spilled to files beside the
-//!   output whenever they hold more than [`SPILL_BYTES`]; the shards are
+//!   output whenever they hold more than `SPILL_BYTES`; the shards are
 //!   then built and written in parallel, each buffer dropped as soon as its
 //!   files are written. Nothing holds every document's analysis, nor one
 //!   map of every key.

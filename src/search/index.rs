@@ -29,7 +29,7 @@
 //! [`BODY`], [`TAG`]). Its positions (in `p/`) are per document the count,
 //! then the first position and the gaps to the next.
 //!
-//! Besides word keys (see [`analyze`](super::analyze)) the index holds, for
+//! Besides word keys (see [`analyze`](mod@super::analyze)) the index holds, for
 //! each term an article is tagged with, `=` + each folded word of the term's
 //! name and spellings (never stemmed), placed after the text, and
 //! `#<taxonomy>:<slug>` for filters.

@@ -2,7 +2,7 @@
 //! theme's `search.js` through `<script>` tags only (no `fetch`), so it works
 //! from `file://` as over HTTP.
 //!
-//! * [`analyze`]: the Arabic analysis (fold, words, light stemming), the same
+//! * [`analyze`](mod@analyze): the Arabic analysis (fold, words, light stemming), the same
 //!   rules as the browser's.
 //! * [`index`]: the index's files, and what each article gives it
 //!   ([`extract`]).
