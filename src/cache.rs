@@ -20,6 +20,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
@@ -28,7 +29,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::output::DirId;
 
 /// Bumped whenever the cache's layout changes.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// The 128-bit XXH3 hash of a value's JSON form, streamed into the hasher.
 pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
@@ -165,7 +166,7 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     if stored != key {
         return None;
     }
-    let (articles, rest) = postcard::take_from_bytes(rest).ok()?;
+    let (articles, rest) = read_articles(rest)?;
     let (related, rest) = postcard::take_from_bytes(rest).ok()?;
     let tail: Tail<HashMap<String, u128>, crate::search::State> =
         postcard::from_bytes(rest).ok()?;
@@ -184,6 +185,49 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         files: tail.files,
         search: tail.search,
     })
+}
+
+/// Articles per part of the cache's article list. The parts are decoded
+/// in parallel: decoding is most of a no-op build's first stage, and the
+/// content scan beside it leaves a core free.
+const ARTICLES_PER_PART: usize = 4096;
+
+/// Writes the articles as a count of parts, then each part as its length
+/// and its postcard bytes.
+fn write_articles<W: Write>(
+    articles: &[std::borrow::Cow<'_, content::Article>],
+    mut w: W,
+) -> std::io::Result<W> {
+    let parts = articles.len().div_ceil(ARTICLES_PER_PART);
+    w.write_all(&(parts as u64).to_le_bytes())?;
+    for part in articles.chunks(ARTICLES_PER_PART) {
+        let bytes = postcard::to_allocvec(part).map_err(std::io::Error::other)?;
+        w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+        w.write_all(&bytes)?;
+    }
+    Ok(w)
+}
+
+/// Reads what [`write_articles`] wrote at the start of `bytes`, and the
+/// bytes after it; `None` if they are not that.
+fn read_articles(bytes: &[u8]) -> Option<(Vec<content::Article>, &[u8])> {
+    fn take_u64(bytes: &[u8]) -> Option<(usize, &[u8])> {
+        let (n, rest) = bytes.split_first_chunk::<8>()?;
+        Some((usize::try_from(u64::from_le_bytes(*n)).ok()?, rest))
+    }
+    let (count, mut rest) = take_u64(bytes)?;
+    let mut parts = Vec::new();
+    for _ in 0..count {
+        let (len, after) = take_u64(rest)?;
+        let (part, after) = after.split_at_checked(len)?;
+        parts.push(part);
+        rest = after;
+    }
+    let decoded: Vec<Vec<content::Article>> = parts
+        .par_iter()
+        .map(|part| postcard::from_bytes(part).ok())
+        .collect::<Option<_>>()?;
+    Some((decoded.into_iter().flatten().collect(), rest))
 }
 
 /// Removes the cache at `path`: done just before a build's commit point.
@@ -241,7 +285,7 @@ impl Writer {
         let file = fs::File::create(&tmp)
             .map(std::io::BufWriter::new)
             .and_then(|file| postcard::to_io(&key, file).map_err(std::io::Error::other))
-            .and_then(|file| postcard::to_io(&articles, file).map_err(std::io::Error::other))
+            .and_then(|file| write_articles(&articles, file))
             .and_then(|file| postcard::to_io(related, file).map_err(std::io::Error::other));
         Writer { tmp, file }
     }
@@ -339,5 +383,31 @@ mod tests {
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
         assert!(load(&path, Key(7), &output).is_none());
+    }
+
+    #[test]
+    fn articles_read_back_from_several_parts() {
+        let config = crate::Config::parse("title = \"t\"\n").unwrap();
+        let opts = content::LoadOptions::default();
+        let articles: Vec<content::Article> = (0..ARTICLES_PER_PART * 2 + 3)
+            .map(|n| {
+                let text = format!("---\ntitle: خبر {n}\ndate: 2020-01-01\n---\nنص {n}.\n");
+                let rel = PathBuf::from(format!("content/2020/01/a{n}.md"));
+                content::article_from_text(&text, &rel, &config, &[], opts)
+                    .unwrap()
+                    .0
+            })
+            .collect();
+        let cows: Vec<_> = articles.iter().map(std::borrow::Cow::Borrowed).collect();
+        let mut bytes = write_articles(&cows, Vec::new()).unwrap();
+        bytes.extend_from_slice(b"rest");
+        let (back, rest) = read_articles(&bytes).expect("read back");
+        assert_eq!(rest, b"rest");
+        assert_eq!(back.len(), articles.len());
+        for (a, b) in articles.iter().zip(&back) {
+            assert_eq!((&a.source, &a.front.title), (&b.source, &b.front.title));
+        }
+        // Cut anywhere in the parts: not articles.
+        assert!(read_articles(&bytes[..bytes.len() / 2]).is_none());
     }
 }
