@@ -516,14 +516,6 @@ pub struct Output {
     unchanged: AtomicUsize,
 }
 
-/// What a committed build left: counts, each file's fingerprint, and the
-/// output folder's identity, for the build cache.
-pub struct Committed {
-    pub stats: Stats,
-    pub files: HashMap<String, u128>,
-    pub dir_id: Option<DirId>,
-}
-
 impl Output {
     /// A full build into a staging folder.
     pub fn full(output: &Path, site_root: &Path) -> Result<Output> {
@@ -675,23 +667,6 @@ impl Output {
             self.write(rel, &bytes)?;
         }
         Ok(())
-    }
-
-    /// Makes the new output the output. Until this returns, the old output
-    /// is intact; `before` runs just before the point of no return.
-    pub fn commit(self, before: impl FnOnce()) -> Result<Committed> {
-        let Sealed {
-            stats,
-            files,
-            dir_id,
-            commit,
-        } = self.seal();
-        commit.run(before)?;
-        Ok(Committed {
-            stats,
-            files,
-            dir_id,
-        })
     }
 
     /// Ends the writing: what the build cache needs of the output is known
@@ -917,7 +892,9 @@ mod tests {
         for (rel, bytes) in [("a.txt", "a"), ("b/c.txt", "c"), ("d/e/f.txt", "f")] {
             full.put(rel, bytes.as_bytes()).unwrap();
         }
-        let files = full.commit(|| {}).unwrap().files;
+        let sealed = full.seal();
+        sealed.commit.run(|| {}).unwrap();
+        let files = sealed.files;
         let fp = |rel: &str| files[rel];
 
         let patch = patch_of(
@@ -933,7 +910,8 @@ mod tests {
         assert!(patch.claim("b/c.txt", 7).unwrap(), "changed");
         patch.write("b/c.txt", b"new").unwrap();
         assert!(patch.claim("a.txt", 1).is_err(), "claimed twice");
-        let done = patch.commit(|| {}).unwrap();
+        let done = patch.seal();
+        done.commit.run(|| {}).unwrap();
         assert_eq!(
             done.stats,
             Stats {
@@ -962,7 +940,9 @@ mod tests {
         assert_eq!(full.read_previous("a.txt").unwrap(), None);
         full.put("a.txt", b"a").unwrap();
         full.put("b.txt", b"b").unwrap();
-        let files = full.commit(|| {}).unwrap().files;
+        let sealed = full.seal();
+        sealed.commit.run(|| {}).unwrap();
+        let files = sealed.files;
 
         let patch = Output::patch(&out, &site, files).unwrap();
         assert!(patch.had("b.txt") && !patch.had("c.txt"));
@@ -979,7 +959,7 @@ mod tests {
         let scratch_dir = scratch.path().to_path_buf();
         drop(scratch);
         assert!(!scratch_dir.exists(), "a scratch folder goes when dropped");
-        patch.commit(|| {}).unwrap();
+        patch.seal().commit.run(|| {}).unwrap();
         assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"a");
         assert!(
             !out.join("b.txt").exists(),
@@ -994,7 +974,7 @@ mod tests {
         let full = Output::full(&out, &site).unwrap();
         full.put("a.txt", b"old").unwrap();
         full.put("gone.txt", b"x").unwrap();
-        full.commit(|| {}).unwrap();
+        full.seal().commit.run(|| {}).unwrap();
 
         // Killed before the commit point: the old output stays.
         let patch = patch_of(&out, &site, &[("a.txt", 1)]);
