@@ -24,6 +24,10 @@ use std::sync::Mutex;
 
 use crate::error::{Diagnostic, Error, Result};
 
+mod minify;
+
+pub use minify::minify;
+
 /// Counts of what a build did to the output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -47,63 +51,6 @@ pub struct Staging {
     written: AtomicUsize,
     unchanged: AtomicUsize,
     committed: bool,
-}
-
-/// The minifier settings: spec-compliant output only (the Nu checker must pass).
-fn minify_cfg() -> minify_html::Cfg {
-    minify_html::Cfg {
-        keep_html_and_head_opening_tags: true,
-        minify_css: true,
-        minify_js: true,
-        ..minify_html::Cfg::new()
-    }
-}
-
-/// Minifies an HTML page; `None` when minify-html gave up on it.
-///
-/// minify-html asserts on some malformed raw HTML a writer may put in an
-/// article (found by fuzzing: `<script>x</scriptcript>`). Such a page is
-/// better written as rendered than the build stopped, so the panic is
-/// caught, and kept off the terminal: the build warns about the page instead.
-pub fn minify(html: &[u8]) -> Option<Vec<u8>> {
-    thread_local! {
-        static CFG: minify_html::Cfg = minify_cfg();
-    }
-    quiet_panics::install();
-    CFG.with(|cfg| quiet_panics::catch(|| minify_html::minify(html, cfg)))
-}
-
-/// Panics caught on purpose, kept quiet: a panic hook that stays silent on
-/// the thread running [`catch`] and defers to the previous hook elsewhere.
-mod quiet_panics {
-    use std::cell::Cell;
-    use std::panic::{self, AssertUnwindSafe};
-    use std::sync::Once;
-
-    thread_local! {
-        static QUIET: Cell<bool> = const { Cell::new(false) };
-    }
-
-    /// Installs the hook once, on top of whatever hook is in place then.
-    pub fn install() {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            let previous = panic::take_hook();
-            panic::set_hook(Box::new(move |info| {
-                if !QUIET.with(Cell::get) {
-                    previous(info);
-                }
-            }));
-        });
-    }
-
-    /// Runs `f`, turning a panic into `None` without a word on stderr.
-    pub fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
-        QUIET.with(|q| q.set(true));
-        let result = panic::catch_unwind(AssertUnwindSafe(f));
-        QUIET.with(|q| q.set(false));
-        result.ok()
-    }
 }
 
 impl Staging {

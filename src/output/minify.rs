@@ -1,0 +1,293 @@
+//! Minifying pages: minify-html's one-pass variant where it accepts the
+//! page, minify-html itself where it does not.
+//!
+//! The one-pass variant minifies in place, about twice as fast, but refuses
+//! HTML with omitted opening tags or stray closing tags, and it drops the
+//! space between a quoted attribute value and the next attribute
+//! (`title="a"href=b`). Browsers read that as if the space were there, but it
+//! is a parse error, and pages must pass the Nu checker: [`space_attributes`]
+//! puts the spaces back.
+
+use memchr::memchr;
+
+/// The minifier settings: spec-compliant output only (the Nu checker must pass).
+fn minify_cfg() -> minify_html::Cfg {
+    minify_html::Cfg {
+        keep_html_and_head_opening_tags: true,
+        minify_css: true,
+        minify_js: true,
+        ..minify_html::Cfg::new()
+    }
+}
+
+/// The one-pass minifier's settings, as close to [`minify_cfg`] as it has.
+const ONE_PASS: minify_html_onepass::Cfg = minify_html_onepass::Cfg {
+    minify_css: true,
+    minify_js: true,
+};
+
+/// Minifies an HTML page; `None` when neither minifier could.
+///
+/// The theme's pages are well-formed and take the fast path; raw HTML a
+/// writer put in an article may not be, and such a page goes through
+/// minify-html, which accepts anything.
+///
+/// minify-html asserts on some malformed raw HTML (found by fuzzing:
+/// `<script>x</scriptcript>`). Such a page is better written as rendered
+/// than the build stopped, so panics are caught, and kept off the terminal:
+/// the build warns about the page instead.
+pub fn minify(html: &[u8]) -> Option<Vec<u8>> {
+    thread_local! {
+        static CFG: minify_html::Cfg = minify_cfg();
+    }
+    quiet_panics::install();
+    let mut page = html.to_vec();
+    let fast = quiet_panics::catch(|| minify_html_onepass::truncate(&mut page, &ONE_PASS).is_ok());
+    if fast == Some(true) {
+        return Some(space_attributes(page));
+    }
+    CFG.with(|cfg| quiet_panics::catch(|| minify_html::minify(html, cfg)))
+}
+
+/// Elements whose content is text up to their own end tag: nothing inside
+/// them is a tag (raw text and RCDATA elements of the HTML parser, with
+/// scripting on).
+const RAW_TEXT: [&[u8]; 9] = [
+    b"script",
+    b"style",
+    b"title",
+    b"textarea",
+    b"xmp",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+    b"noscript",
+];
+
+/// `html` with a space after every quoted attribute value that is directly
+/// followed by another attribute.
+///
+/// Tags are found as the HTML tokenizer finds them: `<` and a letter opens
+/// one, comments, CDATA sections, doctypes and processing instructions are
+/// skipped whole, and inside raw text elements (`script`, `style`, `title`…)
+/// only their end tag counts. Only a quote that opens a value (right after
+/// `=`) is paired, so text and scripts are never touched.
+fn space_attributes(html: Vec<u8>) -> Vec<u8> {
+    let mut gaps = Vec::new();
+    let mut i = 0;
+    while let Some(found) = memchr(b'<', &html[i..]) {
+        i += found + 1;
+        match html.get(i) {
+            Some(b'!') => {
+                i = if html[i..].starts_with(b"!--") {
+                    after(&html, i + 3, b"-->")
+                } else if html[i..].starts_with(b"![CDATA[") {
+                    after(&html, i + 8, b"]]>")
+                } else {
+                    after(&html, i, b">")
+                }
+            }
+            Some(b'?') => i = after(&html, i, b">"),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_end = i + html[i..]
+                    .iter()
+                    .position(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
+                    .unwrap_or(html.len() - i);
+                let name = &html[i..name_end];
+                i = start_tag(&html, name_end, &mut gaps);
+                if let Some(raw) = RAW_TEXT.iter().find(|r| r.eq_ignore_ascii_case(name)) {
+                    i = end_tag(&html, i, raw);
+                }
+            }
+            // An end tag, or a `<` that is text: nothing to space.
+            _ => {}
+        }
+    }
+    if gaps.is_empty() {
+        return html;
+    }
+    let mut spaced = Vec::with_capacity(html.len() + gaps.len());
+    let mut from = 0;
+    for gap in gaps {
+        spaced.extend_from_slice(&html[from..gap]);
+        spaced.push(b' ');
+        from = gap;
+    }
+    spaced.extend_from_slice(&html[from..]);
+    spaced
+}
+
+/// The position after the first `end` at or after `i` (the end of the
+/// input when there is none).
+fn after(html: &[u8], i: usize, end: &[u8]) -> usize {
+    memchr::memmem::find(&html[i.min(html.len())..], end)
+        .map_or(html.len(), |at| i + at + end.len())
+}
+
+/// Reads a start tag's attributes from `i` (just after its name) to its
+/// `>`, noting in `gaps` where a quoted value runs into the next attribute.
+/// Returns the position after the tag.
+fn start_tag(html: &[u8], mut i: usize, gaps: &mut Vec<usize>) -> usize {
+    let delimits = |c: u8| c.is_ascii_whitespace() || c == b'/' || c == b'>';
+    while let Some(&c) = html.get(i) {
+        if c == b'>' {
+            return i + 1;
+        }
+        if c.is_ascii_whitespace() || c == b'/' {
+            i += 1;
+            continue;
+        }
+        // An attribute name (its first character may be anything else).
+        i += 1;
+        while html.get(i).is_some_and(|&c| !delimits(c) && c != b'=') {
+            i += 1;
+        }
+        while html.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if html.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while html.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        match html.get(i) {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let Some(close) = memchr(quote, &html[i + 1..]) else {
+                    return html.len();
+                };
+                i += close + 2;
+                if html.get(i).is_some_and(|&c| !delimits(c)) {
+                    gaps.push(i);
+                }
+            }
+            _ => {
+                while html
+                    .get(i)
+                    .is_some_and(|&c| !c.is_ascii_whitespace() && c != b'>')
+                {
+                    i += 1;
+                }
+            }
+        }
+    }
+    html.len()
+}
+
+/// The position of the end tag `</name` of a raw text element whose content
+/// starts at `i` (the end of the input when there is none).
+fn end_tag(html: &[u8], mut i: usize, name: &[u8]) -> usize {
+    while let Some(found) = memchr(b'<', &html[i..]) {
+        let at = i + found;
+        let rest = &html[at + 1..];
+        let closes = rest.first() == Some(&b'/')
+            && rest.len() > name.len()
+            && rest[1..=name.len()].eq_ignore_ascii_case(name)
+            && rest
+                .get(name.len() + 1)
+                .is_none_or(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>');
+        if closes {
+            return at;
+        }
+        i = at + 1;
+    }
+    html.len()
+}
+
+/// Panics caught on purpose, kept quiet: a panic hook that stays silent on
+/// the thread running [`catch`] and defers to the previous hook elsewhere.
+mod quiet_panics {
+    use std::cell::Cell;
+    use std::panic::{self, AssertUnwindSafe};
+    use std::sync::Once;
+
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Installs the hook once, on top of whatever hook is in place then.
+    pub fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let previous = panic::take_hook();
+            panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(Cell::get) {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// Runs `f`, turning a panic into `None` without a word on stderr.
+    pub fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
+        QUIET.with(|q| q.set(true));
+        let result = panic::catch_unwind(AssertUnwindSafe(f));
+        QUIET.with(|q| q.set(false));
+        result.ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spaced(html: &str) -> String {
+        String::from_utf8(space_attributes(html.as_bytes().to_vec())).unwrap()
+    }
+
+    #[test]
+    fn a_space_goes_between_a_quoted_value_and_the_next_attribute() {
+        assert_eq!(
+            spaced(r#"<a title="x y"href=b class='c'id=d>t</a>"#),
+            r#"<a title="x y" href=b class='c' id=d>t</a>"#
+        );
+        assert_eq!(spaced(r#"<img alt="x">"#), r#"<img alt="x">"#);
+        assert_eq!(spaced(r#"<p a="x"/>"#), r#"<p a="x"/>"#);
+    }
+
+    #[test]
+    fn text_scripts_and_comments_are_left_alone() {
+        let same = [
+            r#"<p>قال "نعم"لا و"x"y</p>"#,
+            r#"<script>var a="x"+b;if(a<b){c="d"e}</script><i a="1"b>"#,
+            r#"<title><a b="c"d></title>"#,
+            r#"<!-- <a b="c"d> --><p>"#,
+            r#"<!doctype html><p>a < b "c"d"#,
+            r#"<svg><![CDATA[<a b="c"d>]]></svg>"#,
+            r#"<a b=c"d"e>"#,
+            r#"<a "b"c>"#,
+            r#"<a b="unclosed"#,
+        ];
+        for html in same {
+            let expected = html.replace(r#"<i a="1"b>"#, r#"<i a="1" b>"#);
+            assert_eq!(spaced(html), expected, "{html}");
+        }
+    }
+
+    #[test]
+    fn raw_text_ends_only_at_its_own_end_tag() {
+        assert_eq!(
+            spaced(r#"<style>a[b="c"d]{}</styles></STYLE ><a b="c"d>"#),
+            r#"<style>a[b="c"d]{}</styles></STYLE ><a b="c" d>"#
+        );
+    }
+
+    #[test]
+    fn minified_pages_keep_their_attribute_spaces() {
+        let page = r#"<!doctype html><html lang="ar" dir="rtl"><head><title>ت</title><link rel="alternate" type="application/atom+xml" title="أرشيف وكالة" href="a.xml"></head><body><p class="a b" id="x">نص</p></body></html>"#;
+        let out = String::from_utf8(minify(page.as_bytes()).unwrap()).unwrap();
+        assert!(out.contains(r#"title="أرشيف وكالة" href="#), "{out}");
+        assert!(out.contains(r#"class="a b" id=x"#), "{out}");
+    }
+
+    #[test]
+    fn malformed_html_falls_back_on_minify_html() {
+        // A stray closing tag is refused by the one-pass minifier.
+        let html = b"<p>a</b></p>  <p>b";
+        assert!(minify_html_onepass::copy(html, &ONE_PASS).is_err());
+        let out = minify(html).unwrap();
+        assert_eq!(out, minify_html::minify(html, &minify_cfg()));
+        assert_eq!(String::from_utf8(out).unwrap(), "<p>a<p>b");
+    }
+}
