@@ -233,7 +233,10 @@ fn fold_chars(text: &str, search: bool) -> String {
             out.push(' ');
             space = false;
         }
-        if c.is_uppercase() {
+        // Arabic has no case: only other letters need the Unicode lookup.
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if !('\u{0600}'..='\u{06FF}').contains(&c) && c.is_uppercase() {
             out.extend(c.to_lowercase());
         } else {
             out.push(c);
