@@ -331,23 +331,30 @@ fn write_output(
     // side, so that the stretches on one core (the sitemap, parts of the
     // search update) overlap the others; a full build, where pages and
     // search each fill both cores, runs them one after the other, which
-    // measured faster (the two compete for the caches).
-    let (pages, (feeds, (sitemap, search))) = if out.is_incremental() {
-        rayon::join(pages, || {
+    // measured faster (the two compete for the caches), and times each.
+    let (pages, feeds, sitemap, search) = if out.is_incremental() {
+        let (pages, (feeds, (sitemap, search))) = rayon::join(pages, || {
             rayon::join(feeds, || rayon::join(sitemap, search))
-        })
+        });
+        (pages, feeds, sitemap, search)
     } else {
-        (pages(), (feeds(), (sitemap(), search())))
+        let pages = pages();
+        timings.stage("pages");
+        let (feeds, sitemap) = (feeds(), sitemap());
+        timings.stage("feeds and sitemap");
+        (pages, feeds, sitemap, search())
     };
     collect_errors(pages)?;
     collect_errors(feeds)?;
     sitemap?;
     let search = search?;
-    match &search {
-        Some((_, report)) => timings.stage(&format!(
+    match (&search, out.is_incremental()) {
+        (Some((_, report)), true) => timings.stage(&format!(
             "pages, feeds, sitemap and search index ({report})"
         )),
-        None => timings.stage("pages, feeds and sitemap"),
+        (Some((_, report)), false) => timings.stage(&format!("search index ({report})")),
+        (None, true) => timings.stage("pages, feeds and sitemap"),
+        (None, false) => {}
     }
     copy_assets(site, renderer, &out, root)?;
     timings.stage("assets");
