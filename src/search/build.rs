@@ -467,8 +467,11 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    fn is_changed(&self, doc: u32) -> bool {
-        self.changed.binary_search(&doc).is_ok()
+    /// The changed documents that the previous index has, increasing: their
+    /// postings there go.
+    fn removed(&self) -> &[u32] {
+        let old = self.previous.docs.len();
+        &self.changed[..self.changed.partition_point(|&d| (d as usize) < old)]
     }
 }
 
@@ -532,18 +535,19 @@ fn update(
     touched.sort_unstable();
     touched.dedup();
 
-    let removed = |doc: u32| plan.is_changed(doc);
+    let removed = plan.removed();
     (0..shards).into_par_iter().try_for_each(|s| {
-        if touched.binary_search(&s).is_err() {
-            return keep(out, &format!("search/k/{s}.js"))
-                .and_then(|()| keep(out, &format!("search/p/{s}.js")));
+        let names = shard_files(s);
+        if touched.binary_search(&s).is_ok() {
+            let records = added.get(&s).map_or(&[][..], Vec::as_slice);
+            if let Some(files) = updated_shard(out, s, removed, records)? {
+                return names
+                    .iter()
+                    .zip(files)
+                    .try_for_each(|(rel, bytes)| out.put(rel, &bytes));
+            }
         }
-        let records = added.get(&s).map_or(&[][..], Vec::as_slice);
-        match updated_shard(out, s, &removed, records)? {
-            Some(shard) => write_shard(out, s, &shard),
-            None => keep(out, &format!("search/k/{s}.js"))
-                .and_then(|()| keep(out, &format!("search/p/{s}.js"))),
-        }
+        names.iter().try_for_each(|rel| keep(out, rel))
     })?;
 
     let rows: BTreeMap<u32, &DocRow> = present
@@ -590,21 +594,22 @@ fn damaged(rel: &str) -> Error {
     )
 }
 
-/// Shard `s` of the previous build, with the postings of changed
-/// documents replaced by `records`; `None` when that leaves it as it was.
+/// The files of shard `s` of the previous build (their bytes, `k/` then
+/// `p/`), with the postings of the documents `removed` replaced by
+/// `records`; `None` when that leaves them as they were.
 fn updated_shard(
     out: &Output,
     s: u32,
-    removed: &(dyn Fn(u32) -> bool + Sync),
+    removed: &[u32],
     records: &[(&str, u32, u8, &str)],
-) -> Result<Option<Shard>> {
-    let read =
-        |rel: String| -> Result<Vec<u8>> { out.read_previous(&rel)?.ok_or_else(|| damaged(&rel)) };
-    let k = read(format!("search/k/{s}.js"))?;
-    let p = read(format!("search/p/{s}.js"))?;
-    shard::parse(&k, &p)
-        .and_then(|(k, p)| shard::update(k, p, removed, records))
-        .ok_or_else(|| damaged(&format!("search/k/{s}.js")))
+) -> Result<Option<[Vec<u8>; 2]>> {
+    let [k, p] = shard_files(s).map(|rel| out.read_previous(&rel)?.ok_or_else(|| damaged(&rel)));
+    shard::update(s, &k?, &p?, removed, records).ok_or_else(|| damaged(&format!("search/k/{s}.js")))
+}
+
+/// The paths of shard `s`'s files in the output, `k/` then `p/`.
+fn shard_files(s: u32) -> [String; 2] {
+    [format!("search/k/{s}.js"), format!("search/p/{s}.js")]
 }
 
 /// Rewrites the document chunks holding a changed document (with the

@@ -211,7 +211,7 @@ impl<'a> PositionReader<'a> {
     pub fn next_list(&mut self) -> &'a str {
         let s = self.rest;
         let mut at = 0;
-        let Some(count) = read_varint(s, &mut at) else {
+        let Some(count) = read_varint(s.as_bytes(), &mut at) else {
             return "";
         };
         // Each position is one varint, which ends at its one final digit:
@@ -243,8 +243,7 @@ impl<'a> PositionReader<'a> {
 }
 
 /// Reads one varint at byte `at`, advancing it.
-pub fn read_varint(s: &str, at: &mut usize) -> Option<u64> {
-    let bytes = s.as_bytes();
+pub fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     let mut n = 0u64;
     let mut shift = 0;
     loop {
@@ -357,7 +356,7 @@ mod tests {
             let mut s = String::new();
             push_varint(&mut s, n);
             let mut at = 0;
-            assert_eq!(read_varint(&s, &mut at), Some(n), "{n} as {s}");
+            assert_eq!(read_varint(s.as_bytes(), &mut at), Some(n), "{n} as {s}");
             assert_eq!(at, s.len());
         }
         let mut s = String::new();

@@ -69,6 +69,11 @@ impl Posting {
     pub fn is_empty(&self) -> bool {
         self.last.is_none()
     }
+
+    /// Its `k/` and `p/` strings; `None` if no document is listed.
+    fn values(&self) -> Option<[&[u8]; 2]> {
+        (!self.is_empty()).then_some([self.docs.as_bytes(), self.positions.as_bytes()])
+    }
 }
 
 /// One document of a posting list being read: its number, fields and
@@ -77,7 +82,7 @@ pub type Entry<'a> = (u32, u8, &'a str);
 
 /// Each `(byte offset, document, fields)` of a posting list's `k/` string,
 /// in order; a `None` item where it is malformed.
-fn postings(docs: &str) -> impl Iterator<Item = Option<(usize, u32, u8)>> + '_ {
+fn postings(docs: &[u8]) -> impl Iterator<Item = Option<(usize, u32, u8)>> + '_ {
     let mut at = 0;
     let mut previous: Option<u64> = None;
     std::iter::from_fn(move || {
@@ -118,7 +123,7 @@ fn merge(
     removed: &dyn Fn(u32) -> bool,
     extra: &[Entry<'_>],
 ) -> Option<Posting> {
-    let old: Vec<(usize, u32, u8)> = postings(docs).collect::<Option<_>>()?;
+    let old: Vec<(usize, u32, u8)> = postings(docs.as_bytes()).collect::<Option<_>>()?;
     // A change at document i: it goes, or one comes before it. The one after
     // a removed document changes too (its gap does).
     let mut head = 0;
@@ -309,50 +314,231 @@ pub fn files(n: u32, shard: &Shard) -> [(String, Vec<u8>); 2] {
     ]
 }
 
-/// Reads shard `n` of a previous build from its two files' data. `None`
-/// if they are not a shard's.
-pub fn parse(k: &[u8], p: &[u8]) -> Option<(BTreeMap<String, String>, BTreeMap<String, String>)> {
-    Some((
-        super::index::parse_script(k)?,
-        super::index::parse_script(p)?,
-    ))
-}
-
-/// Updates a previous build's shard: the postings of the documents for
-/// which `removed` holds are dropped, then `added` records (key, document,
-/// fields, positions; in increasing document order per key) are merged in.
-/// Keys left with no document go. `None` if the previous data is malformed;
-/// `Some(None)` if the shard comes out as it was (an edited document whose
-/// words in this shard, and their places, are the same).
+/// Updates a previous build's shard `n`, given its `k/` and `p/` files'
+/// bytes: the postings of the documents `removed` (increasing) are
+/// dropped, then `added` records (key, document, fields, positions; in
+/// increasing document order per key) are merged in. Keys left with no
+/// document go. `None` if the previous data is malformed; `Some(None)` if
+/// the shard comes out as it was (an edited document whose words in this
+/// shard, and their places, are the same); else the two files' new bytes,
+/// the same as [`files`] of the updated shard.
+///
+/// Both files are walked in lockstep, token by token, and merge-joined with
+/// the added keys: a key with no added record and none of its documents
+/// removed is copied as it is, without decoding its lists.
 pub fn update(
-    k: BTreeMap<String, String>,
-    mut p: BTreeMap<String, String>,
-    removed: &dyn Fn(u32) -> bool,
+    n: u32,
+    k: &[u8],
+    p: &[u8],
+    removed: &[u32],
     added: &[(&str, u32, u8, &str)],
-) -> Option<Option<Shard>> {
+) -> Option<Option<[Vec<u8>; 2]>> {
     let mut new: BTreeMap<&str, Vec<Entry<'_>>> = BTreeMap::new();
     for &(key, doc, fields, positions) in added {
         new.entry(key).or_default().push((doc, fields, positions));
     }
-    let mut shard = Shard::new();
-    let mut same = true;
-    for (key, docs) in k {
-        let positions = p.remove(&key)?;
-        let extra = new.remove(key.as_str()).unwrap_or_default();
-        let posting = merge(&docs, &positions, removed, &extra)?;
-        same &= posting.docs == docs && posting.positions == positions;
-        if !posting.is_empty() {
-            shard.insert(key, posting);
+    let mut new = new.into_iter().peekable();
+    let names = [format!("k/{n}"), format!("p/{n}")];
+    let mut files = [k.len(), p.len()].map(|len| Vec::with_capacity(len + 1024));
+    for (file, name) in files.iter_mut().zip(&names) {
+        file.extend_from_slice(head(name).as_bytes());
+    }
+    let mut lists = Entries::new(p, &names[1])?;
+    let mut previous: Option<std::borrow::Cow<'_, [u8]>> = None;
+    for entry in Entries::new(k, &names[0])? {
+        let Token {
+            key: token,
+            escaped,
+            value: docs,
+        } = entry?;
+        let Token {
+            key: p_token,
+            value: positions,
+            ..
+        } = lists.next()??;
+        let key = unescape(token, escaped)?;
+        if p_token != token || previous.as_ref().is_some_and(|prev| *prev >= key) {
+            return None;
         }
+        while let Some((key, entries)) = new.next_if(|(new, _)| new.as_bytes() < &*key) {
+            push_new(&mut files, key, &entries)?;
+        }
+        let extra = new.next_if(|(new, _)| new.as_bytes() == &*key);
+        previous = Some(key);
+        if extra.is_none() && !lists_any(docs, removed) {
+            push_entry(&mut files, token, Some([docs, positions]));
+            continue;
+        }
+        let (docs, positions) = (
+            std::str::from_utf8(docs).ok()?,
+            std::str::from_utf8(positions).ok()?,
+        );
+        let is_removed = |doc: u32| removed.binary_search(&doc).is_ok();
+        let extra = extra.map(|(_, entries)| entries).unwrap_or_default();
+        push_entry(
+            &mut files,
+            token,
+            merge(docs, positions, &is_removed, &extra)?.values(),
+        );
+    }
+    if lists.next().is_some() {
+        return None;
     }
     for (key, entries) in new {
-        let posting = encode(&entries);
-        if !posting.is_empty() {
-            same = false;
-            shard.insert(key.to_string(), posting);
+        push_new(&mut files, key, &entries)?;
+    }
+    for file in &mut files {
+        file.extend_from_slice(b"});\n");
+    }
+    Some((files[0] != k || files[1] != p).then_some(files))
+}
+
+/// The key of a JSON string token (quotes included) as bytes: the token's
+/// own inside unless it holds an escape. `None` if it is not a string.
+fn unescape(token: &[u8], escaped: bool) -> Option<std::borrow::Cow<'_, [u8]>> {
+    if escaped {
+        let key: String = serde_json::from_slice(token).ok()?;
+        Some(key.into_bytes().into())
+    } else {
+        Some(token.get(1..token.len().checked_sub(1)?)?.into())
+    }
+}
+
+/// The start of a file written by [`super::index::script`] for `name`, up
+/// to its data's opening brace.
+fn head(name: &str) -> String {
+    format!("arshifSearch({name:?},{{")
+}
+
+/// Appends a key that the previous shard did not have, with its entries,
+/// its token escaped as `serde_json` does.
+fn push_new(files: &mut [Vec<u8>; 2], key: &str, entries: &[Entry<'_>]) -> Option<()> {
+    let token = serde_json::to_vec(key).ok()?;
+    push_entry(files, &token, encode(entries).values());
+    Some(())
+}
+
+/// Appends one entry (a key's JSON string token and its `k/` and `p/`
+/// strings) to both files being written; nothing for `None`, a key left
+/// with no document.
+fn push_entry(files: &mut [Vec<u8>; 2], token: &[u8], values: Option<[&[u8]; 2]>) {
+    let Some(values) = values else {
+        return;
+    };
+    for (file, value) in files.iter_mut().zip(values) {
+        if file.last() != Some(&b'{') {
+            file.push(b',');
+        }
+        file.extend_from_slice(token);
+        file.extend_from_slice(b":\"");
+        file.extend_from_slice(value);
+        file.push(b'"');
+    }
+}
+
+/// Whether the posting list `docs` (a `k/` string) lists any of the
+/// documents `removed` (increasing), read only until its documents pass
+/// the largest of them. Also true where it is malformed, for [`merge`] to
+/// say so.
+fn lists_any(docs: &[u8], removed: &[u32]) -> bool {
+    let mut removed = removed.iter().peekable();
+    for item in postings(docs) {
+        let Some((_, doc, _)) = item else {
+            return true;
+        };
+        while removed.next_if(|&&r| r < doc).is_some() {}
+        match removed.peek() {
+            None => return false,
+            Some(&&r) if r == doc => return true,
+            Some(_) => {}
         }
     }
-    Some((!same || !p.is_empty()).then_some(shard))
+    false
+}
+
+/// One entry of a shard's file, not decoded.
+struct Token<'a> {
+    /// The key's JSON string token, quotes included.
+    key: &'a [u8],
+    /// Whether the key holds an escape.
+    escaped: bool,
+    /// The value's characters, quotes excluded.
+    value: &'a [u8],
+}
+
+/// The entries of one file of a shard (`k/<n>` or `p/<n>`) as [`Token`]s;
+/// a `None` item where the file is malformed, and no more.
+struct Entries<'a> {
+    /// The JSON object's inside, between its braces.
+    body: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Entries<'a> {
+    /// The entries of `bytes`, a file written by [`super::index::script`]
+    /// for `name`; `None` if it is not one.
+    fn new(bytes: &'a [u8], name: &str) -> Option<Self> {
+        let body = bytes
+            .strip_prefix(head(name).as_bytes())?
+            .strip_suffix(b"});\n")?;
+        Some(Entries { body, at: 0 })
+    }
+
+    /// Reads one entry at `at`, after a comma unless it is the first.
+    fn entry(&mut self) -> Option<Token<'a>> {
+        if self.at > 0 {
+            self.expect(b',')?;
+        }
+        let (key, escaped) = self.string()?;
+        self.expect(b':')?;
+        // Varint digits only: no escape.
+        let (value, false) = self.string()? else {
+            return None;
+        };
+        Some(Token {
+            key,
+            escaped,
+            value: value.get(1..value.len() - 1)?,
+        })
+    }
+
+    /// Reads the byte `b` at `at`.
+    fn expect(&mut self, b: u8) -> Option<()> {
+        (self.body.get(self.at) == Some(&b)).then(|| self.at += 1)
+    }
+
+    /// Reads a JSON string token at `at`, quotes included, and whether it
+    /// holds an escape.
+    fn string(&mut self) -> Option<(&'a [u8], bool)> {
+        let start = self.at;
+        self.expect(b'"')?;
+        let mut escaped = false;
+        loop {
+            let rest = self.body.get(self.at..)?;
+            let i = self.at + memchr::memchr2(b'"', b'\\', rest)?;
+            if self.body.get(i) == Some(&b'"') {
+                self.at = i + 1;
+                return Some((self.body.get(start..self.at)?, escaped));
+            }
+            escaped = true;
+            self.at = i + 2;
+        }
+    }
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = Option<Token<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.at >= self.body.len() {
+            return None;
+        }
+        let entry = self.entry();
+        if entry.is_none() {
+            self.at = self.body.len();
+        }
+        Some(entry)
+    }
 }
 
 /// A posting list from its entries, in increasing document order.
@@ -462,21 +648,10 @@ mod tests {
             shard
         };
         let old = build(&records);
-        let columns = |shard: &Shard| {
-            let k = shard
-                .iter()
-                .map(|(key, p)| (key.clone(), p.docs.clone()))
-                .collect();
-            let p = shard
-                .iter()
-                .map(|(key, p)| (key.clone(), p.positions.clone()))
-                .collect();
-            (k, p)
-        };
+        let [(_, k), (_, p)] = files(7, &old);
         // Document 1 edited (now only "b"), document 3 added.
-        let (k, p) = columns(&old);
         let added = [("b", 1, 1, "10"), ("a", 3, 1, "10"), ("d", 3, 2, "15")];
-        let updated = update(k, p, &|doc| doc == 1, &added).unwrap().unwrap();
+        let updated = update(7, &k, &p, &[1], &added).unwrap().unwrap();
         let fresh = build(&[
             ("a", 0, 1, "11"),
             ("b", 0, 2, "10"),
@@ -485,16 +660,19 @@ mod tests {
             ("a", 3, 1, "10"),
             ("d", 3, 2, "15"),
         ]);
-        assert_eq!(updated, fresh);
-        assert!(!updated.contains_key("c"), "a key with no document goes");
+        assert_eq!(updated, files(7, &fresh).map(|(_, bytes)| bytes));
+        assert!(
+            !updated
+                .iter()
+                .any(|file| file.windows(4).any(|w| w == b"\"c\":")),
+            "a key with no document goes"
+        );
 
         // Document 1 edited with the same words at the same places: the
         // shard is as it was. A word less, a place more or other fields:
         // it is not.
-        let update_1 = |records: &[(&str, u32, u8, &str)]| {
-            let (k, p) = columns(&old);
-            update(k, p, &|doc| doc == 1, records).unwrap()
-        };
+        let update_1 =
+            |records: &[(&str, u32, u8, &str)]| update(7, &k, &p, &[1], records).unwrap();
         assert!(update_1(&[("a", 1, 2, "212"), ("c", 1, 2, "10")]).is_none());
         for changed in [
             &[("a", 1, 2, "212")][..],
@@ -503,6 +681,140 @@ mod tests {
             &[("a", 1, 2, "212"), ("c", 1, 2, "10"), ("d", 1, 2, "10")],
         ] {
             assert!(update_1(changed).is_some(), "{changed:?}");
+        }
+    }
+
+    /// A shard file given as `(key, value)` tokens, as JSON written raw.
+    fn raw(name: &str, entries: &[(&str, &str)]) -> Vec<u8> {
+        let body: Vec<String> = entries.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        format!("arshifSearch(\"{name}\",{{{}}});\n", body.join(",")).into_bytes()
+    }
+
+    #[test]
+    fn malformed_shards_are_refused() {
+        let k = raw("k/3", &[(r#""a""#, r#""1""#), (r#""b""#, r#""9""#)]);
+        let p = raw("p/3", &[(r#""a""#, r#""10""#), (r#""b""#, r#""10""#)]);
+        assert_eq!(update(3, &k, &p, &[], &[]), Some(None));
+        assert_eq!(
+            update(3, &k, &p, &[0, 1], &[]).map(|f| f.is_some()),
+            Some(true)
+        );
+        for (k, p) in [
+            (
+                raw("k/4", &[(r#""a""#, r#""1""#), (r#""b""#, r#""9""#)]),
+                p.clone(),
+            ),
+            (k.clone(), k.clone()),
+            (k[..k.len() - 1].to_vec(), p.clone()),
+            (raw("k/3", &[(r#""a""#, r#""1""#)]), p.clone()),
+            (
+                raw("k/3", &[(r#""a""#, r#""1""#), (r#""c""#, r#""9""#)]),
+                p.clone(),
+            ),
+            (
+                raw("k/3", &[(r#""a""#, r#""1""#), (r#""b""#, r#""\u0039""#)]),
+                p.clone(),
+            ),
+            (
+                raw("k/3", &[(r#""a""#, r#""1""#), (r#""b""#, r#""9"#)]),
+                p.clone(),
+            ),
+            (
+                raw("k/3", &[(r#""b""#, r#""1""#), (r#""a""#, r#""9""#)]),
+                raw("p/3", &[(r#""b""#, r#""10""#), (r#""a""#, r#""10""#)]),
+            ),
+        ] {
+            assert_eq!(
+                update(3, &k, &p, &[], &[]),
+                None,
+                "{}",
+                String::from_utf8_lossy(&k)
+            );
+        }
+    }
+
+    /// Keys of one to three characters among a few, some of which JSON
+    /// escapes, so that old and new keys often meet.
+    const KEYS: &str = "[ab\"\\\\\n\u{1}\u{627}]{0,3}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// Splicing a shard's files gives the files of the shard built anew,
+        /// or `Some(None)` exactly when those are the files as they were.
+        #[test]
+        fn splicing_equals_building_anew(
+            n in 0u32..4,
+            old in proptest::collection::btree_map(
+                KEYS,
+                proptest::collection::btree_map(0u32..40, (1u8..8, proptest::collection::btree_set(0u32..3000, 1..5)), 1..8),
+                0..12,
+            ),
+            changed in proptest::collection::btree_set(0u32..48, 0..5),
+            echo in proptest::collection::vec(proptest::bool::ANY, 5),
+            new in proptest::collection::vec((KEYS, 0usize..5, 1u8..8, proptest::collection::btree_set(0u32..3000, 1..5)), 0..10),
+        ) {
+            let encoded = |list: &std::collections::BTreeSet<u32>| {
+                let mut s = String::new();
+                super::super::index::push_positions(&mut s, &list.iter().copied().collect::<Vec<_>>());
+                s
+            };
+            let changed: Vec<u32> = changed.into_iter().collect();
+            // The previous documents are 0 to 39: a changed one among them
+            // is removed, and comes back with its records as they were
+            // (`echo`) or with new ones.
+            let removed: Vec<u32> = changed.iter().copied().filter(|&d| d < 40).collect();
+            let mut records: BTreeMap<(u32, String), (u8, String)> = BTreeMap::new();
+            for (i, &doc) in changed.iter().enumerate() {
+                if echo[i] && doc < 40 {
+                    for (key, docs) in &old {
+                        if let Some((fields, list)) = docs.get(&doc) {
+                            records.insert((doc, key.clone()), (*fields, encoded(list)));
+                        }
+                    }
+                }
+            }
+            for (key, i, fields, list) in &new {
+                let i = i % changed.len().max(1);
+                if let Some(&doc) = changed.get(i) {
+                    if !(echo[i] && doc < 40) {
+                        records.entry((doc, key.clone())).or_insert((*fields, encoded(list)));
+                    }
+                }
+            }
+            let added: Vec<(&str, u32, u8, &str)> = records
+                .iter()
+                .map(|((doc, key), (fields, positions))| (key.as_str(), *doc, *fields, positions.as_str()))
+                .collect();
+
+            let mut before = Shard::new();
+            let mut fresh: BTreeMap<(u32, &str), (u8, String)> = BTreeMap::new();
+            for (key, docs) in &old {
+                for (&doc, (fields, list)) in docs {
+                    before.entry(key.clone()).or_default().add(doc, *fields, &encoded(list));
+                    if removed.binary_search(&doc).is_err() {
+                        fresh.insert((doc, key), (*fields, encoded(list)));
+                    }
+                }
+            }
+            for &(key, doc, fields, positions) in &added {
+                fresh.insert((doc, key), (fields, positions.to_string()));
+            }
+            let mut after = Shard::new();
+            for ((doc, key), (fields, positions)) in &fresh {
+                after.entry(key.to_string()).or_default().add(*doc, *fields, positions);
+            }
+
+            let [k, p] = files(n, &before).map(|(_, bytes)| bytes);
+            let want = files(n, &after).map(|(_, bytes)| bytes);
+            match update(n, &k, &p, &removed, &added) {
+                Some(None) => proptest::prop_assert_eq!(&want, &[k, p]),
+                Some(Some(got)) => {
+                    proptest::prop_assert_ne!(&got, &[k, p]);
+                    proptest::prop_assert_eq!(got, want);
+                }
+                None => proptest::prop_assert!(false, "refused its own files"),
+            }
         }
     }
 }
