@@ -15,7 +15,6 @@
 //! that leaves no cache that could describe the wrong files: the next build
 //! is then a full one.
 
-use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,7 +25,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::content;
 use crate::error::{Diagnostic, Error, Result};
-use crate::output::DirId;
+use crate::output::{DirId, Fingerprints};
 
 /// Bumped whenever the cache's layout changes, or the pages made from the
 /// same inputs do (another minifier, say): a cache of another format makes
@@ -133,7 +132,7 @@ pub struct Cache {
     /// Every article's related articles (`site::related`).
     pub related: crate::site::related::Lists,
     /// Each output file's fingerprint.
-    pub files: HashMap<String, u128>,
+    pub files: Fingerprints,
     /// What the search index needs to be updated rather than built anew.
     pub search: Option<crate::search::State>,
 }
@@ -168,10 +167,16 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     if stored != key {
         return None;
     }
-    let (articles, rest) = read_articles(rest)?;
-    let (related, rest) = postcard::take_from_bytes(rest).ok()?;
-    let tail: Tail<HashMap<String, u128>, crate::search::State> =
-        postcard::from_bytes(rest).ok()?;
+    let (parts, rest) = article_parts(rest)?;
+    // The rest of the file is decoded while the articles are.
+    let (articles, rest) = rayon::join(
+        || decode_articles(&parts),
+        || -> Option<(crate::site::related::Lists, Tail<Fingerprints, crate::search::State>)> {
+            let (related, rest) = postcard::take_from_bytes(rest).ok()?;
+            Some((related, postcard::from_bytes(rest).ok()?))
+        },
+    );
+    let (articles, (related, tail)) = (articles?, rest?);
     let id = crate::output::dir_id(output)?;
     // The folder is the one described, and still holds what it held: a
     // sample of its files must be there (a file deleted by hand is not
@@ -210,9 +215,9 @@ fn write_articles<W: Write>(
     Ok(w)
 }
 
-/// Reads what [`write_articles`] wrote at the start of `bytes`, and the
-/// bytes after it; `None` if they are not that.
-fn read_articles(bytes: &[u8]) -> Option<(Vec<content::Article>, &[u8])> {
+/// The parts [`write_articles`] wrote at the start of `bytes`, not decoded
+/// yet, and the bytes after them; `None` if they are not that.
+fn article_parts(bytes: &[u8]) -> Option<(Vec<&[u8]>, &[u8])> {
     fn take_u64(bytes: &[u8]) -> Option<(usize, &[u8])> {
         let (n, rest) = bytes.split_first_chunk::<8>()?;
         Some((usize::try_from(u64::from_le_bytes(*n)).ok()?, rest))
@@ -225,11 +230,16 @@ fn read_articles(bytes: &[u8]) -> Option<(Vec<content::Article>, &[u8])> {
         parts.push(part);
         rest = after;
     }
+    Some((parts, rest))
+}
+
+/// The articles of `parts`, decoded in parallel, in order.
+fn decode_articles(parts: &[&[u8]]) -> Option<Vec<content::Article>> {
     let decoded: Vec<Vec<content::Article>> = parts
         .par_iter()
         .map(|part| postcard::from_bytes(part).ok())
         .collect::<Option<_>>()?;
-    Some((decoded.into_iter().flatten().collect(), rest))
+    Some(decoded.into_iter().flatten().collect())
 }
 
 /// Removes the cache at `path`: done just before a build's commit point.
@@ -298,7 +308,7 @@ impl Writer {
     pub fn end(
         &mut self,
         output: DirId,
-        files: &HashMap<String, u128>,
+        files: &Fingerprints,
         search: Option<&crate::search::State>,
     ) {
         let tail = Tail {
@@ -359,7 +369,7 @@ mod tests {
         fs::write(output.join("index.html"), "x").unwrap();
         let path = path(&output).unwrap();
         let id = crate::output::dir_id(&output).unwrap();
-        let files = HashMap::from([("index.html".to_string(), 5u128)]);
+        let files = Fingerprints::from_iter([("index.html".to_string(), 5u128)]);
         let now = std::time::SystemTime::now();
 
         // A build that failed after the articles were written.
@@ -403,13 +413,15 @@ mod tests {
         let cows: Vec<_> = articles.iter().map(std::borrow::Cow::Borrowed).collect();
         let mut bytes = write_articles(&cows, Vec::new()).unwrap();
         bytes.extend_from_slice(b"rest");
-        let (back, rest) = read_articles(&bytes).expect("read back");
+        let (parts, rest) = article_parts(&bytes).expect("the parts are found");
+        let back = decode_articles(&parts).expect("read back");
         assert_eq!(rest, b"rest");
         assert_eq!(back.len(), articles.len());
         for (a, b) in articles.iter().zip(&back) {
             assert_eq!((&a.source, &a.front.title), (&b.source, &b.front.title));
         }
         // Cut anywhere in the parts: not articles.
-        assert!(read_articles(&bytes[..bytes.len() / 2]).is_none());
+        let cut = article_parts(&bytes[..bytes.len() / 2]);
+        assert!(cut.is_none_or(|(parts, _)| decode_articles(&parts).is_none()));
     }
 }

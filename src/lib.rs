@@ -136,12 +136,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                     c.articles
                         .into_iter()
                         .map(|a| (a.source.clone(), a))
-                        .collect(),
+                        .collect::<content::Known>(),
                     Some(c.files),
                     Some(c.related),
                     c.search,
                 ),
-                None => (content::Known::new(), None, None, None),
+                None => (content::Known::default(), None, None, None),
             }
         },
         || content::scan(root, &config),
@@ -237,7 +237,7 @@ fn drop_later<T: Send + 'static>(value: T) {
 /// What the previous build left that this one builds on (from the cache).
 struct Previous<'a> {
     /// Each output file's fingerprint: the build patches the output.
-    files: Option<std::collections::HashMap<String, u128>>,
+    files: Option<output::Fingerprints>,
     search: Option<&'a search::State>,
 }
 

@@ -94,7 +94,7 @@ impl FileStamp {
 
 /// Articles read by an earlier build, by source path: a file whose stamp
 /// is unchanged is taken from here instead of being read again.
-pub type Known = std::collections::HashMap<PathBuf, Article>;
+pub type Known = rustc_hash::FxHashMap<PathBuf, Article>;
 
 impl Article {
     /// An error about this article, placed at `key`'s value when the front
@@ -147,7 +147,7 @@ enum Entry {
 
 /// Loads the `content/` folder of the site at `root`.
 pub fn load(root: &Path, config: &Config, opts: LoadOptions) -> Result<Content> {
-    load_known(root, config, opts, scan(root, config)?, Known::new())
+    load_known(root, config, opts, scan(root, config)?, Known::default())
 }
 
 /// The files of `content/`, listed and stated but not read: all a build
