@@ -15,7 +15,6 @@
 //! fingerprint, for the build cache. Every path is checked to stay inside
 //! the output folder, and two pages claiming one path are an error.
 
-use std::collections::HashSet;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
@@ -52,9 +51,6 @@ impl Stats {
 pub struct Staging {
     output: PathBuf,
     tmp: PathBuf,
-    claimed: Mutex<HashSet<String>>,
-    written: AtomicUsize,
-    unchanged: AtomicUsize,
     committed: bool,
 }
 
@@ -62,9 +58,7 @@ impl Staging {
     /// Prepares a staging folder for `output`, refusing an output folder that
     /// would swallow the site itself.
     pub fn new(output: &Path, site_root: &Path) -> Result<Staging> {
-        let output = absolute(output)?;
-        check_output(&output, &absolute(site_root)?)?;
-        recover(&output)?;
+        let output = ready(output, site_root)?;
         let tmp = beside(&output, &std::process::id().to_string());
         let parent = tmp.parent().unwrap_or(Path::new("/"));
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -94,33 +88,8 @@ impl Staging {
         Ok(Staging {
             output,
             tmp,
-            claimed: Mutex::new(HashSet::new()),
-            written: AtomicUsize::new(0),
-            unchanged: AtomicUsize::new(0),
             committed: false,
         })
-    }
-
-    /// Claims `rel` for one file; a second claim is an error.
-    fn claim(&self, rel: &str) -> Result<PathBuf> {
-        let path = checked(rel)?;
-        let mut claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
-        if !claimed.insert(rel.to_string()) {
-            return Err(duplicate(rel));
-        }
-        Ok(path)
-    }
-
-    /// Writes `bytes` at `rel`, or links the previous output's identical file.
-    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.claim(rel)?;
-        let counter = if self.write(&path, bytes)? {
-            &self.written
-        } else {
-            &self.unchanged
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        Ok(())
     }
 
     /// Writes `bytes` at the checked `path`, or links the previous output's
@@ -136,14 +105,8 @@ impl Staging {
         Ok(true)
     }
 
-    /// Copies the file `from` to `rel`, linking the previous copy when identical.
-    pub fn copy(&self, rel: &str, from: &Path) -> Result<()> {
-        let bytes = fs::read(from).map_err(|e| Error::io(from, e))?;
-        self.put(rel, &bytes)
-    }
-
     /// Swaps the new output in. Until this returns, the old output is intact.
-    pub fn commit(mut self) -> Result<Stats> {
+    pub fn commit(mut self) -> Result<()> {
         sync_dir(&self.tmp);
         if self.output.exists() {
             match rustix::fs::renameat_with(
@@ -176,10 +139,7 @@ impl Staging {
             sync_dir(parent);
         }
         self.committed = true;
-        Ok(Stats {
-            written: self.written.load(Ordering::Relaxed),
-            unchanged: self.unchanged.load(Ordering::Relaxed),
-        })
+        Ok(())
     }
 }
 
@@ -379,9 +339,7 @@ pub struct Patch {
 impl Patch {
     /// Starts changing `output`, which must be a previous build's output.
     pub fn new(output: &Path, site_root: &Path) -> Result<Patch> {
-        let output = absolute(output)?;
-        check_output(&output, &absolute(site_root)?)?;
-        recover(&output)?;
+        let output = ready(output, site_root)?;
         remove_stale(&output);
         let dir = patch_dir(&output);
         fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -681,7 +639,7 @@ impl Commit {
     pub fn run(self, before: impl FnOnce()) -> Result<()> {
         before();
         match self.0 {
-            Pending::Full(staging) => staging.commit().map(drop),
+            Pending::Full(staging) => staging.commit(),
             Pending::Patch(patch, removals) => patch.commit(removals),
         }
     }
@@ -695,6 +653,16 @@ fn duplicate(rel: &str) -> Error {
     .with_hint(
         "rename the media file or change the slug or alias that produces this path",
     )])
+}
+
+/// `output` made absolute, once checked not to hold the site and with any
+/// interrupted incremental build there completed: where either kind of
+/// build starts.
+fn ready(output: &Path, site_root: &Path) -> Result<PathBuf> {
+    let output = absolute(output)?;
+    check_output(&output, &absolute(site_root)?)?;
+    recover(&output)?;
+    Ok(output)
 }
 
 /// Refuses an output folder that would swallow the site or is not an output.
@@ -774,18 +742,25 @@ mod tests {
         assert!(checked("2020/10/x/index.html").is_ok());
     }
 
+    /// Commits a full build's output; its counts.
+    fn commit(full: Output) -> Result<Stats> {
+        let sealed = full.seal();
+        sealed.commit.run(|| {})?;
+        Ok(sealed.stats)
+    }
+
     #[test]
     fn swap_keeps_unchanged_files_and_drops_removed_ones() {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("site");
         fs::create_dir(&site).unwrap();
         let out = site.join("public");
-        let s = Staging::new(&out, &site).unwrap();
+        let s = Output::full(&out, &site).unwrap();
         s.put("a.txt", b"one").unwrap();
         s.put("b/c.txt", b"two").unwrap();
         assert!(s.put("a.txt", b"again").is_err());
         assert_eq!(
-            s.commit().unwrap(),
+            commit(s).unwrap(),
             Stats {
                 written: 2,
                 unchanged: 0
@@ -794,11 +769,11 @@ mod tests {
         let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
         let before = inode(&out.join("a.txt"));
 
-        let s = Staging::new(&out, &site).unwrap();
+        let s = Output::full(&out, &site).unwrap();
         s.put("a.txt", b"one").unwrap();
         s.put("d.txt", b"new").unwrap();
         assert_eq!(
-            s.commit().unwrap(),
+            commit(s).unwrap(),
             Stats {
                 written: 1,
                 unchanged: 1
@@ -818,11 +793,11 @@ mod tests {
     fn an_uncommitted_build_leaves_the_old_output() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let s = Staging::new(&out, &dir.path().join("site")).unwrap();
+        let s = Output::full(&out, &dir.path().join("site")).unwrap();
         s.put("keep.txt", b"old").unwrap();
-        s.commit().unwrap();
+        commit(s).unwrap();
         {
-            let s = Staging::new(&out, &dir.path().join("site")).unwrap();
+            let s = Output::full(&out, &dir.path().join("site")).unwrap();
             s.put("keep.txt", b"new").unwrap();
         }
         assert_eq!(fs::read(out.join("keep.txt")).unwrap(), b"old");
