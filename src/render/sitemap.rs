@@ -83,15 +83,8 @@ fn urlset(base: &str, urls: &[Url<'_>]) -> String {
     xml
 }
 
-/// Percent-encodes a site-root path for a URL (UTF-8 bytes of Arabic slugs,
-/// anything but unreserved characters and `/`).
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() * 2);
-    push_encoded(&mut out, path);
-    out
-}
-
-/// [`encode_path`], onto the end of `out`.
+/// Percent-encodes a site-root path for a URL onto the end of `out` (UTF-8
+/// bytes of Arabic slugs, anything but unreserved characters and `/`).
 fn push_encoded(out: &mut String, path: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in path.bytes() {
@@ -172,6 +165,12 @@ fn urls<'a>(site: &'a Site, jobs: &[PageJob]) -> Vec<Url<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn encode_path(path: &str) -> String {
+        let mut out = String::new();
+        push_encoded(&mut out, path);
+        out
+    }
 
     #[test]
     fn paths_are_percent_encoded() {
