@@ -142,9 +142,19 @@ pub fn tag_words(term: &crate::site::Term) -> Vec<String> {
 /// output and its bytes.
 pub fn script(name: &str, data: &impl Serialize) -> (String, Vec<u8>) {
     let json = serde_json::to_string(data).unwrap_or_else(|_| "null".into());
-    let body = format!("arshifSearch({name:?},{json});\n");
-    (format!("search/{name}.js"), body.into_bytes())
+    let mut body = script_head(name).into_bytes();
+    body.extend_from_slice(json.as_bytes());
+    body.extend_from_slice(SCRIPT_TAIL);
+    (format!("search/{name}.js"), body)
 }
+
+/// The start of a [`script`] named `name`, up to its data.
+pub fn script_head(name: &str) -> String {
+    format!("arshifSearch({name:?},")
+}
+
+/// The end of a [`script`], after its data.
+pub const SCRIPT_TAIL: &[u8] = b");\n";
 
 /// The data of a file written by [`script`]; `None` if it is not one.
 pub fn parse_script<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
@@ -152,7 +162,7 @@ pub fn parse_script<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     let quote = rest.iter().position(|&b| b == b'"')?;
     let json = rest[quote + 1..]
         .strip_prefix(b",")?
-        .strip_suffix(b");\n")?;
+        .strip_suffix(SCRIPT_TAIL)?;
     serde_json::from_slice(json).ok()
 }
 

@@ -388,7 +388,8 @@ pub fn update(
         push_new(&mut files, key, &entries)?;
     }
     for file in &mut files {
-        file.extend_from_slice(b"});\n");
+        file.push(b'}');
+        file.extend_from_slice(super::index::SCRIPT_TAIL);
     }
     Some((files[0] != k || files[1] != p).then_some(files))
 }
@@ -407,7 +408,7 @@ fn unescape(token: &[u8], escaped: bool) -> Option<std::borrow::Cow<'_, [u8]>> {
 /// The start of a file written by [`super::index::script`] for `name`, up
 /// to its data's opening brace.
 fn head(name: &str) -> String {
-    format!("arshifSearch({name:?},{{")
+    super::index::script_head(name) + "{"
 }
 
 /// Appends a key that the previous shard did not have, with its entries,
@@ -480,7 +481,8 @@ impl<'a> Entries<'a> {
     fn new(bytes: &'a [u8], name: &str) -> Option<Self> {
         let body = bytes
             .strip_prefix(head(name).as_bytes())?
-            .strip_suffix(b"});\n")?;
+            .strip_suffix(super::index::SCRIPT_TAIL)?
+            .strip_suffix(b"}")?;
         Some(Entries { body, at: 0 })
     }
 
