@@ -183,16 +183,24 @@ pub fn push_varint(out: &mut String, mut n: u64) {
     }
 }
 
+/// Each byte's value as a varint character ([`DIGITS`]), or `NOT_DIGIT`.
+const VALUES: [u8; 256] = {
+    let mut values = [NOT_DIGIT; 256];
+    let mut i = 0;
+    while i < DIGITS.len() {
+        values[DIGITS[i] as usize] = i as u8;
+        i += 1;
+    }
+    values
+};
+
+/// What [`VALUES`] holds for a byte that is no varint character.
+const NOT_DIGIT: u8 = u8::MAX;
+
 /// The value of one varint character.
 fn digit_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'z' => Some(b - b'a' + 10),
-        b'A'..=b'Z' => Some(b - b'A' + 36),
-        b'-' => Some(62),
-        b'_' => Some(63),
-        _ => None,
-    }
+    let v = VALUES[usize::from(b)];
+    (v != NOT_DIGIT).then_some(v)
 }
 
 /// Appends a list of increasing positions: count, first, gaps.
@@ -231,11 +239,11 @@ impl<'a> PositionReader<'a> {
             if left == 0 {
                 break;
             }
-            match digit_value(b) {
-                Some(d) if d < 32 => left -= 1,
-                Some(_) => {}
-                None => break,
+            let v = VALUES[usize::from(b)];
+            if v == NOT_DIGIT {
+                break;
             }
+            left -= u64::from(v < 32);
             at += 1;
         }
         if left > 0 {
@@ -375,6 +383,8 @@ mod tests {
         for (i, &d) in DIGITS.iter().enumerate() {
             assert_eq!(digit_value(d), Some(i as u8));
         }
+        let digits = (0..=u8::MAX).filter(|&b| digit_value(b).is_some());
+        assert_eq!(digits.count(), DIGITS.len());
     }
 
     #[test]

@@ -111,9 +111,9 @@ fn postings(docs: &[u8]) -> impl Iterator<Item = Option<(usize, u32, u8)>> + '_ 
 /// documents for which `removed` holds dropped and `extra` (in increasing
 /// document order) merged in. `None` if the previous data is malformed.
 ///
-/// Only the documents up to the last change are read one by one: the rest
-/// of both strings is copied as it is, since a document's gap and
-/// positions do not change while the one before it stays. A story added
+/// Only the documents from the first change to the last are read one by
+/// one: the rest of both strings is copied as it is, since a document's gap
+/// and positions do not change while the one before it stays. A story added
 /// as the newest appends to every list it is in, and an edited one reads
 /// each list up to its own place, so an update costs a copy of the lists
 /// rather than their decoding.
@@ -125,25 +125,45 @@ fn merge(
 ) -> Option<Posting> {
     let old: Vec<(usize, u32, u8)> = postings(docs.as_bytes()).collect::<Option<_>>()?;
     // A change at document i: it goes, or one comes before it. The one after
-    // a removed document changes too (its gap does).
-    let mut head = 0;
+    // a removed document changes too (its gap does). Documents before the
+    // first change are copied as they are, like those after the last.
+    let (mut first, mut head) = (old.len(), 0);
     for (i, &(_, doc, _)) in old.iter().enumerate() {
         if removed(doc) {
+            first = first.min(i);
             head = head.max(i + 2);
         }
     }
     for &(doc, _, _) in extra {
         let i = old.partition_point(|&(_, d, _)| d <= doc);
+        first = first.min(i);
         if i < old.len() {
             head = head.max(i + 1);
         }
     }
     let head = head.min(old.len());
+    let first = first.min(head);
 
-    let mut out = Posting::default();
+    let room = extra.iter().map(|e| e.2.len() + 8).sum::<usize>();
+    let mut out = Posting {
+        docs: String::with_capacity(docs.len() + room),
+        positions: String::with_capacity(positions.len() + room),
+        last: None,
+    };
     let mut reader = PositionReader::new(positions);
+    if first > 0 {
+        for _ in 0..first {
+            if reader.next_list().is_empty() {
+                return None;
+            }
+        }
+        out.docs.push_str(&docs[..old.get(first)?.0]);
+        out.positions
+            .push_str(&positions[..positions.len() - reader.rest().len()]);
+        out.last = Some(old[first - 1].1);
+    }
     let mut extra = extra.iter().peekable();
-    for &(_, doc, fields) in &old[..head] {
+    for &(_, doc, fields) in &old[first..head] {
         let list = reader.next_list();
         if list.is_empty() {
             return None;
