@@ -10,6 +10,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use rustc_hash::FxHashMap;
+
 use crate::arabic::{fold_identity, ArabicCollator, Slug};
 use crate::config::TaxonomyConfig;
 use crate::content::TermFile;
@@ -142,12 +144,14 @@ pub fn build(
     let mut first_mention: Vec<Option<usize>> = vec![None; drafts.len()];
     let mut mention_drafts = Vec::with_capacity(mentions.len());
     // A large archive names the same few thousand spellings hundreds of
-    // thousands of times: each spelling is folded once.
-    let mut by_spelling: HashMap<&str, usize> = HashMap::new();
+    // thousands of times: each spelling is folded once, and counted by its
+    // number until all are.
+    let mut by_spelling: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut spellings: Vec<(&str, usize, usize)> = Vec::new();
     for (m_index, m) in mentions.iter().enumerate() {
-        let index = *by_spelling.entry(m.spelling).or_insert_with(|| {
+        let n = *by_spelling.entry(m.spelling).or_insert_with(|| {
             let key = TermKey::of(m.spelling);
-            *by_key.entry(key.clone()).or_insert_with(|| {
+            let index = *by_key.entry(key.clone()).or_insert_with(|| {
                 drafts.push(Draft {
                     key,
                     name: String::new(),
@@ -157,20 +161,21 @@ pub fn build(
                 });
                 first_mention.push(None);
                 drafts.len() - 1
-            })
+            });
+            spellings.push((m.spelling, index, 0));
+            spellings.len() - 1
         });
-        let draft = &mut drafts[index];
-        match draft.spellings.get_mut(m.spelling) {
-            Some(count) => *count += 1,
-            None => {
-                draft.spellings.insert(m.spelling.to_string(), 1);
-            }
-        }
+        let (_, index, count) = &mut spellings[n];
+        *count += 1;
+        let draft = &mut drafts[*index];
         if draft.articles.last() != Some(&m.article) {
             draft.articles.push(m.article);
         }
-        first_mention[index].get_or_insert(m_index);
-        mention_drafts.push(index);
+        first_mention[*index].get_or_insert(m_index);
+        mention_drafts.push(*index);
+    }
+    for (spelling, index, count) in spellings {
+        drafts[index].spellings.insert(spelling.to_string(), count);
     }
 
     // Where a term is first met, for messages.
