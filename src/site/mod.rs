@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::arabic::{reading_minutes, ArabicCollator, Slug};
 use crate::config::{direction_of, Config};
@@ -208,8 +209,9 @@ impl Site {
             .map(|&i| Prepared::new(&sources[i], &config))
             .collect();
         let mut sources: Vec<Option<Source>> = sources.into_iter().map(Some).collect();
-        let mut articles = Vec::with_capacity(sources.len());
-        let mut by_path: BTreeMap<PagePath, PathBuf> = BTreeMap::new();
+        let mut articles: Vec<Article> = Vec::with_capacity(sources.len());
+        // Each page claimed, with the position of the article that has it.
+        let mut by_path: FxHashMap<PagePath, usize> = FxHashMap::default();
         for (i, prepared) in order.into_iter().zip(prepared) {
             let Some(source) = sources[i].take() else {
                 continue;
@@ -227,7 +229,8 @@ impl Site {
                     continue;
                 }
             };
-            if let Some(other) = by_path.insert(path.clone(), source.source.clone()) {
+            if let Some(&other) = by_path.get(&path) {
+                let other = &articles[other].source.source;
                 errors.push(
                     source
                         .error_at(
@@ -242,6 +245,7 @@ impl Site {
                 );
                 continue;
             }
+            by_path.insert(path.clone(), articles.len());
             let image = match image {
                 Some(Ok(image)) => Some(image),
                 Some(Err(message)) => {
@@ -326,7 +330,8 @@ impl Site {
         }
         drop(mentions);
 
-        let redirects = redirects(&articles, &by_path, &mut errors);
+        drop(by_path);
+        let redirects = redirects(&articles, &mut errors);
         if !errors.is_empty() {
             errors.sort();
             return Err(Error::Content(errors));
@@ -489,17 +494,14 @@ pub fn safe_relative(path: &str) -> Option<String> {
 }
 
 /// The redirect pages asked for by articles' `aliases`.
-fn redirects(
-    articles: &[Article],
-    pages: &BTreeMap<PagePath, PathBuf>,
-    errors: &mut Vec<Diagnostic>,
-) -> Vec<Redirect> {
+fn redirects(articles: &[Article], errors: &mut Vec<Diagnostic>) -> Vec<Redirect> {
     let mut out: Vec<Redirect> = Vec::new();
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     if articles.iter().all(|a| a.source.front.aliases.is_empty()) {
         return out;
     }
-    let page_files: std::collections::HashSet<String> = pages.keys().map(PagePath::file).collect();
+    let page_files: std::collections::HashSet<String> =
+        articles.iter().map(|a| a.path.file()).collect();
     for (i, a) in articles.iter().enumerate() {
         for alias in &a.source.front.aliases {
             let Some(rel) = safe_relative(alias) else {
