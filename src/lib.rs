@@ -332,10 +332,24 @@ fn write_output(
     // search update) overlap the others; a full build, where pages and
     // search each fill both cores, runs them one after the other, which
     // measured faster (the two compete for the caches), and times each.
+    // Side by side, the timings say when the pages and the search index
+    // were done: the later of the two is the stage's critical path.
+    let mut parts = String::new();
     let (pages, feeds, sitemap, search) = if out.is_incremental() {
-        let (pages, (feeds, (sitemap, search))) = rayon::join(pages, || {
-            rayon::join(feeds, || rayon::join(sitemap, search))
-        });
+        let start = Instant::now();
+        let ((pages, pages_done), (feeds, (sitemap, (search, search_done)))) = rayon::join(
+            || (pages(), start.elapsed()),
+            || {
+                rayon::join(feeds, || {
+                    rayon::join(sitemap, || (search(), start.elapsed()))
+                })
+            },
+        );
+        parts = format!(
+            "; pages done at {:.3} s, search index at {:.3} s",
+            pages_done.as_secs_f64(),
+            search_done.as_secs_f64()
+        );
         (pages, feeds, sitemap, search)
     } else {
         let pages = pages();
@@ -350,7 +364,7 @@ fn write_output(
     let search = search?;
     match (&search, out.is_incremental()) {
         (Some((_, report)), true) => timings.stage(&format!(
-            "pages, feeds, sitemap and search index ({report})"
+            "pages, feeds, sitemap and search index ({report}{parts})"
         )),
         (Some((_, report)), false) => timings.stage(&format!("search index ({report})")),
         (None, true) => timings.stage("pages, feeds and sitemap"),
