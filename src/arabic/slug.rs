@@ -257,6 +257,16 @@ pub fn anchor(text: &str) -> String {
 }
 
 fn sanitize_with(s: &str, avoid_reserved: bool) -> Option<Slug> {
+    // Most file stems already are slugs; the full path below would give
+    // them back as they are, at the cost of two normalizations.
+    if is_plain_slug(s) && !(avoid_reserved && is_reserved(s)) {
+        return Some(Slug(s.to_owned()));
+    }
+    sanitize_fully(s, avoid_reserved)
+}
+
+/// [`sanitize_with`] without its shortcut.
+fn sanitize_fully(s: &str, avoid_reserved: bool) -> Option<Slug> {
     let s = nfc_cow(s);
     let s = expand_presentation_forms(&s);
     let lower = s.chars().flat_map(char::to_lowercase);
@@ -270,6 +280,19 @@ fn sanitize_with(s: &str, avoid_reserved: bool) -> Option<Slug> {
         slug.push_str("-1");
     }
     Some(Slug(slug))
+}
+
+/// Whether `s` is lowercase ASCII letters and digits in words joined by
+/// single `-`, short enough not to be cut: then it sanitizes to itself.
+fn is_plain_slug(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= SANITIZE_MAX_CHARS
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+        && !s.contains("--")
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
 }
 
 /// Keeps slug characters, drops those for which `skip` holds without
@@ -670,5 +693,50 @@ mod tests {
         assert_eq!(serde_json::to_string(&slug).expect("json"), "\"syria\"");
         let set: std::collections::HashSet<Slug> = [slug].into_iter().collect();
         assert!(set.contains("syria"));
+    }
+
+    #[test]
+    fn plain_slugs_take_the_shortcut_to_what_the_full_path_gives() {
+        let long = "a".repeat(SANITIZE_MAX_CHARS);
+        let longer = "a".repeat(SANITIZE_MAX_CHARS + 1);
+        for s in [
+            "040794-conscription-syria-saudi",
+            "syria",
+            "2020",
+            "a-b",
+            "con",
+            "com1",
+            "lpt9",
+            "-a",
+            "a-",
+            "a--b",
+            "A-b",
+            "a_b",
+            "a b",
+            "",
+            "-",
+            long.as_str(),
+            longer.as_str(),
+        ] {
+            for avoid_reserved in [true, false] {
+                assert_eq!(
+                    sanitize_with(s, avoid_reserved),
+                    sanitize_fully(s, avoid_reserved),
+                    "{s:?}"
+                );
+            }
+        }
+        assert!(is_plain_slug("040794-conscription-syria-saudi"));
+        assert!(!is_plain_slug(&longer));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_shortcut_never_changes_a_slug(s in "[a-z0-9-]{0,90}", avoid_reserved: bool) {
+            proptest::prop_assert_eq!(
+                sanitize_with(&s, avoid_reserved),
+                sanitize_fully(&s, avoid_reserved)
+            );
+        }
     }
 }
