@@ -6,7 +6,7 @@
 //! before the load fails, so one build shows a writer all their mistakes.
 //! Nothing here knows about URLs, terms or pages: that is the site model's job.
 
-mod compact;
+pub(crate) mod compact;
 pub mod frontmatter;
 pub mod markdown;
 

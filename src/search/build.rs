@@ -65,6 +65,7 @@ struct DocState {
     /// A hash of everything the document gives the index.
     identity: u64,
     /// The shards it has keys in: increasing, as gaps in LEB128 varints.
+    #[serde(with = "crate::content::compact::bytes")]
     shards: Vec<u8>,
 }
 
