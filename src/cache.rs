@@ -13,7 +13,9 @@
 //! folder of a build), so a build writes nothing into the site's own folder.
 //! It is removed just before a build's commit point, so a build killed after
 //! that leaves no cache that could describe the wrong files: the next build
-//! is then a full one.
+//! is then a full one. The articles are kept in parts, by source: a part
+//! none of whose articles changed is copied from the previous cache into
+//! the next (see [`Parts`]), so a build that changes a story encodes one part.
 
 use std::fs;
 use std::io::Write;
@@ -30,7 +32,7 @@ use crate::output::{DirId, Fingerprints};
 /// Bumped whenever the cache's layout changes, or the pages made from the
 /// same inputs do (another minifier, say): a cache of another format makes
 /// a full build.
-const FORMAT: u32 = 8;
+const FORMAT: u32 = 9;
 
 /// The 128-bit XXH3 hash of a value's JSON form, streamed into the hasher.
 pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
@@ -135,6 +137,29 @@ pub struct Cache {
     pub files: Fingerprints,
     /// What the search index needs to be updated rather than built anew.
     pub search: Option<crate::search::State>,
+    /// Where its articles lie in its file, for the next cache to copy.
+    pub parts: Parts,
+}
+
+/// The parts of a cache's article list as they lie in its file (still open,
+/// so that a cache written in their place reads the same bytes): a part
+/// whose articles a build took from the cache unchanged is copied into the
+/// next cache instead of being encoded again.
+#[derive(Debug)]
+pub struct Parts {
+    file: fs::File,
+    /// By their first article's source, which is increasing.
+    parts: Vec<OldPart>,
+}
+
+/// One part of a previous cache's article list.
+#[derive(Debug)]
+struct OldPart {
+    first: PathBuf,
+    count: usize,
+    /// Where its encoded articles start in the file, and their length.
+    offset: u64,
+    len: u64,
 }
 
 // The file holds postcard values one after the other: the key (so that a
@@ -162,21 +187,39 @@ pub fn path(output: &Path) -> Result<PathBuf> {
 /// Reads the cache at `path` if it describes `output` as built with `key`.
 /// Anything else (no cache, another version, a damaged file) is no cache.
 pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
-    let bytes = fs::read(path).ok()?;
+    let mut file = fs::File::open(path).ok()?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
     let (stored, rest): (Key, _) = postcard::take_from_bytes(&bytes).ok()?;
     if stored != key {
         return None;
     }
     let (parts, rest) = article_parts(rest)?;
     // The rest of the file is decoded while the articles are.
-    let (articles, rest) = rayon::join(
+    let (decoded, rest) = rayon::join(
         || decode_articles(&parts),
         || -> Option<(crate::site::related::Lists, Tail<Fingerprints, crate::search::State>)> {
             let (related, rest) = postcard::take_from_bytes(rest).ok()?;
             Some((related, postcard::from_bytes(rest).ok()?))
         },
     );
-    let (articles, (related, tail)) = (articles?, rest?);
+    let (decoded, (related, tail)) = (decoded?, rest?);
+    let mut old = Vec::with_capacity(parts.len());
+    for (part, articles) in parts.iter().zip(&decoded) {
+        if let Some(first) = articles.first() {
+            old.push(OldPart {
+                first: first.source.clone(),
+                count: articles.len(),
+                // Within `bytes`, which `parts` are slices of.
+                offset: (part.as_ptr() as usize - bytes.as_ptr() as usize) as u64,
+                len: part.len() as u64,
+            });
+        }
+    }
+    let mut articles: Vec<content::Article> = decoded.into_iter().flatten().collect();
+    for a in &mut articles {
+        a.cached = true;
+    }
     let id = crate::output::dir_id(output)?;
     // The folder is the one described, and still holds what it held: a
     // sample of its files must be there (a file deleted by hand is not
@@ -191,28 +234,84 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         related,
         files: tail.files,
         search: tail.search,
+        parts: Parts { file, parts: old },
     })
 }
 
-/// Articles per part of the cache's article list. The parts are decoded
-/// in parallel: decoding is most of a no-op build's first stage, and the
-/// content scan beside it leaves a core free.
-const ARTICLES_PER_PART: usize = 4096;
+/// Articles per part of the cache's article list, on average. The parts
+/// are decoded in parallel: decoding is most of a no-op build's first
+/// stage, and the content scan beside it leaves a core free.
+const ARTICLES_PER_PART: u64 = 4096;
 
-/// Writes the articles as a count of parts, then each part as its length
-/// and its postcard bytes.
+/// Whether an article starts a part of the cache's article list (sorted by
+/// source): one in [`ARTICLES_PER_PART`], chosen by a hash of its source, so
+/// that a story added or removed changes only the part it is in.
+fn starts_part(source: &Path) -> bool {
+    xxhash_rust::xxh3::xxh3_64(source.as_os_str().as_encoded_bytes()) % ARTICLES_PER_PART == 0
+}
+
+/// Writes the articles (sorted by source) as a count of parts, then each
+/// part as its length and its postcard bytes, copied from the previous
+/// cache where it holds the same part unchanged. Returns the writer, and
+/// how many parts were copied of how many.
 fn write_articles<W: Write>(
     articles: &[std::borrow::Cow<'_, content::Article>],
+    previous: Option<&Parts>,
     mut w: W,
-) -> std::io::Result<W> {
-    let parts = articles.len().div_ceil(ARTICLES_PER_PART);
-    w.write_all(&(parts as u64).to_le_bytes())?;
-    for part in articles.chunks(ARTICLES_PER_PART) {
+) -> std::io::Result<(W, [usize; 2])> {
+    let mut parts: Vec<&[std::borrow::Cow<'_, content::Article>]> = Vec::new();
+    let mut start = 0;
+    for (i, a) in articles.iter().enumerate() {
+        if i > start && starts_part(&a.source) {
+            parts.push(&articles[start..i]);
+            start = i;
+        }
+    }
+    if start < articles.len() {
+        parts.push(&articles[start..]);
+    }
+    w.write_all(&(parts.len() as u64).to_le_bytes())?;
+    let (mut copied, total) = (0, parts.len());
+    for part in parts {
+        if let Some((file, old)) = previous.and_then(|p| p.same(part)) {
+            w.write_all(&old.len.to_le_bytes())?;
+            let mut from = file;
+            std::io::Seek::seek(&mut from, std::io::SeekFrom::Start(old.offset))?;
+            // File to file, the kernel copies (`copy_file_range`).
+            let n = std::io::copy(&mut std::io::Read::take(from, old.len), &mut w)?;
+            if n != old.len {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            copied += 1;
+            continue;
+        }
         let bytes = postcard::to_allocvec(part).map_err(std::io::Error::other)?;
         w.write_all(&(bytes.len() as u64).to_le_bytes())?;
         w.write_all(&bytes)?;
     }
-    Ok(w)
+    Ok((w, [copied, total]))
+}
+
+impl Parts {
+    /// The previous cache's part holding exactly the articles of `part`, if
+    /// every one of them was taken from it unchanged: the same first
+    /// article, as many, none read again (an article added or changed would
+    /// have been read; one removed changes the count).
+    fn same(
+        &self,
+        part: &[std::borrow::Cow<'_, content::Article>],
+    ) -> Option<(&fs::File, &OldPart)> {
+        let first = &part.first()?.source;
+        let i = self
+            .parts
+            .binary_search_by(|p| p.first.as_path().cmp(first))
+            .ok()?;
+        let old = &self.parts[i];
+        let unchanged = part
+            .iter()
+            .all(|a| matches!(a, std::borrow::Cow::Borrowed(a) if a.cached));
+        (old.count == part.len() && unchanged).then_some((&self.file, old))
+    }
 }
 
 /// The parts [`write_articles`] wrote at the start of `bytes`, not decoded
@@ -233,13 +332,12 @@ fn article_parts(bytes: &[u8]) -> Option<(Vec<&[u8]>, &[u8])> {
     Some((parts, rest))
 }
 
-/// The articles of `parts`, decoded in parallel, in order.
-fn decode_articles(parts: &[&[u8]]) -> Option<Vec<content::Article>> {
-    let decoded: Vec<Vec<content::Article>> = parts
+/// The articles of `parts`, decoded in parallel, part by part.
+fn decode_articles(parts: &[&[u8]]) -> Option<Vec<Vec<content::Article>>> {
+    parts
         .par_iter()
         .map(|part| postcard::from_bytes(part).ok())
-        .collect::<Option<_>>()?;
-    Some(decoded.into_iter().flatten().collect())
+        .collect()
 }
 
 /// Removes the cache at `path`: done just before a build's commit point.
@@ -262,6 +360,7 @@ const RACY_NANOS: i128 = 2_000_000_000;
 pub struct Writer {
     tmp: PathBuf,
     file: std::io::Result<std::io::BufWriter<fs::File>>,
+    copied: [usize; 2],
 }
 
 impl Writer {
@@ -274,12 +373,13 @@ impl Writer {
         started: std::time::SystemTime,
         articles: impl Iterator<Item = &'a content::Article>,
         related: &crate::site::related::Lists,
+        previous: Option<&Parts>,
     ) -> Writer {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
         let started = content::FileStamp::nanos(started);
-        let articles: Vec<_> = articles
+        let mut articles: Vec<_> = articles
             .map(|a| {
                 if a.warned || a.stamp.modified > started - RACY_NANOS {
                     // Changed just before or during the build, or with
@@ -292,14 +392,25 @@ impl Writer {
                 }
             })
             .collect();
+        articles.par_sort_unstable_by(|a, b| a.source.cmp(&b.source));
         // Streamed to the file: a large archive's cache is over 100 MB,
         // which a buffer would add to the build's peak memory.
+        let mut copied = [0, 0];
         let file = fs::File::create(&tmp)
             .map(std::io::BufWriter::new)
             .and_then(|file| postcard::to_io(&key, file).map_err(std::io::Error::other))
-            .and_then(|file| write_articles(&articles, file))
-            .and_then(|file| postcard::to_io(related, file).map_err(std::io::Error::other));
-        Writer { tmp, file }
+            .and_then(|file| write_articles(&articles, previous, file))
+            .and_then(|(file, n)| {
+                copied = n;
+                postcard::to_io(related, file).map_err(std::io::Error::other)
+            });
+        Writer { tmp, file, copied }
+    }
+
+    /// How many parts of the article list were copied from the previous
+    /// cache rather than encoded again, of how many.
+    pub fn copied(&self) -> [usize; 2] {
+        self.copied
     }
 
     /// Adds what only the end of the build knows: the identity of the
@@ -379,10 +490,11 @@ mod tests {
             now,
             [].iter(),
             &Default::default(),
+            None,
         ));
         assert_eq!(beside(&output), ["public"]);
 
-        let mut writer = Writer::start(&path, Key(7), now, [].iter(), &Default::default());
+        let mut writer = Writer::start(&path, Key(7), now, [].iter(), &Default::default(), None);
         writer.end(id, &files, None);
         let warning = writer.place(&path);
         assert!(warning.is_none(), "{warning:?}");
@@ -397,24 +509,31 @@ mod tests {
         assert!(load(&path, Key(7), &output).is_none());
     }
 
-    #[test]
-    fn articles_read_back_from_several_parts() {
-        let config = crate::Config::parse("title = \"t\"\n").unwrap();
+    fn articles(n: u64, config: &crate::Config) -> Vec<content::Article> {
         let opts = content::LoadOptions::default();
-        let articles: Vec<content::Article> = (0..ARTICLES_PER_PART * 2 + 3)
+        (0..n)
             .map(|n| {
                 let text = format!("---\ntitle: خبر {n}\ndate: 2020-01-01\n---\nنص {n}.\n");
                 let rel = PathBuf::from(format!("content/2020/01/a{n}.md"));
-                content::article_from_text(&text, &rel, &config, &[], opts)
+                content::article_from_text(&text, &rel, config, &[], opts)
                     .unwrap()
                     .0
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn articles_read_back_from_several_parts() {
+        let config = crate::Config::parse("title = \"t\"\n").unwrap();
+        let mut articles = articles(ARTICLES_PER_PART * 3, &config);
+        articles.sort_by(|a, b| a.source.cmp(&b.source));
         let cows: Vec<_> = articles.iter().map(std::borrow::Cow::Borrowed).collect();
-        let mut bytes = write_articles(&cows, Vec::new()).unwrap();
+        let (mut bytes, [copied, total]) = write_articles(&cows, None, Vec::new()).unwrap();
+        assert_eq!(copied, 0);
+        assert!(total > 1, "{total} parts");
         bytes.extend_from_slice(b"rest");
         let (parts, rest) = article_parts(&bytes).expect("the parts are found");
-        let back = decode_articles(&parts).expect("read back");
+        let back: Vec<_> = decode_articles(&parts).expect("read back").concat();
         assert_eq!(rest, b"rest");
         assert_eq!(back.len(), articles.len());
         for (a, b) in articles.iter().zip(&back) {
@@ -423,5 +542,71 @@ mod tests {
         // Cut anywhere in the parts: not articles.
         let cut = article_parts(&bytes[..bytes.len() / 2]);
         assert!(cut.is_none_or(|(parts, _)| decode_articles(&parts).is_none()));
+    }
+
+    #[test]
+    fn unchanged_parts_are_copied_and_the_cache_is_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        fs::create_dir(&output).unwrap();
+        fs::write(output.join("index.html"), "x").unwrap();
+        let path = path(&output).unwrap();
+        let id = crate::output::dir_id(&output).unwrap();
+        let files = Fingerprints::from_iter([("index.html".to_string(), 5u128)]);
+        // Long after the articles' stamps: none is too recent to keep.
+        let now = std::time::SystemTime::now();
+        let write = |articles: &[content::Article], previous: Option<&Parts>| {
+            let mut w = Writer::start(
+                &path,
+                Key(7),
+                now,
+                articles.iter(),
+                &Default::default(),
+                previous,
+            );
+            w.end(id, &files, None);
+            let copied = w.copied();
+            assert!(w.place(&path).is_none());
+            (fs::read(&path).unwrap(), copied)
+        };
+        let config = crate::Config::parse("title = \"t\"\n").unwrap();
+        let all = articles(ARTICLES_PER_PART * 3, &config);
+        let (fresh, [copied, total]) = write(&all, None);
+        assert_eq!(copied, 0);
+        assert!(total > 1, "{total} parts");
+
+        // Read back, all parts are copied, and the cache is as it was.
+        let cache = load(&path, Key(7), &output).unwrap();
+        assert!(cache.articles.iter().all(|a| a.cached));
+        let (again, copied) = write(&cache.articles, Some(&cache.parts));
+        assert_eq!(copied, [total, total]);
+        assert_eq!(again, fresh);
+
+        // One article read again, one gone, one new: their parts are encoded
+        // anew, the others copied, and the cache is what a fresh one is.
+        let cache = load(&path, Key(7), &output).unwrap();
+        let mut changed = cache.articles.clone();
+        changed.sort_by(|a, b| a.source.cmp(&b.source));
+        changed[10].cached = false;
+        changed[10].front.title = "تغير".into();
+        changed.remove(changed.len() / 2);
+        let mut new = articles(ARTICLES_PER_PART * 3 + 1, &config).pop().unwrap();
+        new.source = PathBuf::from("content/2020/01/new.md");
+        changed.push(new);
+        let expected = {
+            let fresh: Vec<_> = changed
+                .iter()
+                .map(|a| content::Article {
+                    cached: false,
+                    ..a.clone()
+                })
+                .collect();
+            // Put in place of the cache read, which stays open, as a
+            // build's new cache does.
+            write(&fresh, None).0
+        };
+        let (patched, [copied, total]) = write(&changed, Some(&cache.parts));
+        assert!(copied + 3 >= total && copied < total, "{copied} of {total}");
+        assert_eq!(patched, expected);
     }
 }

@@ -126,7 +126,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let cache_path = cache::path(&output_dir)?;
     // Reading the cache takes one core; listing and stating the content
     // takes the others meanwhile.
-    let ((known, files, related, search_state), scan) = rayon::join(
+    let ((known, files, related, search_state, parts), scan) = rayon::join(
         || {
             let previous = (!opts.full)
                 .then(|| cache::load(&cache_path, key, &output_dir))
@@ -140,8 +140,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                     Some(c.files),
                     Some(c.related),
                     c.search,
+                    Some(c.parts),
                 ),
-                None => (content::Known::default(), None, None, None),
+                None => (content::Known::default(), None, None, None, None),
             }
         },
         || content::scan(root, &config),
@@ -171,7 +172,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         // is a long stretch on one core.
         let cache = scope.spawn(|| {
             let articles = site.articles.iter().map(|a| &a.source).chain(&drafts);
-            cache::Writer::start(&cache_path, key, started_at, articles, &related)
+            cache::Writer::start(
+                &cache_path,
+                key,
+                started_at,
+                articles,
+                &related,
+                parts.as_ref(),
+            )
         });
         let written = write_output(
             &site,
@@ -199,6 +207,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     // The end of the cache is written while the output is committed; the
     // cache is put in place once the commit is done (and the previous one
     // is removed just before its point of no return).
+    let [copied, parts] = cache.copied();
     let mut cache = dir_id.map(|_| cache);
     let (committed, ()) = rayon::join(
         || commit.run(|| cache::remove(&cache_path)),
@@ -212,7 +221,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let mut warnings = std::mem::take(&mut site.warnings);
     warnings.extend(written.unminified);
     warnings.extend(cache.and_then(|cache| cache.place(&cache_path)));
-    timings.stage("commit and cache");
+    timings.stage(&format!(
+        "commit and cache ({copied} of {parts} article parts copied)"
+    ));
     let report = BuildReport {
         pages: written.pages,
         rendered: written.rendered,

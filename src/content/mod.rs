@@ -55,6 +55,10 @@ pub struct Article {
     /// the next build reads it again and shows them again.
     #[serde(skip)]
     pub warned: bool,
+    /// Taken from the build cache as it was, not read from its file: the
+    /// next cache can copy the bytes it was read from.
+    #[serde(skip)]
+    pub cached: bool,
 }
 
 /// What tells an unchanged file from a changed one without reading it.
@@ -506,6 +510,7 @@ pub fn article_from_text(
             stamp: FileStamp::default(),
             digest: xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
             warned: !warnings.is_empty(),
+            cached: false,
         },
         warnings,
     ))

@@ -254,6 +254,7 @@ mod tests {
             stamp: Default::default(),
             digest: 0,
             warned: false,
+            cached: false,
         }
     }
 
