@@ -30,10 +30,12 @@ mod hash;
 
 pub use hash::{hash_of, HashWriter};
 
-/// Bumped whenever the cache's layout changes, or the pages made from the
-/// same inputs do (another minifier, say): a cache of another format makes
-/// a full build.
-const FORMAT: u32 = 8;
+/// Bumped whenever the cache's layout changes, the pages made from the
+/// same inputs do (another minifier, say), or fingerprints are computed
+/// another way (an older cache's would match no page, and the build would
+/// rewrite every file as changed): a cache of another format makes a full
+/// build.
+const FORMAT: u32 = 9;
 
 /// What must be equal for a cache to be used: version, configuration, theme
 /// files and options. Computed by [`Key::new`].
