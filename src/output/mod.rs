@@ -576,8 +576,7 @@ impl Output {
     pub fn copy(&self, rel: &str, from: &Path) -> Result<()> {
         let meta = fs::metadata(from).map_err(|e| Error::io(from, e))?;
         let stamp = crate::content::FileStamp::of(&meta);
-        let fingerprint = crate::cache::hash_of(&(from, stamp.size, stamp.modified));
-        if self.claim(rel, fingerprint)? {
+        if self.claim(rel, copy_fingerprint(from, &stamp))? {
             let bytes = fs::read(from).map_err(|e| Error::io(from, e))?;
             self.write(rel, &bytes)?;
         }
@@ -730,9 +729,33 @@ fn sync_dir(dir: &Path) {
     }
 }
 
+/// A copied file's fingerprint: its path (as bytes, so that a path that is
+/// not UTF-8, which serde refuses, counts as well), size and mtime.
+fn copy_fingerprint(from: &Path, stamp: &crate::content::FileStamp) -> u128 {
+    crate::cache::hash_of(&(
+        from.as_os_str().as_encoded_bytes(),
+        stamp.size,
+        stamp.modified,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn copies_from_paths_that_are_not_utf8_count_by_stamp() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"/site/\xff/logo.png"));
+        let stamp = |size, modified| crate::content::FileStamp { size, modified };
+        let other = Path::new(std::ffi::OsStr::from_bytes(b"/site/\xfe/logo.png"));
+        let a = copy_fingerprint(path, &stamp(1, 2));
+        assert_eq!(a, copy_fingerprint(path, &stamp(1, 2)));
+        assert_ne!(a, copy_fingerprint(path, &stamp(1, 3)));
+        assert_ne!(a, copy_fingerprint(path, &stamp(4, 2)));
+        assert_ne!(a, copy_fingerprint(other, &stamp(1, 2)));
+    }
 
     #[test]
     fn paths_that_escape_are_refused() {

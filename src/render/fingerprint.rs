@@ -1,7 +1,8 @@
 //! Page fingerprints: a 128-bit hash of a page's template variables.
 //!
-//! Variables are hashed as the JSON Tera would see, streamed into XXH3, so
-//! little is allocated per page. Three shortcuts keep it cheap on large
+//! Variables are hashed as the serde data Tera is given, in a binary form
+//! streamed into XXH3 (see `cache::hash`: equal encodings mean equal JSON),
+//! so little is allocated per page. Three shortcuts keep it cheap on large
 //! archives: a teaser counts by its fingerprint (the hash of its inputs,
 //! computed once per build) on list pages and, for its own teaser, its
 //! neighbours and its related articles, on an article page; a body counts by
@@ -42,8 +43,7 @@ impl<'p> Sink<'p> {
 impl ContextSink for Sink<'_> {
     fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T) {
         self.key(key);
-        let _ = serde_json::to_writer(&mut self.hasher, value);
-        self.hasher.update(&[0]);
+        self.hasher.value(value);
     }
 
     fn site(&mut self, prep: &super::Prepared<'_>) {
@@ -53,6 +53,9 @@ impl ContextSink for Sink<'_> {
 
     fn teasers(&mut self, key: &str, articles: &[usize]) {
         self.key(key);
+        // Counted, so that the run of hashes cannot be read another way
+        // with the key after it.
+        self.hasher.update(&(articles.len() as u64).to_le_bytes());
         for &i in articles {
             self.hasher.update(&self.teasers[i].to_le_bytes());
         }
