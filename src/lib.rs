@@ -133,10 +133,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                 .flatten();
             match previous {
                 Some(c) => (
-                    c.articles
-                        .into_iter()
-                        .map(|a| (a.source.clone(), a))
-                        .collect::<content::Known>(),
+                    content::Known::new(c.articles),
                     Some(c.files),
                     Some(c.related),
                     c.search,

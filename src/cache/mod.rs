@@ -73,8 +73,9 @@ impl Key {
 /// A previous build, as far as the next one needs to know it.
 #[derive(Debug)]
 pub struct Cache {
-    /// Every article as loaded, the drafts a build left out included.
-    pub articles: Vec<content::Article>,
+    /// Every article as loaded, the drafts a build left out included: in
+    /// parts, sorted by source.
+    pub articles: Vec<Vec<content::Article>>,
     /// Every article's related articles (`site::related`).
     pub related: crate::site::related::Lists,
     /// Each output file's fingerprint.
@@ -160,8 +161,8 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
             });
         }
     }
-    let mut articles: Vec<content::Article> = decoded.into_iter().flatten().collect();
-    for a in &mut articles {
+    let mut articles = decoded;
+    for a in articles.iter_mut().flatten() {
         a.cached = true;
     }
     let id = crate::output::dir_id(output)?;
@@ -521,15 +522,16 @@ mod tests {
 
         // Read back, all parts are copied, and the cache is as it was.
         let cache = load(&path, Key(7), &output).unwrap();
-        assert!(cache.articles.iter().all(|a| a.cached));
-        let (again, copied) = write(&cache.articles, Some(&cache.parts));
+        let read: Vec<_> = cache.articles.concat();
+        assert!(read.iter().all(|a| a.cached));
+        let (again, copied) = write(&read, Some(&cache.parts));
         assert_eq!(copied, [total, total]);
         assert_eq!(again, fresh);
 
         // One article read again, one gone, one new: their parts are encoded
         // anew, the others copied, and the cache is what a fresh one is.
         let cache = load(&path, Key(7), &output).unwrap();
-        let mut changed = cache.articles.clone();
+        let mut changed = cache.articles.concat();
         changed.sort_by(|a, b| a.source.cmp(&b.source));
         changed[10].cached = false;
         changed[10].front.title = "تغير".into();
