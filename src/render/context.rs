@@ -150,6 +150,40 @@ pub struct Teaser<'a> {
     pub taxonomies: Vec<ArticleTerms<'a>>,
 }
 
+/// The terms an article names, as [`Teaser::inputs`] counts them.
+struct ArticleTermInputs<'a> {
+    site: &'a Site,
+    article: &'a Article,
+}
+
+impl Serialize for ArticleTermInputs<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let per_taxonomy = self.site.taxonomies.iter().zip(&self.article.terms);
+        serializer.collect_seq(per_taxonomy.map(|(tax, terms)| TermInputs { tax, terms }))
+    }
+}
+
+/// The terms of one taxonomy an article names, as [`Teaser::inputs`]
+/// counts them.
+struct TermInputs<'a> {
+    tax: &'a crate::site::Taxonomy,
+    terms: &'a [usize],
+}
+
+impl Serialize for TermInputs<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.terms.iter().map(|&i| {
+            let t = &self.tax.terms[i];
+            (
+                t.name.as_str(),
+                t.slug.as_str(),
+                t.path.as_str(),
+                t.kind.as_deref(),
+            )
+        }))
+    }
+}
+
 impl<'a> Teaser<'a> {
     /// What [`Teaser::new`], the article's JSON-LD
     /// ([`meta::article_jsonld`](super::meta::article_jsonld)) and its feed
@@ -157,22 +191,9 @@ impl<'a> Teaser<'a> {
     /// this costs a fraction of building them (dates, URLs, phrases).
     /// Whatever any of them comes to read must be added here.
     pub fn inputs(site: &'a Site, article: &'a Article) -> impl Serialize + 'a {
-        // Per taxonomy, each term's name, slug, page and schema.org type.
-        let terms: Vec<Vec<_>> = site
-            .taxonomies
-            .iter()
-            .zip(&article.terms)
-            .map(|(tax, terms)| {
-                terms
-                    .iter()
-                    .map(|&i| {
-                        let t = &tax.terms[i];
-                        let kind = t.kind.as_deref();
-                        (t.name.as_str(), t.slug.as_str(), t.path.as_str(), kind)
-                    })
-                    .collect()
-            })
-            .collect();
+        // Per taxonomy, each term's name, slug, page and schema.org type;
+        // serialized as they are walked, not gathered first.
+        let terms = ArticleTermInputs { site, article };
         (
             article.source.digest,
             article.path.as_str(),
