@@ -246,6 +246,15 @@ impl<'w, W: Out> Encoder<'w, W> {
     }
 }
 
+/// Integers: their tag, then their little-endian bytes.
+macro_rules! integers {
+    ($($method:ident : $ty:ty => $tag:ident),+) => {$(
+        fn $method(self, v: $ty) -> Done {
+            self.scalar(Tag::$tag, v.to_le_bytes())
+        }
+    )+};
+}
+
 impl<W: Out> ser::Serializer for &mut Encoder<'_, W> {
     type Ok = ();
     type Error = Failed;
@@ -260,36 +269,18 @@ impl<W: Out> ser::Serializer for &mut Encoder<'_, W> {
     fn serialize_bool(self, v: bool) -> Done {
         self.scalar(Tag::Bool, [u8::from(v)])
     }
-    fn serialize_i8(self, v: i8) -> Done {
-        self.scalar(Tag::I8, v.to_le_bytes())
-    }
-    fn serialize_i16(self, v: i16) -> Done {
-        self.scalar(Tag::I16, v.to_le_bytes())
-    }
-    fn serialize_i32(self, v: i32) -> Done {
-        self.scalar(Tag::I32, v.to_le_bytes())
-    }
-    fn serialize_i64(self, v: i64) -> Done {
-        self.scalar(Tag::I64, v.to_le_bytes())
-    }
-    fn serialize_i128(self, v: i128) -> Done {
-        self.scalar(Tag::I128, v.to_le_bytes())
-    }
-    fn serialize_u8(self, v: u8) -> Done {
-        self.scalar(Tag::U8, v.to_le_bytes())
-    }
-    fn serialize_u16(self, v: u16) -> Done {
-        self.scalar(Tag::U16, v.to_le_bytes())
-    }
-    fn serialize_u32(self, v: u32) -> Done {
-        self.scalar(Tag::U32, v.to_le_bytes())
-    }
-    fn serialize_u64(self, v: u64) -> Done {
-        self.scalar(Tag::U64, v.to_le_bytes())
-    }
-    fn serialize_u128(self, v: u128) -> Done {
-        self.scalar(Tag::U128, v.to_le_bytes())
-    }
+    integers!(
+        serialize_i8: i8 => I8,
+        serialize_i16: i16 => I16,
+        serialize_i32: i32 => I32,
+        serialize_i64: i64 => I64,
+        serialize_i128: i128 => I128,
+        serialize_u8: u8 => U8,
+        serialize_u16: u16 => U16,
+        serialize_u32: u32 => U32,
+        serialize_u64: u64 => U64,
+        serialize_u128: u128 => U128
+    );
     fn serialize_f32(self, v: f32) -> Done {
         self.scalar(Tag::F32, v.to_bits().to_le_bytes())
     }
@@ -402,49 +393,29 @@ impl<W: Out> ser::Serializer for &mut Encoder<'_, W> {
     }
 }
 
-impl<W: Out> ser::SerializeSeq for &mut Encoder<'_, W> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Done {
-        self.item(value)
-    }
-    fn end(self) -> Done {
-        self.close()
-    }
+/// The compound kinds whose items are values alone: each item is
+/// [`MORE`] then the value, and [`END`] closes them.
+macro_rules! items {
+    ($($kind:ident :: $method:ident),+) => {$(
+        impl<W: Out> ser::$kind for &mut Encoder<'_, W> {
+            type Ok = ();
+            type Error = Failed;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Done {
+                self.item(value)
+            }
+            fn end(self) -> Done {
+                self.close()
+            }
+        }
+    )+};
 }
 
-impl<W: Out> ser::SerializeTuple for &mut Encoder<'_, W> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Done {
-        self.item(value)
-    }
-    fn end(self) -> Done {
-        self.close()
-    }
-}
-
-impl<W: Out> ser::SerializeTupleStruct for &mut Encoder<'_, W> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Done {
-        self.item(value)
-    }
-    fn end(self) -> Done {
-        self.close()
-    }
-}
-
-impl<W: Out> ser::SerializeTupleVariant for &mut Encoder<'_, W> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Done {
-        self.item(value)
-    }
-    fn end(self) -> Done {
-        self.close()
-    }
-}
+items!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl<W: Out> ser::SerializeMap for &mut Encoder<'_, W> {
     type Ok = ();
@@ -461,31 +432,30 @@ impl<W: Out> ser::SerializeMap for &mut Encoder<'_, W> {
     }
 }
 
-/// A field is its name then its value; a skipped field leaves no trace, as
-/// in JSON.
-impl<W: Out> ser::SerializeStruct for &mut Encoder<'_, W> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Done {
-        self.prefixed(&[MORE], key.as_bytes());
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Done {
-        self.close()
-    }
+/// The compound kinds whose items are named fields: each field is
+/// [`MORE`], its name, then its value (a skipped field leaves no trace, as
+/// in JSON), and [`END`] closes them.
+macro_rules! fields {
+    ($($kind:ident),+) => {$(
+        impl<W: Out> ser::$kind for &mut Encoder<'_, W> {
+            type Ok = ();
+            type Error = Failed;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Done {
+                self.prefixed(&[MORE], key.as_bytes());
+                value.serialize(&mut **self)
+            }
+            fn end(self) -> Done {
+                self.close()
+            }
+        }
+    )+};
 }
 
-impl<W: Out> ser::SerializeStructVariant for &mut Encoder<'_, W> {
-    type Ok = ();
-    type Error = Failed;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Done {
-        self.prefixed(&[MORE], key.as_bytes());
-        value.serialize(&mut **self)
-    }
-    fn end(self) -> Done {
-        self.close()
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {

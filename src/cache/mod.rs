@@ -417,15 +417,40 @@ mod tests {
         names
     }
 
-    #[test]
-    fn a_placed_writer_leaves_the_cache_and_an_unplaced_one_nothing() {
+    /// An output folder holding one file, with its cache's path, the
+    /// folder's identity and the file's fingerprint.
+    struct Built {
+        /// Kept until the test ends: the folder goes with it.
+        _dir: tempfile::TempDir,
+        output: PathBuf,
+        path: PathBuf,
+        id: DirId,
+        files: Fingerprints,
+    }
+
+    fn built() -> Built {
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join("public");
         fs::create_dir(&output).unwrap();
         fs::write(output.join("index.html"), "x").unwrap();
-        let path = path(&output).unwrap();
-        let id = crate::output::dir_id(&output).unwrap();
-        let files = Fingerprints::from_iter([("index.html".to_string(), 5u128)]);
+        Built {
+            path: path(&output).unwrap(),
+            id: crate::output::dir_id(&output).unwrap(),
+            files: Fingerprints::from_iter([("index.html".to_string(), 5u128)]),
+            output,
+            _dir: dir,
+        }
+    }
+
+    #[test]
+    fn a_placed_writer_leaves_the_cache_and_an_unplaced_one_nothing() {
+        let Built {
+            output,
+            path,
+            id,
+            files,
+            _dir,
+        } = built();
         let now = std::time::SystemTime::now();
 
         // A build that failed after the articles were written.
@@ -491,13 +516,13 @@ mod tests {
 
     #[test]
     fn unchanged_parts_are_copied_and_the_cache_is_the_same() {
-        let dir = tempfile::tempdir().unwrap();
-        let output = dir.path().join("public");
-        fs::create_dir(&output).unwrap();
-        fs::write(output.join("index.html"), "x").unwrap();
-        let path = path(&output).unwrap();
-        let id = crate::output::dir_id(&output).unwrap();
-        let files = Fingerprints::from_iter([("index.html".to_string(), 5u128)]);
+        let Built {
+            output,
+            path,
+            id,
+            files,
+            _dir,
+        } = built();
         // Long after the articles' stamps: none is too recent to keep.
         let now = std::time::SystemTime::now();
         let write = |articles: &[content::Article], previous: Option<&Parts>| {
