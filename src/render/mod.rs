@@ -5,6 +5,7 @@
 //! build renders them in parallel. Nothing here writes files.
 
 pub mod context;
+mod escape;
 pub mod feed;
 pub mod filters;
 mod fingerprint;
@@ -83,6 +84,7 @@ impl Renderer {
         let mut tera = Tera::new(&glob)
             .map_err(|e| Error::Template(vec![parse_error(root, &templates, &e)]))?;
         tera.autoescape_on(vec![".html", ".xml"]);
+        tera.set_escape_fn(escape::escape_html);
         let missing: Vec<Diagnostic> = REQUIRED_TEMPLATES
             .iter()
             .filter(|t| !tera.get_template_names().any(|n| n == **t))
@@ -607,7 +609,7 @@ fn feed_templates(templates: &Path, config: &Config) -> Result<Tera> {
     };
     added.map_err(|e| Error::Template(vec![template_error(&own, &e)]))?;
     tera.autoescape_on(vec![".xml"]);
-    tera.set_escape_fn(feed::escape_xml);
+    tera.set_escape_fn(escape::escape_xml);
     filters::register_filters(&mut tera, config.dates.digits);
     Ok(tera)
 }

@@ -11,7 +11,8 @@
 
 use std::fmt::Write;
 
-use super::feed::{escape_xml, last_change};
+use super::escape::escape_xml;
+use super::feed::last_change;
 use super::pages::{archive_path, list_path, PageJob};
 use crate::arabic::ArticleDate;
 use crate::site::{PagePath, Site};

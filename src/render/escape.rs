@@ -1,0 +1,127 @@
+//! Escaping of printed values for HTML pages and XML feeds: Tera's escape
+//! functions.
+//!
+//! Every `{{ value }}` of a page goes through one of these, so they copy the
+//! runs of text between special characters whole instead of character by
+//! character (Tera's own escaper pushes each character, and also escapes
+//! `/`, which HTML does not need and the minifier would only decode again).
+
+/// Escapes text for HTML content and quoted attribute values: `&`, `<`, `>`,
+/// `"` and `'` (so that a theme may quote attributes either way).
+pub fn escape_html(text: &str) -> String {
+    escape(text, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#x27;"),
+        _ => None,
+    })
+}
+
+/// Escapes text for XML content and attribute values. Characters XML 1.0
+/// does not allow at all (control characters other than tab and line
+/// breaks, U+FFFE and U+FFFF) are dropped rather than written.
+pub fn escape_xml(text: &str) -> String {
+    let escaped = escape(text, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&apos;"),
+        b'\t' | b'\n' | b'\r' => None,
+        b if b < 0x20 => Some(""),
+        _ => None,
+    });
+    // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8: rare enough to
+    // be looked for once, after the common case.
+    if escaped.contains(['\u{FFFE}', '\u{FFFF}']) {
+        escaped.replace(['\u{FFFE}', '\u{FFFF}'], "")
+    } else {
+        escaped
+    }
+}
+
+/// Copies `text`, replacing each ASCII byte for which `special` gives a
+/// replacement. Only ASCII bytes are ever replaced, so every cut falls on a
+/// character boundary.
+fn escape(text: &str, special: impl Fn(u8) -> Option<&'static str>) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut start = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if !b.is_ascii() {
+            continue;
+        }
+        if let Some(replacement) = special(b) {
+            out.push_str(&text[start..i]);
+            out.push_str(replacement);
+            start = i + 1;
+        }
+    }
+    out.push_str(&text[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn html_escaping() {
+        assert_eq!(
+            escape_html("a<b & \"c\" 'd'> سوريا/روسيا"),
+            "a&lt;b &amp; &quot;c&quot; &#x27;d&#x27;&gt; سوريا/روسيا"
+        );
+        assert_eq!(escape_html(""), "");
+        assert_eq!(escape_html("&"), "&amp;");
+    }
+
+    #[test]
+    fn xml_escaping() {
+        assert_eq!(
+            escape_xml("a<b & \"c\" 'd'>\u{1}\t\n"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\t\n"
+        );
+        assert_eq!(escape_xml("سوريا/روسيا\u{FFFE}x\u{FFFF}"), "سوريا/روسياx");
+    }
+
+    /// The character-by-character definitions the byte scan must agree with.
+    fn html_by_char(text: &str) -> String {
+        text.chars()
+            .map(|c| match c {
+                '&' => "&amp;".to_string(),
+                '<' => "&lt;".to_string(),
+                '>' => "&gt;".to_string(),
+                '"' => "&quot;".to_string(),
+                '\'' => "&#x27;".to_string(),
+                c => c.to_string(),
+            })
+            .collect()
+    }
+
+    fn xml_by_char(text: &str) -> String {
+        text.chars()
+            .filter_map(|c| match c {
+                '&' => Some("&amp;".to_string()),
+                '<' => Some("&lt;".to_string()),
+                '>' => Some("&gt;".to_string()),
+                '"' => Some("&quot;".to_string()),
+                '\'' => Some("&apos;".to_string()),
+                c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => None,
+                '\u{FFFE}' | '\u{FFFF}' => None,
+                c => Some(c.to_string()),
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn the_byte_scan_escapes_as_the_characters_say(
+            text in "[a-z&<>\"'/\\x00-\\x1f\u{600}-\u{6ff}\u{fffe}\u{ffff}\u{1f600} ]{0,40}"
+        ) {
+            prop_assert_eq!(escape_html(&text), html_by_char(&text));
+            prop_assert_eq!(escape_xml(&text), xml_by_char(&text));
+        }
+    }
+}
