@@ -74,6 +74,11 @@ impl Posting {
     fn values(&self) -> Option<[&[u8]; 2]> {
         (!self.is_empty()).then_some([self.docs.as_bytes(), self.positions.as_bytes()])
     }
+
+    /// Its `k/` and `p/` strings, taken; `None` if no document is listed.
+    fn into_strings(self) -> Option<[String; 2]> {
+        (!self.is_empty()).then_some([self.docs, self.positions])
+    }
 }
 
 /// One document of a posting list being read: its number, fields and
@@ -109,58 +114,69 @@ fn postings(docs: &[u8]) -> impl Iterator<Item = Option<(usize, u32, u8)>> + '_ 
 
 /// A previous build's posting list (its `k/` and `p/` strings) with the
 /// documents `removed` (increasing) dropped and `extra` (in increasing
-/// document order) merged in. `None` if the previous data is malformed.
+/// document order) merged in: the new strings, or none when no document is
+/// left. `None` if the previous data is malformed.
 ///
-/// Only the documents from the first change to the last are read one by
-/// one: the rest of both strings is copied as it is, since a document's gap
-/// and positions do not change while the one before it stays. A story added
-/// as the newest appends to every list it is in, and an edited one reads
-/// each list up to its own place, so an update costs a copy of the lists
-/// rather than their decoding.
-fn merge(docs: &str, positions: &str, removed: &[u32], extra: &[Entry<'_>]) -> Option<Posting> {
-    let old: Vec<(usize, u32, u8)> = postings(docs.as_bytes()).collect::<Option<_>>()?;
-    // A change at document i: it goes, or one comes before it. The one after
-    // a removed document changes too (its gap does). Documents before the
-    // first change are copied as they are, like those after the last.
-    // Found by binary search: a few documents change, lists are long.
-    let place = |doc: u32| old.binary_search_by_key(&doc, |&(_, d, _)| d);
-    let (mut first, mut head) = (old.len(), 0);
-    for &doc in removed {
-        if let Ok(i) = place(doc) {
-            first = first.min(i);
-            head = head.max(i + 2);
-        }
-    }
-    for &(doc, _, _) in extra {
-        let i = old.partition_point(|&(_, d, _)| d <= doc);
-        first = first.min(i);
-        if i < old.len() {
-            head = head.max(i + 1);
-        }
-    }
-    let head = head.min(old.len());
-    let first = first.min(head);
-
+/// Only the documents from the first change to the first one after the
+/// last change are read and written again: both strings are copied as they
+/// are before them (the positions skipped list by list) and after them,
+/// since a document's gap and positions do not change while the one before
+/// it stays. Nothing is collected: a story added as the newest reads each
+/// list it is in once and appends to it, and an edited one reads each list
+/// up to its own place.
+fn merge(
+    docs: &str,
+    positions: &str,
+    removed: &[u32],
+    extra: &[Entry<'_>],
+) -> Option<Option<[String; 2]>> {
+    let changes = || removed.iter().copied().chain(extra.iter().map(|e| e.0));
+    let (lo, hi) = (
+        changes().min().unwrap_or(u32::MAX),
+        changes().max().unwrap_or(u32::MAX),
+    );
     let room = extra.iter().map(|e| e.2.len() + 8).sum::<usize>();
     let mut out = Posting {
         docs: String::with_capacity(docs.len() + room),
         positions: String::with_capacity(positions.len() + room),
         last: None,
     };
-    let mut reader = PositionReader::new(positions);
-    if first > 0 {
-        for _ in 0..first {
-            if reader.next_list().is_empty() {
-                return None;
-            }
-        }
-        out.docs.push_str(&docs[..old.get(first)?.0]);
-        out.positions
-            .push_str(&positions[..positions.len() - reader.rest().len()]);
-        out.last = Some(old[first - 1].1);
-    }
     let mut extra = extra.iter().peekable();
-    for &(_, doc, fields) in &old[first..head] {
+    let mut entries = postings(docs.as_bytes());
+
+    // Before the first change: copied as they are.
+    let mut before = 0usize;
+    let mut next = None;
+    for item in entries.by_ref() {
+        let (at, doc, fields) = item?;
+        if doc >= lo {
+            next = Some((at, doc, fields));
+            break;
+        }
+        before += 1;
+        out.last = Some(doc);
+    }
+    let Some((start, ..)) = next else {
+        out.docs.push_str(docs);
+        out.positions.push_str(positions);
+        for &(d, f, p) in extra {
+            out.add(d, f, p);
+        }
+        return Some(out.into_strings());
+    };
+    let mut reader = PositionReader::new(positions);
+    for _ in 0..before {
+        if reader.next_list().is_empty() {
+            return None;
+        }
+    }
+    out.docs.push_str(&docs[..start]);
+    out.positions
+        .push_str(&positions[..positions.len() - reader.rest().len()]);
+
+    // From the first change to the first document after the last one (its
+    // gap may change): read and added again.
+    while let Some((_, doc, fields)) = next {
         let list = reader.next_list();
         if list.is_empty() {
             return None;
@@ -171,19 +187,24 @@ fn merge(docs: &str, positions: &str, removed: &[u32], extra: &[Entry<'_>]) -> O
         if removed.binary_search(&doc).is_err() {
             out.add(doc, fields, list);
         }
+        next = match entries.next() {
+            Some(item) => Some(item?),
+            None => None,
+        };
+        if doc > hi {
+            // Every change is behind: the rest is copied as it is.
+            if let Some((at, ..)) = next {
+                out.docs.push_str(&docs[at..]);
+                out.positions.push_str(reader.rest());
+            }
+            return Some(out.into_strings());
+        }
     }
-    let read = positions.len() - reader.rest().len();
-    if let Some(&(start, _, _)) = old.get(head) {
-        // Untouched from here: its first gap still counts from the document
-        // before it, which is kept.
-        out.docs.push_str(&docs[start..]);
-        out.positions.push_str(&positions[read..]);
-        out.last = old.last().map(|&(_, doc, _)| doc);
-    }
+    // The list ended before the last change.
     for &(d, f, p) in extra {
         out.add(d, f, p);
     }
-    Some(out)
+    Some(out.into_strings())
 }
 
 /// The postings of one shard, by key in byte order.
@@ -394,7 +415,9 @@ pub fn update(
         push_entry(
             &mut files,
             token,
-            merge(docs, positions, removed, &extra)?.values(),
+            merge(docs, positions, removed, &extra)?
+                .as_ref()
+                .map(|[d, p]| [d.as_bytes(), p.as_bytes()]),
         );
     }
     if lists.next().is_some() {
@@ -617,7 +640,11 @@ mod tests {
             old in proptest::collection::btree_map(0u32..300, (1u8..8, proptest::collection::btree_set(0u32..5000, 1..40)), 0..60),
             gone in proptest::collection::vec(proptest::bool::weighted(0.1), 300),
             new in proptest::collection::btree_map(0u32..320, (1u8..8, proptest::collection::btree_set(0u32..5000, 1..40)), 0..6),
+            (from, width) in (0u32..320, 1u32..330),
         ) {
+            // Changes fall in a window: narrow ones leave lists to copy on
+            // both sides, as an edited story does.
+            let inside = |doc: u32| (from..from.saturating_add(width)).contains(&doc);
             let encoded = |fields: u8, list: &std::collections::BTreeSet<u32>| {
                 let mut s = String::new();
                 super::super::index::push_positions(&mut s, &list.iter().copied().collect::<Vec<_>>());
@@ -625,10 +652,11 @@ mod tests {
             };
             let old: Vec<(u32, (u8, String))> =
                 old.iter().map(|(&d, (f, l))| (d, encoded(*f, l))).collect();
-            let removed = |doc: u32| gone[doc as usize % gone.len()];
+            let removed = |doc: u32| inside(doc) && gone[doc as usize % gone.len()];
             // Documents come back only where they went or were not there.
             let extra: Vec<(u32, (u8, String))> = new
                 .iter()
+                .filter(|(d, _)| inside(**d))
                 .filter(|(d, _)| removed(**d) || !old.iter().any(|(o, _)| o == *d))
                 .map(|(&d, (f, l))| (d, encoded(*f, l)))
                 .collect();
@@ -643,7 +671,7 @@ mod tests {
             want.sort_by_key(|e| e.0);
             let removed_docs: Vec<u32> = (0..320).filter(|&d| removed(d)).collect();
             let merged = merge(&previous.docs, &previous.positions, &removed_docs, &extra);
-            proptest::prop_assert_eq!(merged, Some(encode(&want)));
+            proptest::prop_assert_eq!(merged, Some(encode(&want).into_strings()));
         }
     }
 
