@@ -3,6 +3,7 @@
 //! the contract between arshif and a theme, so renaming a field is a breaking
 //! change for every forked theme.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::arabic::date::month_display;
@@ -150,37 +151,58 @@ pub struct Teaser<'a> {
     pub taxonomies: Vec<ArticleTerms<'a>>,
 }
 
-/// The terms an article names, as [`Teaser::inputs`] counts them.
+/// Each term's part of a teaser's inputs (its name, slug, page and
+/// schema.org type) hashed once, by taxonomy and position: articles name
+/// the same terms over and over, and hashing a term's strings for each of
+/// them was most of the cost of [`Teaser::inputs`].
+pub struct TermHashes(Vec<Vec<u128>>);
+
+impl TermHashes {
+    pub fn new(site: &Site) -> TermHashes {
+        TermHashes(
+            site.taxonomies
+                .iter()
+                .map(|tax| {
+                    tax.terms
+                        .par_iter()
+                        .map(|t| {
+                            crate::cache::hash_of(&(
+                                t.name.as_str(),
+                                t.slug.as_str(),
+                                t.path.as_str(),
+                                t.kind.as_deref(),
+                            ))
+                        })
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The terms an article names, as [`Teaser::inputs`] counts them: per
+/// taxonomy, each term's hash, serialized as they are walked.
 struct ArticleTermInputs<'a> {
-    site: &'a Site,
+    hashes: &'a TermHashes,
     article: &'a Article,
 }
 
 impl Serialize for ArticleTermInputs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let per_taxonomy = self.site.taxonomies.iter().zip(&self.article.terms);
-        serializer.collect_seq(per_taxonomy.map(|(tax, terms)| TermInputs { tax, terms }))
+        let per_taxonomy = self.hashes.0.iter().zip(&self.article.terms);
+        serializer.collect_seq(
+            per_taxonomy
+                .map(|(hashes, terms)| IterSeq(terms.iter().map(|&i| hashes.get(i).copied()))),
+        )
     }
 }
 
-/// The terms of one taxonomy an article names, as [`Teaser::inputs`]
-/// counts them.
-struct TermInputs<'a> {
-    tax: &'a crate::site::Taxonomy,
-    terms: &'a [usize],
-}
+/// A sequence serialized from an iterator as it is walked.
+struct IterSeq<I>(I);
 
-impl Serialize for TermInputs<'_> {
+impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for IterSeq<I> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.terms.iter().map(|&i| {
-            let t = &self.tax.terms[i];
-            (
-                t.name.as_str(),
-                t.slug.as_str(),
-                t.path.as_str(),
-                t.kind.as_deref(),
-            )
-        }))
+        serializer.collect_seq(self.0.clone())
     }
 }
 
@@ -190,10 +212,10 @@ impl<'a> Teaser<'a> {
     /// entries read besides the configuration, for fingerprints: hashing
     /// this costs a fraction of building them (dates, URLs, phrases).
     /// Whatever any of them comes to read must be added here.
-    pub fn inputs(site: &'a Site, article: &'a Article) -> impl Serialize + 'a {
-        // Per taxonomy, each term's name, slug, page and schema.org type;
-        // serialized as they are walked, not gathered first.
-        let terms = ArticleTermInputs { site, article };
+    ///
+    /// Its terms count by their [`TermHashes`].
+    pub fn inputs(hashes: &'a TermHashes, article: &'a Article) -> impl Serialize + 'a {
+        let terms = ArticleTermInputs { hashes, article };
         (
             article.source.digest,
             article.path.as_str(),

@@ -121,10 +121,11 @@ impl Renderer {
     /// are made when a page being rendered first needs them (a build that
     /// renders few pages makes few).
     pub fn prepare<'a>(&self, site: &'a Site) -> Prepared<'a> {
+        let terms = TermHashes::new(site);
         let hashes = site
             .articles
             .par_iter()
-            .map(|a| crate::cache::hash_of(&Teaser::inputs(site, a)))
+            .map(|a| crate::cache::hash_of(&Teaser::inputs(&terms, a)))
             .collect();
         let teasers = site.articles.iter().map(|_| OnceLock::new()).collect();
         let ctx = self.site_ctx(site);
