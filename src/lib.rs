@@ -324,8 +324,12 @@ fn write_output(
             .collect()
     };
     let sitemap = || -> Result<()> {
-        for (file, xml) in render::sitemap::files(site, &jobs) {
-            out.put(&file, xml.as_bytes())?;
+        // Made only when what it is made of changed.
+        let urls = render::sitemap::Urls::new(site, &jobs);
+        for file in render::sitemap::files(site, &urls) {
+            if out.claim(&file.path, file.fingerprint())? {
+                out.write(&file.path, file.render().as_bytes())?;
+            }
         }
         Ok(())
     };

@@ -243,6 +243,12 @@ impl ArticleDate {
         self.0.to_rfc3339_opts(SecondsFormat::Secs, false)
     }
 
+    /// Everything [`rfc3339`](Self::rfc3339) shows, as numbers: the instant's
+    /// whole seconds and the offset's. Cheaper to hash than the text.
+    pub fn seconds_and_offset(&self) -> (i64, i32) {
+        (self.0.timestamp(), self.0.offset().local_minus_utc())
+    }
+
     /// The calendar date, e.g. `2020-10-27`: for `<time datetime>` and paths.
     pub fn iso_date(&self) -> String {
         self.0.format("%Y-%m-%d").to_string()

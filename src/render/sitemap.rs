@@ -24,40 +24,122 @@ const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 const NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
 /// One URL of the sitemap.
-struct Url<'a> {
+pub struct Url<'a> {
     path: PagePath,
     lastmod: Option<&'a ArticleDate>,
 }
 
-/// The files to write: `sitemap.xml` (and its parts) and `robots.txt`, as
-/// (path relative to the output root, content).
-pub fn files(site: &Site, jobs: &[PageJob]) -> Vec<(String, String)> {
-    let base = &site.config.base_url;
-    let urls = urls(site, jobs);
+/// One file to write: `sitemap.xml`, one of its parts or `robots.txt`.
+pub struct File<'a> {
+    /// Its path relative to the output root.
+    pub path: String,
+    base: &'a str,
+    kind: Kind<'a>,
+}
+
+enum Kind<'a> {
+    /// A `<urlset>` of these URLs.
+    Urls(&'a [Url<'a>]),
+    /// The index of parts of so many URLs each.
+    Index(&'a [Url<'a>], usize),
+    Robots,
+}
+
+/// Every page's URL, from which [`files`] are made.
+pub struct Urls<'a>(Vec<Url<'a>>);
+
+impl<'a> Urls<'a> {
+    pub fn new(site: &'a Site, jobs: &[PageJob]) -> Urls<'a> {
+        Urls(urls(site, jobs))
+    }
+}
+
+/// The files to write: `sitemap.xml` (and its parts) and `robots.txt`.
+pub fn files<'a>(site: &'a Site, urls: &'a Urls<'a>) -> Vec<File<'a>> {
+    let base = site.config.base_url.as_str();
+    let urls = urls.0.as_slice();
     let per_file = site.config.sitemap.urls_per_file.max(1);
+    let file = |path: String, kind| File { path, base, kind };
     let mut out = Vec::new();
     if urls.len() <= per_file {
-        out.push((SITEMAP_FILE.to_string(), urlset(base, &urls)));
+        out.push(file(SITEMAP_FILE.to_string(), Kind::Urls(urls)));
     } else {
-        let mut index = format!("{XML_HEAD}<sitemapindex xmlns=\"{NS}\">\n");
         for (n, chunk) in urls.chunks(per_file).enumerate() {
-            let file = format!("sitemap-{}.xml", n + 1);
-            let _ = write!(
-                index,
-                "<sitemap><loc>{}</loc>",
-                escape_xml(&format!("{base}{file}"))
-            );
-            if let Some(last) = chunk.iter().filter_map(|u| u.lastmod).max() {
-                let _ = write!(index, "<lastmod>{}</lastmod>", last.rfc3339());
-            }
-            index.push_str("</sitemap>\n");
-            out.push((file, urlset(base, chunk)));
+            out.push(file(part_name(n), Kind::Urls(chunk)));
         }
-        index.push_str("</sitemapindex>\n");
-        out.push((SITEMAP_FILE.to_string(), index));
+        out.push(file(SITEMAP_FILE.to_string(), Kind::Index(urls, per_file)));
     }
-    out.push(("robots.txt".to_string(), robots(base)));
+    out.push(file("robots.txt".to_string(), Kind::Robots));
     out
+}
+
+/// The name of part `n` (from 0) of a split sitemap.
+fn part_name(n: usize) -> String {
+    format!("sitemap-{}.xml", n + 1)
+}
+
+impl File<'_> {
+    /// A hash of all the file is made of, without making it: what an
+    /// incremental build compares with the previous one.
+    pub fn fingerprint(&self) -> u128 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let kind: u8 = match self.kind {
+            Kind::Urls(_) => 0,
+            Kind::Index(..) => 1,
+            Kind::Robots => 2,
+        };
+        h.update(&[kind]);
+        h.update(&(self.base.len() as u64).to_le_bytes());
+        h.update(self.base.as_bytes());
+        let (urls, per_file) = match self.kind {
+            Kind::Urls(urls) => (urls, 0),
+            Kind::Index(urls, per_file) => (urls, per_file),
+            Kind::Robots => (&[][..], 0),
+        };
+        h.update(&(per_file as u64).to_le_bytes());
+        for u in urls {
+            let path = u.path.as_str();
+            h.update(&(path.len() as u64).to_le_bytes());
+            h.update(path.as_bytes());
+            match u.lastmod {
+                Some(d) => {
+                    let (seconds, offset) = d.seconds_and_offset();
+                    h.update(&[1]);
+                    h.update(&seconds.to_le_bytes());
+                    h.update(&offset.to_le_bytes());
+                }
+                None => h.update(&[0]),
+            }
+        }
+        h.digest128()
+    }
+
+    /// The file's text.
+    pub fn render(&self) -> String {
+        match self.kind {
+            Kind::Urls(urls) => urlset(self.base, urls),
+            Kind::Index(urls, per_file) => index(self.base, urls, per_file),
+            Kind::Robots => robots(self.base),
+        }
+    }
+}
+
+/// The sitemap index of a sitemap split into parts of `per_file` URLs.
+fn index(base: &str, urls: &[Url<'_>], per_file: usize) -> String {
+    let mut index = format!("{XML_HEAD}<sitemapindex xmlns=\"{NS}\">\n");
+    for (n, chunk) in urls.chunks(per_file).enumerate() {
+        let _ = write!(
+            index,
+            "<sitemap><loc>{}</loc>",
+            escape_xml(&format!("{base}{}", part_name(n)))
+        );
+        if let Some(last) = chunk.iter().filter_map(|u| u.lastmod).max() {
+            let _ = write!(index, "<lastmod>{}</lastmod>", last.rfc3339());
+        }
+        index.push_str("</sitemap>\n");
+    }
+    index.push_str("</sitemapindex>\n");
+    index
 }
 
 /// `robots.txt`: everything may be crawled; where the sitemap is.

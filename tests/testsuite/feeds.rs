@@ -453,6 +453,27 @@ fn a_sitemap_past_the_limit_is_split_under_an_index() {
     }
     assert_eq!(joined, all, "the parts together are the whole sitemap");
     assert!(!split.has(&format!("sitemap-{}.xml", parts.len() + 1)));
+
+    // A story added: the incremental build, which makes only the files
+    // whose URLs or dates changed, writes what a full build writes.
+    split.write_file(
+        "content/zz-new-story.md",
+        "---\ntitle: خبر جديد\ndate: 2025-01-01T09:00:00+03:00\ncountries: [سوريا]\n---\nنص الخبر.\n",
+    );
+    let sitemap = |site: &SiteTest| -> Vec<(String, String)> {
+        std::iter::once("sitemap.xml".to_string())
+            .chain((1..=parts.len() + 1).map(|n| format!("sitemap-{n}.xml")))
+            .filter(|f| site.has(f))
+            .map(|f| (f.clone(), site.read(&f)))
+            .collect()
+    };
+    split.build().success();
+    let incremental = sitemap(&split);
+    assert!(incremental
+        .iter()
+        .any(|(_, xml)| xml.contains("zz-new-story")));
+    split.build_with(&["--full"]).success();
+    assert_eq!(incremental, sitemap(&split));
 }
 
 #[test]
