@@ -82,36 +82,20 @@ impl File<'_> {
     /// A hash of all the file is made of, without making it: what an
     /// incremental build compares with the previous one.
     pub fn fingerprint(&self) -> u128 {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        let kind: u8 = match self.kind {
-            Kind::Urls(_) => 0,
-            Kind::Index(..) => 1,
-            Kind::Robots => 2,
+        let (kind, urls, per_file): (u8, &[Url<'_>], usize) = match self.kind {
+            Kind::Urls(urls) => (0, urls, 0),
+            Kind::Index(urls, per_file) => (1, urls, per_file),
+            Kind::Robots => (2, &[], 0),
         };
-        h.update(&[kind]);
-        h.update(&(self.base.len() as u64).to_le_bytes());
-        h.update(self.base.as_bytes());
-        let (urls, per_file) = match self.kind {
-            Kind::Urls(urls) => (urls, 0),
-            Kind::Index(urls, per_file) => (urls, per_file),
-            Kind::Robots => (&[][..], 0),
-        };
-        h.update(&(per_file as u64).to_le_bytes());
+        let mut h = crate::cache::HashWriter::default();
+        h.value(&(kind, self.base, per_file));
         for u in urls {
-            let path = u.path.as_str();
-            h.update(&(path.len() as u64).to_le_bytes());
-            h.update(path.as_bytes());
-            match u.lastmod {
-                Some(d) => {
-                    let (seconds, offset) = d.seconds_and_offset();
-                    h.update(&[1]);
-                    h.update(&seconds.to_le_bytes());
-                    h.update(&offset.to_le_bytes());
-                }
-                None => h.update(&[0]),
-            }
+            h.value(&(
+                u.path.as_str(),
+                u.lastmod.map(ArticleDate::seconds_and_offset),
+            ));
         }
-        h.digest128()
+        h.finish()
     }
 
     /// The file's text.
