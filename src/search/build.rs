@@ -259,7 +259,7 @@ fn contribute(
     article: &Article,
 ) -> Result<Contribution> {
     let html = (input.body)(article)?;
-    let entry = extract(article, &html);
+    let entry = extract(&article.source.front.title, &html);
     let mut records = Vec::new();
     let mut push = |key: String, fields: u8, positions: String| {
         records.push(Record {
