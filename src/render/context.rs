@@ -198,7 +198,7 @@ impl Serialize for ArticleTermInputs<'_> {
 }
 
 /// A sequence serialized from an iterator as it is walked.
-struct IterSeq<I>(I);
+pub(crate) struct IterSeq<I>(pub I);
 
 impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for IterSeq<I> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

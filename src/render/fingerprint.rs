@@ -6,9 +6,10 @@
 //! archives: a teaser counts by its fingerprint (the hash of its inputs,
 //! computed once per build) on list pages and, for its own teaser, its
 //! neighbours and its related articles, on an article page; a body counts by
-//! its file's hash; a value derived from such inputs (the JSON-LD) counts
-//! by them. Each stands for exactly what it replaces, given the same theme
-//! and configuration, which the build cache compares separately.
+//! its file's hash; a value derived from such inputs (the JSON-LD, the
+//! paginator and its URLs) counts by them. Each stands for exactly what it
+//! replaces, given the same theme and configuration, which the build cache
+//! compares separately.
 
 use super::{ContextSink, Result};
 use crate::cache::HashWriter;
@@ -83,6 +84,15 @@ impl ContextSink for Sink<'_> {
         self.body(a)?;
         self.insert("extra", &a.source.front.extra);
         Ok(())
+    }
+
+    fn insert_derived<I: serde::Serialize, T: serde::Serialize>(
+        &mut self,
+        key: &str,
+        inputs: &I,
+        _make: impl FnOnce() -> T,
+    ) {
+        self.insert(key, inputs);
     }
 
     fn derived<I: serde::Serialize>(

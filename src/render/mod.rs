@@ -460,27 +460,40 @@ impl Renderer {
             }
         };
         let full = paginate::full_pages(total, site.config.paginate);
-        let url = |n: Option<usize>| match n {
-            None => links.url(base),
-            Some(n) => links.url(&base.page(n)),
-        };
-        let pages = paginate::window(full, page.number, PAGER_RADIUS)
-            .into_iter()
-            .map(|shown| PagerLink {
-                number: shown.number,
-                url: url(Some(shown.number)),
-                current: page.number == Some(shown.number),
-                gap_before: shown.gap_before,
-            })
-            .collect();
-        let paginator = Paginator {
-            current: page.number,
-            full_pages: page.number.is_none().then_some(full),
-            newer_url: page.newer.map(url),
-            older_url: page.older.map(|n| url(Some(n))),
-            pages,
-        };
-        sink.insert("paginator", &paginator);
+        let full_pages = page.number.is_none().then_some(full);
+        let shown = paginate::window(full, page.number, PAGER_RADIUS);
+        // The paginator is made of these alone (its URLs of the list's
+        // folder and the numbers): a numbered page's never names how many
+        // pages the list has, so that its fingerprint stays put.
+        let inputs = (
+            base.as_str(),
+            page.number,
+            full_pages,
+            page.newer,
+            page.older,
+            context::IterSeq(shown.iter().map(|s| (s.number, s.gap_before))),
+        );
+        sink.insert_derived("paginator", &inputs, || {
+            let url = |n: Option<usize>| match n {
+                None => links.url(base),
+                Some(n) => links.url(&base.page(n)),
+            };
+            Paginator {
+                current: page.number,
+                full_pages,
+                newer_url: page.newer.map(url),
+                older_url: page.older.map(|n| url(Some(n))),
+                pages: shown
+                    .iter()
+                    .map(|s| PagerLink {
+                        number: s.number,
+                        url: url(Some(s.number)),
+                        current: page.number == Some(s.number),
+                        gap_before: s.gap_before,
+                    })
+                    .collect(),
+            }
+        });
     }
 }
 
@@ -522,6 +535,15 @@ trait ContextSink {
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
     /// `page` on the page of the article at position `i`: its [`PageCtx`].
     fn article_page(&mut self, site: &Site, prep: &Prepared<'_>, i: usize) -> Result<()>;
+    /// `key` as a value made by `make` from `inputs` alone (and the
+    /// configuration): rendering makes and inserts it, a fingerprint hashes
+    /// the inputs instead.
+    fn insert_derived<I: serde::Serialize, T: serde::Serialize>(
+        &mut self,
+        key: &str,
+        inputs: &I,
+        make: impl FnOnce() -> T,
+    );
     /// A value made by `make` from `inputs` alone (and the configuration):
     /// rendering makes it, a fingerprint hashes the inputs instead.
     fn derived<I: serde::Serialize>(
@@ -587,6 +609,15 @@ impl ContextSink for TeraSink<'_, '_> {
         };
         self.ctx.insert("page", &page);
         Ok(())
+    }
+
+    fn insert_derived<I: serde::Serialize, T: serde::Serialize>(
+        &mut self,
+        key: &str,
+        _inputs: &I,
+        make: impl FnOnce() -> T,
+    ) {
+        self.ctx.insert(key, &make());
     }
 
     fn derived<I: serde::Serialize>(

@@ -254,6 +254,18 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
         "the deleted story's page {page} is still there"
     );
 
+    // Enough new stories for the home list to gain a full page (2001 → 2020
+    // stories, 20 a page): the pagers of the pages near the newest end show
+    // one more page number.
+    for day in 1..=19 {
+        site.write_file(
+            &format!("content/2025/01/later-{day:02}.md"),
+            &format!("---\ntitle: خبر لاحق {day}\ndate: 2025-01-{day:02}T09:00:00+03:00\ncountries: [لبنان]\n---\nنص.\n"),
+        );
+    }
+    site.build().success();
+    assert_same_as_full(&mut site, "after the home list gained a page");
+
     // Nothing changed: nothing rendered, nothing rewritten.
     let before = file_ids(site.output());
     let noop = site.build();
