@@ -86,7 +86,7 @@ impl ContextSink for Sink<'_> {
         Ok(())
     }
 
-    fn insert_derived<I: serde::Serialize, T: serde::Serialize>(
+    fn insert_derived<I: serde::Serialize + ?Sized, T: serde::Serialize>(
         &mut self,
         key: &str,
         inputs: &I,

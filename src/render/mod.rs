@@ -348,7 +348,7 @@ impl Renderer {
         };
         sink.insert("lang", lang);
         sink.insert("dir", dir);
-        sink.insert("locale", &meta::og_locale(lang));
+        sink.insert_derived("locale", lang, || meta::og_locale(lang));
         sink.insert("jsonld", &jsonld);
         sink.insert("kind", job.kind());
         sink.insert("title", &title);
@@ -538,7 +538,7 @@ trait ContextSink {
     /// `key` as a value made by `make` from `inputs` alone (and the
     /// configuration): rendering makes and inserts it, a fingerprint hashes
     /// the inputs instead.
-    fn insert_derived<I: serde::Serialize, T: serde::Serialize>(
+    fn insert_derived<I: serde::Serialize + ?Sized, T: serde::Serialize>(
         &mut self,
         key: &str,
         inputs: &I,
@@ -611,7 +611,7 @@ impl ContextSink for TeraSink<'_, '_> {
         Ok(())
     }
 
-    fn insert_derived<I: serde::Serialize, T: serde::Serialize>(
+    fn insert_derived<I: serde::Serialize + ?Sized, T: serde::Serialize>(
         &mut self,
         key: &str,
         _inputs: &I,
