@@ -105,32 +105,44 @@ pub fn extract(title: &str, body_html: &str) -> DocEntry {
         }
         pos += GAP;
     }
-    let keys = keys.sorted(&occurrences);
-    let mut entry = DocEntry {
-        keys: String::new(),
-        fields: Vec::new(),
-        positions: String::new(),
-        length: pos,
-        excerpt: cut_at_word(&text, EXCERPT_CHARS),
-    };
+    let mut entry = DocEntry::new(pos, cut_at_word(&text, EXCERPT_CHARS));
     let mut positions: Vec<u32> = Vec::new();
-    for (key, run) in &keys {
-        if !entry.fields.is_empty() {
-            entry.keys.push(' ');
-        }
-        entry.keys.push_str(key);
+    for (key, run) in keys.sorted(&occurrences) {
         positions.clear();
         let mut fields = 0;
-        for &pos in run {
+        for pos in run {
             fields |= if pos < body_start { TITLE } else { BODY };
             if positions.last() != Some(&pos) {
                 positions.push(pos);
             }
         }
-        entry.fields.push(fields);
-        push_positions(&mut entry.positions, &positions);
+        entry.push(key, fields, &positions);
     }
     entry
+}
+
+impl DocEntry {
+    /// An entry with no keys yet.
+    fn new(length: u32, excerpt: String) -> DocEntry {
+        DocEntry {
+            keys: String::new(),
+            fields: Vec::new(),
+            positions: String::new(),
+            length,
+            excerpt,
+        }
+    }
+
+    /// Adds a key (after those added before it, in sorted order) with its
+    /// fields and its increasing positions.
+    fn push(&mut self, key: &str, fields: u8, positions: &[u32]) {
+        if !self.fields.is_empty() {
+            self.keys.push(' ');
+        }
+        self.keys.push_str(key);
+        self.fields.push(fields);
+        push_positions(&mut self.positions, positions);
+    }
 }
 
 /// The keys of one document's words, numbered as first met: each distinct
@@ -458,22 +470,11 @@ mod tests {
             pos += GAP;
         }
         occurrences.sort_by(|a, b| a.0.cmp(b.0));
-        let mut entry = DocEntry {
-            keys: String::new(),
-            fields: Vec::new(),
-            positions: String::new(),
-            length: pos,
-            excerpt: cut_at_word(&text, EXCERPT_CHARS),
-        };
+        let mut entry = DocEntry::new(pos, cut_at_word(&text, EXCERPT_CHARS));
         for run in occurrences.chunk_by(|a, b| a.0 == b.0) {
-            if !entry.fields.is_empty() {
-                entry.keys.push(' ');
-            }
-            entry.keys.push_str(run[0].0);
             let mut positions: Vec<u32> = run.iter().map(|o| o.1).collect();
             positions.dedup();
-            entry.fields.push(run.iter().fold(0, |f, o| f | o.2));
-            push_positions(&mut entry.positions, &positions);
+            entry.push(run[0].0, run.iter().fold(0, |f, o| f | o.2), &positions);
         }
         entry
     }
