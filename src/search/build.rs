@@ -193,19 +193,21 @@ fn term_infos(site: &Site) -> Vec<Vec<TermInfo>> {
 }
 
 /// Each document's identity, oldest first: a hash of its file, its teaser,
-/// its link and its terms' [`TermInfo`], which make all it gives the index.
+/// its page (its link, given the build's link style, which the build cache
+/// compares) and its terms' [`TermInfo`], which make all it gives the index.
+/// Computed in parallel: every build computes all of them.
 fn identities(input: &Input<'_>, terms: &[Vec<TermInfo>]) -> Vec<u64> {
     input
         .site
         .articles
-        .iter()
+        .par_iter()
         .zip(input.teasers)
         .rev()
         .map(|(a, teaser)| {
             let mut h = Xxh3::new();
             h.update(&a.source.digest.to_le_bytes());
             h.update(&teaser.to_le_bytes());
-            h.update(input.links.url(&a.path).as_bytes());
+            h.update(a.path.as_str().as_bytes());
             for (t, list) in a.terms.iter().enumerate() {
                 h.update(&(list.len() as u64).to_le_bytes());
                 for &i in list {
