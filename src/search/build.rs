@@ -655,30 +655,56 @@ fn update_chunks(
 }
 
 /// The facet chunks (`f/`): per document, per taxonomy, its terms' slugs.
-/// Made from the model alone, so written whole by every build (unchanged
-/// files stay as they are).
+/// Each chunk is fingerprinted by those slugs (hashed once per term) and
+/// made only when they changed: every build would otherwise serialize all
+/// of them only to find them unchanged.
 fn write_facets(input: &Input<'_>, out: &Output) -> Result<()> {
     let site = input.site;
-    let rows: Vec<Vec<Vec<&str>>> = site
-        .articles
+    let slugs: Vec<Vec<u64>> = site
+        .taxonomies
         .iter()
-        .rev()
-        .map(|a| {
-            a.terms
+        .map(|tax| {
+            tax.terms
                 .iter()
-                .zip(&site.taxonomies)
-                .map(|(list, tax)| {
-                    list.iter()
-                        .filter_map(|&i| tax.terms.get(i))
-                        .map(|t| t.slug.as_str())
-                        .collect()
-                })
+                .map(|t| xxhash_rust::xxh3::xxh3_64(t.slug.as_str().as_bytes()))
                 .collect()
         })
         .collect();
-    rows.par_chunks(FACET_CHUNK)
+    let docs: Vec<&Article> = site.articles.iter().rev().collect();
+    docs.par_chunks(FACET_CHUNK)
         .enumerate()
-        .try_for_each(|(n, chunk)| put(out, &format!("f/{n}"), &chunk))
+        .try_for_each(|(n, chunk)| {
+            let rel = format!("search/f/{n}.js");
+            let mut h = Xxh3::new();
+            for a in chunk {
+                for (list, slugs) in a.terms.iter().zip(&slugs) {
+                    h.update(&(list.len() as u64).to_le_bytes());
+                    for &i in list {
+                        h.update(&slugs.get(i).copied().unwrap_or(0).to_le_bytes());
+                    }
+                }
+            }
+            if !out.claim(&rel, h.digest128())? {
+                return Ok(());
+            }
+            let rows: Vec<Vec<Vec<&str>>> = chunk
+                .iter()
+                .map(|a| {
+                    a.terms
+                        .iter()
+                        .zip(&site.taxonomies)
+                        .map(|(list, tax)| {
+                            list.iter()
+                                .filter_map(|&i| tax.terms.get(i))
+                                .map(|t| t.slug.as_str())
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
+            let (rel, bytes) = script(&format!("f/{n}"), &rows);
+            out.write(&rel, &bytes)
+        })
 }
 
 /// The manifest (`index.js`).

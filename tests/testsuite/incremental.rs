@@ -266,6 +266,15 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
     site.build().success();
     assert_same_as_full(&mut site, "after the home list gained a page");
 
+    // A term's file gives it a new slug: its pages move, and the links and
+    // search filters of every story naming it change.
+    site.write_file(
+        "content/countries/syria.md",
+        "---\nname: الجمهورية العربية السورية\nslug: syrian-republic\naliases: [سورية, سوريا]\n---\nبلد.\n",
+    );
+    site.build().success();
+    assert_same_as_full(&mut site, "after a term's slug changed");
+
     // Nothing changed: nothing rendered, nothing rewritten.
     let before = file_ids(site.output());
     let noop = site.build();
