@@ -86,20 +86,11 @@ impl ContextSink for Sink<'_> {
         Ok(())
     }
 
-    fn insert_derived<I: serde::Serialize + ?Sized, T: serde::Serialize>(
+    fn derived<I: serde::Serialize + ?Sized, T>(
         &mut self,
-        key: &str,
         inputs: &I,
         _make: impl FnOnce() -> T,
-    ) {
-        self.insert(key, inputs);
-    }
-
-    fn derived<I: serde::Serialize>(
-        &mut self,
-        inputs: &I,
-        _make: impl FnOnce() -> String,
-    ) -> Option<String> {
+    ) -> Option<T> {
         self.insert("derived", inputs);
         None
     }

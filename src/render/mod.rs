@@ -535,22 +535,24 @@ trait ContextSink {
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
     /// `page` on the page of the article at position `i`: its [`PageCtx`].
     fn article_page(&mut self, site: &Site, prep: &Prepared<'_>, i: usize) -> Result<()>;
-    /// `key` as a value made by `make` from `inputs` alone (and the
-    /// configuration): rendering makes and inserts it, a fingerprint hashes
-    /// the inputs instead.
+    /// A value made by `make` from `inputs` alone (and the configuration):
+    /// rendering makes it, a fingerprint hashes the inputs instead.
+    fn derived<I: serde::Serialize + ?Sized, T>(
+        &mut self,
+        inputs: &I,
+        make: impl FnOnce() -> T,
+    ) -> Option<T>;
+    /// `key` as a [`derived`](Self::derived) value.
     fn insert_derived<I: serde::Serialize + ?Sized, T: serde::Serialize>(
         &mut self,
         key: &str,
         inputs: &I,
         make: impl FnOnce() -> T,
-    );
-    /// A value made by `make` from `inputs` alone (and the configuration):
-    /// rendering makes it, a fingerprint hashes the inputs instead.
-    fn derived<I: serde::Serialize>(
-        &mut self,
-        inputs: &I,
-        make: impl FnOnce() -> String,
-    ) -> Option<String>;
+    ) {
+        if let Some(value) = self.derived(inputs, make) {
+            self.insert(key, &value);
+        }
+    }
 }
 
 /// Fills a Tera context for rendering.
@@ -611,20 +613,11 @@ impl ContextSink for TeraSink<'_, '_> {
         Ok(())
     }
 
-    fn insert_derived<I: serde::Serialize + ?Sized, T: serde::Serialize>(
+    fn derived<I: serde::Serialize + ?Sized, T>(
         &mut self,
-        key: &str,
         _inputs: &I,
         make: impl FnOnce() -> T,
-    ) {
-        self.ctx.insert(key, &make());
-    }
-
-    fn derived<I: serde::Serialize>(
-        &mut self,
-        _inputs: &I,
-        make: impl FnOnce() -> String,
-    ) -> Option<String> {
+    ) -> Option<T> {
         Some(make())
     }
 }

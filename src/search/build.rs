@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::index::{
-    extract, push_positions, script, tag_words, PositionReader, DOC_CHUNK, FACET_CHUNK,
-    FACET_SAMPLE, GAP, TAG,
+    extract, push_positions, script, script_path, tag_words, PositionReader, DOC_CHUNK,
+    FACET_CHUNK, FACET_SAMPLE, GAP, TAG,
 };
 use super::shard::{self, push_leb, read_leb, shard_count, shard_of, Shard, ShardBuffer};
 use crate::error::{Error, Result};
@@ -674,7 +674,7 @@ fn write_facets(input: &Input<'_>, out: &Output) -> Result<()> {
     docs.par_chunks(FACET_CHUNK)
         .enumerate()
         .try_for_each(|(n, chunk)| {
-            let rel = format!("search/f/{n}.js");
+            let name = format!("f/{n}");
             let mut h = Xxh3::new();
             for a in chunk {
                 for (list, slugs) in a.terms.iter().zip(&slugs) {
@@ -684,7 +684,7 @@ fn write_facets(input: &Input<'_>, out: &Output) -> Result<()> {
                     }
                 }
             }
-            if !out.claim(&rel, h.digest128())? {
+            if !out.claim(&script_path(&name), h.digest128())? {
                 return Ok(());
             }
             let rows: Vec<Vec<Vec<&str>>> = chunk
@@ -702,7 +702,7 @@ fn write_facets(input: &Input<'_>, out: &Output) -> Result<()> {
                         .collect()
                 })
                 .collect();
-            let (rel, bytes) = script(&format!("f/{n}"), &rows);
+            let (rel, bytes) = script(&name, &rows);
             out.write(&rel, &bytes)
         })
 }

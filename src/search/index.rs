@@ -228,7 +228,12 @@ pub fn script(name: &str, data: &impl Serialize) -> (String, Vec<u8>) {
     let mut body = script_head(name).into_bytes();
     body.extend_from_slice(json.as_bytes());
     body.extend_from_slice(SCRIPT_TAIL);
-    (format!("search/{name}.js"), body)
+    (script_path(name), body)
+}
+
+/// The path of the [`script`] named `name`, relative to the output root.
+pub fn script_path(name: &str) -> String {
+    format!("search/{name}.js")
 }
 
 /// The start of a [`script`] named `name`, up to its data.
