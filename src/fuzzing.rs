@@ -154,11 +154,11 @@ impl Pipeline {
             panic!("cannot write the scratch article {}: {e}", file.display());
         }
         let prep = self.renderer.prepare(&site);
-        let html = self
+        let page = self
             .renderer
             .render(&site, &prep, &job)
             .unwrap_or_else(|e| panic!("the default theme failed on a valid site: {e:?}"));
-        let _ = crate::output::minify(&html);
+        let _ = crate::output::minify(&page.html);
         jobs.len()
     }
 }

@@ -290,8 +290,12 @@ fn write_output(
                 let file = job.file(site);
                 if out.claim(&file, renderer.fingerprint(site, &prep, job))? {
                     rendered.fetch_add(1, Ordering::Relaxed);
-                    let html = renderer.render(site, &prep, job)?;
-                    if !out.write_page(&file, &html)? {
+                    let page = renderer.render(site, &prep, job)?;
+                    let minified = output::minify(&page.html);
+                    let ok = minified.is_some();
+                    let html = minified.unwrap_or_else(|| page.html.clone());
+                    out.write(&file, &renderer.complete(&prep, &page, html)?)?;
+                    if !ok {
                         let source = match job {
                             render::PageJob::Article(i) => site.articles[*i].source.source.clone(),
                             _ => PathBuf::from(&file),
@@ -365,6 +369,7 @@ fn write_output(
         (pages, feeds, sitemap, search)
     } else {
         let pages = pages();
+        prep.forget_teasers();
         timings.stage("pages");
         let (feeds, sitemap) = (feeds(), sitemap());
         timings.stage("feeds and sitemap");

@@ -554,15 +554,6 @@ impl Output {
         Ok(())
     }
 
-    /// Minifies and writes a claimed page. Returns false when the page could
-    /// not be minified and was written as rendered.
-    pub fn write_page(&self, rel: &str, html: &[u8]) -> Result<bool> {
-        match minify(html) {
-            Some(bytes) => self.write(rel, &bytes).map(|()| true),
-            None => self.write(rel, html).map(|()| false),
-        }
-    }
-
     /// Claims and writes `bytes` at `rel`, fingerprinted by their hash.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         if self.claim(rel, xxhash_rust::xxh3::xxh3_128(bytes))? {

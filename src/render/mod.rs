@@ -14,7 +14,7 @@ pub mod pages;
 pub mod sitemap;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use rayon::prelude::*;
 use tera::{Context, Tera};
@@ -38,6 +38,22 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "alias.html",
 ];
 
+/// The template of a teaser, when the theme has one: rendered once per
+/// article and put in lists where they print `t.html` (see
+/// [`Renderer::complete`]).
+pub const TEASER_TEMPLATE: &str = "teaser.html";
+
+/// Where a list page's teaser `n` goes: `t.html` is this mark, with the
+/// renderer's nonce and `n`, until [`Renderer::complete`] replaces it.
+const SLOT_START: &str = "\u{E000}arshif:teaser:";
+const SLOT_END: &str = "\u{E001}";
+
+/// What `root` is while a teaser is rendered once for every page: each
+/// page puts its own root in its place. Private-use characters around a
+/// name no text has; an article whose teaser holds it anyway is rendered
+/// with each page's root instead.
+const ROOT_MARK: &str = "\u{E000}arshif:root\u{E001}";
+
 /// The default theme's feed template, used when a theme has no `atom.xml`.
 const DEFAULT_ATOM: &str = include_str!("../../themes/default/templates/atom.xml");
 
@@ -58,6 +74,11 @@ pub struct Renderer {
     /// `atom.xml`, escaped for XML.
     feeds: Tera,
     search: bool,
+    /// Whether the theme has [`TEASER_TEMPLATE`].
+    teaser: bool,
+    /// [`SLOT_START`] and a random number: a page's text cannot name a
+    /// slot it does not know.
+    slot_start: String,
     theme_dir: PathBuf,
     site_root: PathBuf,
     links: Links,
@@ -101,8 +122,17 @@ impl Renderer {
         filters::register_filters(&mut tera, config.dates.digits);
         let feeds = feed_templates(&templates, config)?;
         let search = tera.get_template_names().any(|n| n == "search.html");
+        let teaser = tera.get_template_names().any(|n| n == TEASER_TEMPLATE);
+        let nonce = {
+            use std::hash::{BuildHasher, Hasher};
+            std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish()
+        };
         Ok(Renderer {
             search,
+            teaser,
+            slot_start: format!("{SLOT_START}{nonce:016x}:"),
             tera,
             feeds,
             theme_dir,
@@ -129,6 +159,10 @@ impl Renderer {
             .collect();
         let teasers = site.articles.iter().map(|_| OnceLock::new()).collect();
         let ctx = self.site_ctx(site);
+        let teaser_html = RwLock::new(self.teaser.then(|| TeaserHtml {
+            marked: serde_json::to_string(&ctx).map_or(true, |json| json.contains(ROOT_MARK)),
+            html: site.articles.iter().map(|_| OnceLock::new()).collect(),
+        }));
         Prepared {
             site_hash: crate::cache::hash_of(&ctx),
             site: ctx,
@@ -136,7 +170,109 @@ impl Renderer {
             links: self.links,
             teasers,
             hashes,
+            teaser_html,
         }
+    }
+
+    /// The teaser of the article at position `i` rendered from
+    /// [`TEASER_TEMPLATE`] and minified, for a page whose root is `root`.
+    ///
+    /// Each article's is made once, with [`ROOT_MARK`] for `root`, and each
+    /// page puts its root in: a list page would otherwise run the template
+    /// and the minifier over each of its teasers, and an article is listed
+    /// on about eight pages (home, year, category, author, its countries
+    /// and actors). The template sees `t`, `root`, `site`, `lang` and `dir`
+    /// (the site's: lists are in its language) and `front` (false).
+    fn teaser_for(&self, prep: &Prepared<'_>, i: usize, root: &str) -> Result<String> {
+        let memo = prep.teaser_html.read().unwrap_or_else(|e| e.into_inner());
+        match memo.as_ref().map(|memo| self.made_teaser(prep, memo, i)) {
+            Some(Ok(Some(html))) => Ok(html.with_root(root)),
+            Some(Err(d)) => Err(Error::Template(vec![d.clone()])),
+            // Its text holds the mark: made for this page alone.
+            Some(Ok(None)) | None => self
+                .render_teaser(prep, i, root)
+                .map_err(|d| Error::Template(vec![d])),
+        }
+    }
+
+    /// The teaser of the article at position `i` made once (see
+    /// [`teaser_for`](Self::teaser_for)).
+    fn made_teaser<'m>(
+        &self,
+        prep: &Prepared<'_>,
+        memo: &'m TeaserHtml,
+        i: usize,
+    ) -> &'m std::result::Result<Option<RootedHtml>, Diagnostic> {
+        memo.html[i].get_or_init(|| {
+            let marked = memo.marked
+                || serde_json::to_string(prep.teaser(i))
+                    .map_or(true, |json| json.contains(ROOT_MARK));
+            if marked {
+                return Ok(None);
+            }
+            let html = self.render_teaser(prep, i, ROOT_MARK)?;
+            Ok(Some(RootedHtml::new(&html)))
+        })
+    }
+
+    /// Runs [`TEASER_TEMPLATE`] for the article at position `i`.
+    fn render_teaser(
+        &self,
+        prep: &Prepared<'_>,
+        i: usize,
+        root: &str,
+    ) -> std::result::Result<String, Diagnostic> {
+        let config = &prep.model.config;
+        let mut ctx = Context::new();
+        ctx.insert("t", prep.teaser(i));
+        ctx.insert("root", root);
+        ctx.insert("site", &prep.site);
+        ctx.insert("lang", &config.language);
+        ctx.insert("dir", config.dir());
+        ctx.insert("front", &false);
+        let html = self.tera.render(TEASER_TEMPLATE, &ctx).map_err(|e| {
+            template_error(&self.template_path(TEASER_TEMPLATE), &e).with_hint(format!(
+                "while rendering the teaser of {}",
+                prep.model.articles[i].source.source.display()
+            ))
+        })?;
+        // Minified as the pages it goes in are, which are minified before
+        // it is put in (a teaser that cannot be is put in as rendered).
+        match crate::output::minify(html.as_bytes()).map(String::from_utf8) {
+            Some(Ok(minified)) => Ok(minified),
+            _ => Ok(html),
+        }
+    }
+
+    /// Puts the teasers of `page` in place of their slots in `html`, the
+    /// page's HTML once minified (or as rendered, when it could not be).
+    pub fn complete(&self, prep: &Prepared<'_>, page: &Page, html: Vec<u8>) -> Result<Vec<u8>> {
+        if page.slots.is_empty() {
+            return Ok(html);
+        }
+        let start = self.slot_start.as_bytes();
+        let mut out = Vec::with_capacity(html.len() + page.slots.len() * 1024);
+        let mut from = 0;
+        for at in memchr::memmem::find_iter(&html, start) {
+            if at < from {
+                continue;
+            }
+            let number = at + start.len();
+            let Some(len) = memchr::memmem::find(&html[number..], SLOT_END.as_bytes()) else {
+                break;
+            };
+            let slot = std::str::from_utf8(&html[number..number + len])
+                .ok()
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| page.slots.get(n));
+            if let Some(&i) = slot {
+                out.extend_from_slice(&html[from..at]);
+                out.extend_from_slice(self.teaser_for(prep, i, &page.root)?.as_bytes());
+                from = number + len + SLOT_END.len();
+            }
+        }
+        out.extend_from_slice(&html[from..]);
+        Ok(out)
     }
 
     /// A template's path as messages name it: from the site root, as
@@ -159,15 +295,14 @@ impl Renderer {
         self.search
     }
 
-    /// Renders one page to HTML, as UTF-8 bytes: the minifier reads bytes,
-    /// so the page is not checked for UTF-8 once more (Tera writes only
-    /// UTF-8) on its way to the file.
-    pub fn render(&self, site: &Site, prep: &Prepared<'_>, job: &PageJob) -> Result<Vec<u8>> {
+    /// Renders one page; its teasers are put in by [`complete`](Self::complete).
+    pub fn render(&self, site: &Site, prep: &Prepared<'_>, job: &PageJob) -> Result<Page> {
         let mut sink = TeraSink {
             ctx: Context::new(),
             renderer: self,
             site,
             prep,
+            slots: Vec::new(),
         };
         let template = self.fill(&mut sink, site, prep, job)?;
         let mut html = Vec::new();
@@ -177,7 +312,16 @@ impl Renderer {
                 Error::Template(vec![template_error(&self.template_path(template), &e)
                     .with_hint(format!("while rendering {}", job.file(site)))])
             })?;
-        Ok(html)
+        Ok(Page {
+            html,
+            root: sink
+                .ctx
+                .get("root")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            slots: sink.slots,
+        })
     }
 
     /// A hash of everything `render` would give the page's template: two
@@ -234,7 +378,7 @@ impl Renderer {
                 )
             }
             PageJob::Home(p) => {
-                self.insert_list(sink, site, &PagePath::root(), Listed::All, p);
+                self.insert_list(sink, site, &PagePath::root(), Listed::All, p)?;
                 (
                     "list.html",
                     config.title.clone(),
@@ -244,7 +388,7 @@ impl Renderer {
             PageJob::Term(t, i, p) => {
                 let tax = &site.taxonomies[*t];
                 let term = &tax.terms[*i];
-                self.insert_list(sink, site, &term.path, Listed::Only(&term.articles), p);
+                self.insert_list(sink, site, &term.path, Listed::Only(&term.articles), p)?;
                 sink.insert("taxonomy", &self.taxonomy_ctx(site, *t));
                 sink.insert(
                     "term",
@@ -294,7 +438,7 @@ impl Renderer {
             }
             PageJob::Year(y, p) => {
                 let year = &site.years[*y];
-                self.insert_list(sink, site, &year.path, Listed::Only(&year.articles), p);
+                self.insert_list(sink, site, &year.path, Listed::Only(&year.articles), p)?;
                 let year_ctx = match p.number {
                     None => YearCtx::new(site, year, links),
                     Some(_) => YearCtx::numbered(year, links),
@@ -313,7 +457,7 @@ impl Renderer {
                 let title = year_ctx.months[*m].name.clone();
                 sink.insert("month", &year_ctx.months[*m]);
                 sink.insert("year", &year_ctx);
-                sink.teasers("articles", &month.articles);
+                sink.teasers("articles", &month.articles)?;
                 ("month.html", title, Some(canonical(&month.path)))
             }
             PageJob::Archive => {
@@ -446,16 +590,16 @@ impl Renderer {
         base: &PagePath,
         list: Listed<'_>,
         page: &ListPage,
-    ) {
+    ) -> Result<()> {
         let links = self.links;
         let total = match list {
             Listed::All => {
                 let items: Vec<usize> = page.items.clone().collect();
-                sink.teasers("articles", &items);
+                sink.teasers("articles", &items)?;
                 site.articles.len()
             }
             Listed::Only(list) => {
-                sink.teasers("articles", &list[page.items.clone()]);
+                sink.teasers("articles", &list[page.items.clone()])?;
                 list.len()
             }
         };
@@ -494,10 +638,18 @@ impl Renderer {
                     .collect(),
             }
         });
+        Ok(())
     }
 }
 
 impl<'a> Prepared<'a> {
+    /// Frees the teasers made once, when no page is left to render: a full
+    /// build of 100,000 articles holds about 100 MB of them, which the
+    /// search index can use.
+    pub fn forget_teasers(&self) {
+        *self.teaser_html.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Each article's teaser fingerprint, by position.
     pub fn teaser_hashes(&self) -> &[u128] {
         &self.hashes
@@ -521,6 +673,54 @@ pub struct Prepared<'a> {
     teasers: Vec<OnceLock<Teaser<'a>>>,
     /// Each teaser's fingerprint: the hash of its inputs.
     hashes: Vec<u128>,
+    /// Each article's rendered teaser, when the theme has a teaser template,
+    /// until [`forget_teasers`](Self::forget_teasers).
+    teaser_html: RwLock<Option<TeaserHtml>>,
+}
+
+/// Each article's teaser rendered once (see [`Renderer::teaser_for`]).
+struct TeaserHtml {
+    /// Whether `site` holds [`ROOT_MARK`]: then no teaser is rendered once.
+    marked: bool,
+    /// By position: the teaser rendered with [`ROOT_MARK`] for `root`, None
+    /// when its text holds the mark, or the template's error.
+    html: Vec<OnceLock<std::result::Result<Option<RootedHtml>, Diagnostic>>>,
+}
+
+/// HTML rendered for any page: the text between the places of `root`.
+struct RootedHtml {
+    html: String,
+    /// Where `root` goes, in byte offsets of `html`, in order.
+    roots: Vec<usize>,
+}
+
+impl RootedHtml {
+    /// Takes the [`ROOT_MARK`]s out of `marked`.
+    fn new(marked: &str) -> RootedHtml {
+        let mut parts = marked.split(ROOT_MARK);
+        let mut html = String::with_capacity(marked.len());
+        html.push_str(parts.next().unwrap_or_default());
+        let mut roots = Vec::new();
+        // Every part but the first follows a mark.
+        for part in parts {
+            roots.push(html.len());
+            html.push_str(part);
+        }
+        RootedHtml { html, roots }
+    }
+
+    /// The HTML for a page whose root is `root`.
+    fn with_root(&self, root: &str) -> String {
+        let mut out = String::with_capacity(self.html.len() + root.len() * self.roots.len());
+        let mut from = 0;
+        for &at in &self.roots {
+            out.push_str(&self.html[from..at]);
+            out.push_str(root);
+            from = at;
+        }
+        out.push_str(&self.html[from..]);
+        out
+    }
 }
 
 /// Where a page's template variables go: a Tera context to render, or a
@@ -530,7 +730,7 @@ trait ContextSink {
     /// The `site` object, the same on every page.
     fn site(&mut self, prep: &Prepared<'_>);
     /// The teasers of the articles at these positions, as `key`.
-    fn teasers(&mut self, key: &str, articles: &[usize]);
+    fn teasers(&mut self, key: &str, articles: &[usize]) -> Result<()>;
     /// The article's body, for `page.body`.
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
     /// `page` on the page of the article at position `i`: its [`PageCtx`].
@@ -561,6 +761,18 @@ struct TeraSink<'r, 'a> {
     renderer: &'r Renderer,
     site: &'r Site,
     prep: &'r Prepared<'a>,
+    /// The article of each teaser slot, by number.
+    slots: Vec<usize>,
+}
+
+/// A rendered page, to be minified and then [completed](Renderer::complete).
+pub struct Page {
+    /// The page's HTML, as UTF-8 bytes: the minifier reads bytes, so it is
+    /// not checked for UTF-8 once more (Tera writes only UTF-8).
+    pub html: Vec<u8>,
+    root: String,
+    /// The article of each teaser slot in `html`, by number.
+    slots: Vec<usize>,
 }
 
 impl ContextSink for TeraSink<'_, '_> {
@@ -572,9 +784,33 @@ impl ContextSink for TeraSink<'_, '_> {
         self.ctx.insert("site", &prep.site);
     }
 
-    fn teasers(&mut self, key: &str, articles: &[usize]) {
-        let teasers: Vec<&Teaser<'_>> = articles.iter().map(|&i| self.prep.teaser(i)).collect();
-        self.ctx.insert(key, &teasers);
+    fn teasers(&mut self, key: &str, articles: &[usize]) -> Result<()> {
+        let mut teasers = Vec::with_capacity(articles.len());
+        for &i in articles {
+            let mut teaser = tera::to_value(self.prep.teaser(i)).unwrap_or_default();
+            let memo = self
+                .prep
+                .teaser_html
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            if let (Some(memo), tera::Value::Object(fields)) = (memo.as_ref(), &mut teaser) {
+                // Made now, so that a broken teaser template fails the render.
+                if let Err(d) = self.renderer.made_teaser(self.prep, memo, i) {
+                    return Err(Error::Template(vec![d.clone()]));
+                }
+                let slot = format!("{}{}{SLOT_END}", self.renderer.slot_start, self.slots.len());
+                self.slots.push(i);
+                fields.insert("html".to_string(), tera::Value::String(slot));
+            }
+            teasers.push(teaser);
+        }
+        // Moved in, not serialized once more as `insert` would.
+        let mut list = tera::Map::new();
+        list.insert(key.to_string(), tera::Value::Array(teasers));
+        if let Ok(ctx) = Context::from_value(tera::Value::Object(list)) {
+            self.ctx.extend(ctx);
+        }
+        Ok(())
     }
 
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {

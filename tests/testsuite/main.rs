@@ -28,6 +28,7 @@ mod related;
 mod search;
 mod serve;
 mod support;
+mod teasers;
 mod terms;
 mod theme;
 mod vnu;

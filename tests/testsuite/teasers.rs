@@ -1,0 +1,150 @@
+//! Teasers made once: a theme's `teaser.html` is rendered once per article
+//! and put in every list that prints `t.html`, with each page's root. Lists
+//! must read exactly as if each had rendered its teasers itself, and nothing
+//! an article or a term file says can pass for a teaser's place.
+
+use std::fs;
+
+use crate::support::{assert_same_tree, copy_dir, repo_root, snapshot, Entry, SiteTest};
+
+/// The demo site (30 articles, five to a list page: lists one to four
+/// folders deep), in a temp folder.
+fn demo_copy() -> SiteTest {
+    let site = SiteTest::empty();
+    copy_dir(&repo_root().join("content"), &site.root().join("content"));
+    fs::copy(repo_root().join("site.toml"), site.root().join("site.toml")).unwrap();
+    site
+}
+
+/// Makes the theme's lists render each teaser themselves, as a theme
+/// written before `t.html` does.
+fn include_teasers(site: &SiteTest) {
+    let list = site.root().join("themes/default/templates/list.html");
+    let text = fs::read_to_string(&list).unwrap();
+    let (head, rest) = text.split_once("{%- for t in articles %}").unwrap();
+    let (_, tail) = rest.split_once("{%- endfor %}").unwrap();
+    let own = "{%- for t in articles %}{% set front = loop.first and kind == \"home\" \
+               and not paginator.current %}{% include \"teaser.html\" %}{%- endfor %}";
+    fs::write(&list, format!("{head}{own}{tail}")).unwrap();
+    assert!(!fs::read_to_string(&list).unwrap().contains("t.html"));
+}
+
+#[test]
+fn teasers_made_once_read_as_rendered_on_each_page() {
+    for args in [&[][..], &["--offline"][..]] {
+        let made_once = demo_copy();
+        made_once.build_with(args).success();
+        let own = demo_copy();
+        include_teasers(&own);
+        own.build_with(args).success();
+
+        let (a, b) = (snapshot(made_once.output()), snapshot(own.output()));
+        assert_same_tree(
+            &b,
+            &a,
+            &format!("{args:?}: lists rendering their own teasers, then made once"),
+        );
+        let mut lists = 0;
+        for (rel, entry) in &a {
+            if let Entry::File(bytes) = entry {
+                let text = String::from_utf8_lossy(bytes);
+                lists += usize::from(text.contains("class=teaser"));
+                assert!(
+                    !text.contains('\u{E000}'),
+                    "{args:?}: {rel} kept a teaser mark"
+                );
+            }
+        }
+        // Home, years, terms and their numbered pages, at every depth.
+        assert!(lists > 40, "{args:?}: only {lists} pages with teasers");
+        let page = made_once.read("page/2/index.html");
+        assert!(
+            page.contains("href=../../20"),
+            "a numbered page's teasers link up two folders:\n{page}"
+        );
+    }
+}
+
+#[test]
+fn a_teaser_whose_text_holds_the_root_mark_is_made_for_each_page() {
+    let site = demo_copy();
+    let title = "خبر \u{E000}arshif:root\u{E001} غريب";
+    site.write_file(
+        "content/2024/12/mark.md",
+        &format!("---\ntitle: \"{title}\"\ndate: 2024-12-31T10:00:00+03:00\ncountries: [سوريا]\n---\n\nنص الخبر.\n"),
+    );
+    site.build().success();
+    // Newest first: the first teaser of the home page, the country's and
+    // the year's, one to two folders deep.
+    for (page, root) in [
+        ("index.html", "./"),
+        ("countries/syria/index.html", "../../"),
+        ("2024/index.html", "../"),
+    ] {
+        let html = site.read(page);
+        assert!(html.contains(title), "{page}: the title lost its text");
+        let link = format!("href={root}2024/12/mark/");
+        assert!(html.contains(&link), "{page}: no link {link}");
+    }
+}
+
+#[test]
+fn nothing_a_writer_types_takes_a_teasers_place() {
+    let site = demo_copy();
+    // The mark of the first teaser slot, as far as a writer can know it, in
+    // the title of the newest story: on lists at one to two folders deep,
+    // in its own teaser and beside others.
+    let title = "خبر \u{E000}arshif:teaser:0\u{E001} مزيف";
+    site.write_file(
+        "content/2024/12/fake.md",
+        &format!("---\ntitle: \"{title}\"\ndate: 2024-12-31T10:00:00+03:00\ncountries: [سوريا]\n---\n\nنص الخبر.\n"),
+    );
+    site.build().success();
+    for page in [
+        "index.html",
+        "countries/syria/index.html",
+        "2024/index.html",
+    ] {
+        let html = site.read(page);
+        assert_eq!(
+            html.matches(title).count(),
+            1,
+            "{page}: the title was not kept as written"
+        );
+        assert_eq!(html.matches("<article class").count(), 5, "{page}: {html}");
+    }
+}
+
+#[test]
+fn a_broken_teaser_template_names_itself_and_the_article() {
+    let site = demo_copy();
+    let t = site.root().join("themes/default/templates/teaser.html");
+    let text = fs::read_to_string(&t).unwrap();
+    fs::write(&t, text.replacen("<h2", "{{ t.no_such_field }}<h2", 1)).unwrap();
+    site.build()
+        .exit(1)
+        .stderr_has("themes/default/templates/teaser.html")
+        .stderr_has("no_such_field")
+        .stderr_has("while rendering the teaser of content/");
+    assert!(
+        !site.output().exists(),
+        "a failed first build wrote an output"
+    );
+}
+
+#[test]
+fn a_theme_without_a_teaser_template_still_lists() {
+    let site = demo_copy();
+    include_teasers(&site);
+    let list = site.root().join("themes/default/templates/list.html");
+    let text = fs::read_to_string(&list).unwrap();
+    fs::write(
+        &list,
+        text.replace("{% include \"teaser.html\" %}", "<p>{{ t.title }}</p>"),
+    )
+    .unwrap();
+    fs::remove_file(site.root().join("themes/default/templates/teaser.html")).unwrap();
+    site.build().success();
+    let home = site.read("index.html");
+    assert!(home.matches("<p>").count() >= 5, "{home}");
+}
