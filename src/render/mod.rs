@@ -187,7 +187,7 @@ impl Renderer {
         let memo = prep.teaser_html.read().unwrap_or_else(|e| e.into_inner());
         match memo.as_ref().map(|memo| self.made_teaser(prep, memo, i)) {
             Some(Ok(Some(html))) => Ok(html.with_root(root)),
-            Some(Err(d)) => Err(Error::Template(vec![d.clone()])),
+            Some(Err(d)) => Err(Error::Template(vec![(**d).clone()])),
             // Its text holds the mark: made for this page alone.
             Some(Ok(None)) | None => self
                 .render_teaser(prep, i, root)
@@ -202,7 +202,7 @@ impl Renderer {
         prep: &Prepared<'_>,
         memo: &'m TeaserHtml,
         i: usize,
-    ) -> &'m std::result::Result<Option<RootedHtml>, Diagnostic> {
+    ) -> &'m std::result::Result<Option<RootedHtml>, Box<Diagnostic>> {
         memo.html[i].get_or_init(|| {
             let marked = memo.marked
                 || serde_json::to_string(prep.teaser(i))
@@ -210,7 +210,7 @@ impl Renderer {
             if marked {
                 return Ok(None);
             }
-            let html = self.render_teaser(prep, i, ROOT_MARK)?;
+            let html = self.render_teaser(prep, i, ROOT_MARK).map_err(Box::new)?;
             Ok(Some(RootedHtml::new(&html)))
         })
     }
@@ -684,7 +684,8 @@ struct TeaserHtml {
     marked: bool,
     /// By position: the teaser rendered with [`ROOT_MARK`] for `root`, None
     /// when its text holds the mark, or the template's error.
-    html: Vec<OnceLock<std::result::Result<Option<RootedHtml>, Diagnostic>>>,
+    /// (Boxed: one slot per article, and errors are rare.)
+    html: Vec<OnceLock<std::result::Result<Option<RootedHtml>, Box<Diagnostic>>>>,
 }
 
 /// HTML rendered for any page: the text between the places of `root`.
@@ -796,7 +797,7 @@ impl ContextSink for TeraSink<'_, '_> {
             if let (Some(memo), tera::Value::Object(fields)) = (memo.as_ref(), &mut teaser) {
                 // Made now, so that a broken teaser template fails the render.
                 if let Err(d) = self.renderer.made_teaser(self.prep, memo, i) {
-                    return Err(Error::Template(vec![d.clone()]));
+                    return Err(Error::Template(vec![(**d).clone()]));
                 }
                 let slot = format!("{}{}{SLOT_END}", self.renderer.slot_start, self.slots.len());
                 self.slots.push(i);
