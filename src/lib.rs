@@ -288,7 +288,7 @@ fn write_output(
         jobs.par_iter()
             .map(|job| {
                 let file = job.file(site);
-                if out.claim(&file, renderer.fingerprint(site, &prep, job))? {
+                if out.claim(&file, renderer.fingerprint(site, &prep, job, &file))? {
                     rendered.fetch_add(1, Ordering::Relaxed);
                     let page = renderer.render(site, &prep, job)?;
                     let minified = output::minify(&page.html);

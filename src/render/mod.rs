@@ -13,6 +13,7 @@ pub mod meta;
 pub mod pages;
 pub mod sitemap;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{OnceLock, RwLock};
 
@@ -304,13 +305,14 @@ impl Renderer {
             prep,
             slots: Vec::new(),
         };
-        let template = self.fill(&mut sink, site, prep, job)?;
+        let file = job.file(site);
+        let template = self.fill(&mut sink, site, prep, job, &file)?;
         let mut html = Vec::new();
         self.tera
             .render_to(template, &sink.ctx, &mut html)
             .map_err(|e| {
                 Error::Template(vec![template_error(&self.template_path(template), &e)
-                    .with_hint(format!("while rendering {}", job.file(site)))])
+                    .with_hint(format!("while rendering {file}"))])
             })?;
         Ok(Page {
             html,
@@ -328,26 +330,28 @@ impl Renderer {
     /// equal fingerprints in builds with the same theme and configuration
     /// mean the same page. Far cheaper than rendering, since teasers count
     /// by their own fingerprint and an article's body by its file's hash.
-    pub fn fingerprint(&self, site: &Site, prep: &Prepared<'_>, job: &PageJob) -> u128 {
+    /// `file` is the page's [`PageJob::file`], which the caller has made.
+    pub fn fingerprint(&self, site: &Site, prep: &Prepared<'_>, job: &PageJob, file: &str) -> u128 {
         let mut sink = fingerprint::Sink::new(&prep.hashes);
         // The fingerprint sink never fails; should a page's variables fail
         // to gather, a fingerprint no build produces makes it render, and
         // the render reports the error.
-        match self.fill(&mut sink, site, prep, job) {
+        match self.fill(&mut sink, site, prep, job, file) {
             Ok(template) => sink.finish(template),
             Err(_) => u128::MAX,
         }
     }
 
     /// Gives the page's variables to `sink`; returns the template's name.
+    /// `file` is the job's output file.
     fn fill<S: ContextSink>(
         &self,
         sink: &mut S,
         site: &Site,
         prep: &Prepared<'_>,
         job: &PageJob,
+        file: &str,
     ) -> Result<&'static str> {
-        let file = job.file(site);
         let depth = file.matches('/').count();
         let links = self.links;
         let config = &site.config;
@@ -364,139 +368,156 @@ impl Renderer {
         let canonical = |path: &PagePath| format!("{}{}", config.base_url, path.as_str());
         let (mut lang, mut dir) = (config.language.as_str(), config.dir());
 
-        let (template, title, canonical_url) = match job {
-            PageJob::Article(i) => {
-                let a = &site.articles[*i];
-                sink.article_page(site, prep, *i)?;
-                (lang, dir) = (&a.lang, a.dir);
-                // Made of the teaser's inputs: counted by its fingerprint.
-                jsonld = sink.derived(&prep.teaser_hashes()[*i], || meta::article_jsonld(site, a));
-                (
-                    "article.html",
-                    a.source.front.title.clone(),
-                    Some(canonical(&a.path)),
-                )
-            }
-            PageJob::Home(p) => {
-                self.insert_list(sink, site, &PagePath::root(), Listed::All, p)?;
-                (
-                    "list.html",
-                    config.title.clone(),
-                    Some(canonical(&list_path(&PagePath::root(), p))),
-                )
-            }
-            PageJob::Term(t, i, p) => {
-                let tax = &site.taxonomies[*t];
-                let term = &tax.terms[*i];
-                self.insert_list(sink, site, &term.path, Listed::Only(&term.articles), p)?;
-                sink.insert("taxonomy", &self.taxonomy_ctx(site, *t));
-                sink.insert(
-                    "term",
-                    &TermCtx {
-                        entry: match p.number {
-                            None => TermEntry::new(term, links),
-                            Some(_) => TermEntry::numbered(term, links),
+        // The title and the folder of the canonical URL, borrowed where the
+        // model has them: most pages' fingerprints need no new string.
+        let (template, title, canonical_path): (_, Cow<'_, str>, Option<Cow<'_, PagePath>>) =
+            match job {
+                PageJob::Article(i) => {
+                    let a = &site.articles[*i];
+                    sink.article_page(site, prep, *i)?;
+                    (lang, dir) = (&a.lang, a.dir);
+                    // Made of the teaser's inputs: counted by its fingerprint.
+                    jsonld =
+                        sink.derived(&prep.teaser_hashes()[*i], || meta::article_jsonld(site, a));
+                    (
+                        "article.html",
+                        Cow::Borrowed(&a.source.front.title),
+                        Some(Cow::Borrowed(&a.path)),
+                    )
+                }
+                PageJob::Home(p) => {
+                    self.insert_list(sink, site, &PagePath::root(), Listed::All, p)?;
+                    (
+                        "list.html",
+                        Cow::Borrowed(&config.title),
+                        Some(Cow::Owned(list_path(&PagePath::root(), p))),
+                    )
+                }
+                PageJob::Term(t, i, p) => {
+                    let tax = &site.taxonomies[*t];
+                    let term = &tax.terms[*i];
+                    self.insert_list(sink, site, &term.path, Listed::Only(&term.articles), p)?;
+                    sink.insert("taxonomy", &self.taxonomy_ctx(site, *t));
+                    sink.insert(
+                        "term",
+                        &TermCtx {
+                            entry: match p.number {
+                                None => TermEntry::new(term, links),
+                                Some(_) => TermEntry::numbered(term, links),
+                            },
+                            description: if p.number.is_none() {
+                                term.description.as_deref()
+                            } else {
+                                None
+                            },
+                            feed_url: feed::term_feed_url(site, *t, *i),
                         },
-                        description: if p.number.is_none() {
-                            term.description.as_deref()
-                        } else {
-                            None
-                        },
-                        feed_url: feed::term_feed_url(site, *t, *i),
-                    },
-                );
-                let url = canonical(&list_path(&term.path, p));
-                // What the JSON-LD reads besides the configuration.
-                let first = p.number.is_none();
-                // (The spellings, on the first page only.)
-                let spellings = first.then(|| term.spellings.keys().collect::<Vec<_>>());
-                let inputs = (
-                    &term.name,
-                    &term.kind,
-                    spellings,
-                    term.path.as_str(),
-                    &url,
-                    first,
-                );
-                jsonld = sink.derived(&inputs, || meta::term_jsonld(site, *t, *i, &url, first));
-                ("list.html", term.name.clone(), Some(url))
-            }
-            PageJob::Taxonomy(t) => {
-                let tax = &site.taxonomies[*t];
-                let terms: Vec<TermEntry<'_>> = tax
-                    .terms
-                    .iter()
-                    .map(|term| TermEntry::new(term, links))
-                    .collect();
-                sink.insert("taxonomy", &self.taxonomy_ctx(site, *t));
-                sink.insert("terms", &terms);
-                (
-                    "taxonomy.html",
-                    tax.config.title.clone(),
-                    Some(canonical(&tax.path)),
-                )
-            }
-            PageJob::Year(y, p) => {
-                let year = &site.years[*y];
-                self.insert_list(sink, site, &year.path, Listed::Only(&year.articles), p)?;
-                let year_ctx = match p.number {
-                    None => YearCtx::new(site, year, links),
-                    Some(_) => YearCtx::numbered(year, links),
-                };
-                sink.insert("year", &year_ctx);
-                (
-                    "list.html",
-                    year.year.to_string(),
-                    Some(canonical(&list_path(&year.path, p))),
-                )
-            }
-            PageJob::Month(y, m) => {
-                let year = &site.years[*y];
-                let year_ctx = YearCtx::new(site, year, links);
-                let month = &year.months[*m];
-                let title = year_ctx.months[*m].name.clone();
-                sink.insert("month", &year_ctx.months[*m]);
-                sink.insert("year", &year_ctx);
-                sink.teasers("articles", &month.articles)?;
-                ("month.html", title, Some(canonical(&month.path)))
-            }
-            PageJob::Archive => {
-                let years: Vec<YearCtx> = site
-                    .years
-                    .iter()
-                    .map(|y| YearCtx::new(site, y, links))
-                    .collect();
-                sink.insert("years", &years);
-                (
-                    "archive.html",
-                    "الأرشيف".to_string(),
-                    Some(canonical(&archive_path())),
-                )
-            }
-            PageJob::Search => (
-                "search.html",
-                "البحث في الأرشيف".to_string(),
-                Some(canonical(&search_path())),
-            ),
-            PageJob::NotFound => ("404.html", "الصفحة غير موجودة".to_string(), None),
-            PageJob::Redirect(r) => {
-                let redirect = &site.redirects[*r];
-                let target = &site.articles[redirect.target];
-                sink.insert("target", &format!("{root}{}", links.url(&target.path)));
-                (
-                    "alias.html",
-                    target.source.front.title.clone(),
-                    Some(canonical(&target.path)),
-                )
-            }
-        };
+                    );
+                    let path = list_path(&term.path, p);
+                    let url = canonical(&path);
+                    // What the JSON-LD reads besides the configuration.
+                    let first = p.number.is_none();
+                    // (The spellings, on the first page only.)
+                    let spellings = first.then(|| term.spellings.keys().collect::<Vec<_>>());
+                    let inputs = (
+                        &term.name,
+                        &term.kind,
+                        spellings,
+                        term.path.as_str(),
+                        &url,
+                        first,
+                    );
+                    jsonld = sink.derived(&inputs, || meta::term_jsonld(site, *t, *i, &url, first));
+                    (
+                        "list.html",
+                        Cow::Borrowed(&term.name),
+                        Some(Cow::Owned(path)),
+                    )
+                }
+                PageJob::Taxonomy(t) => {
+                    let tax = &site.taxonomies[*t];
+                    let terms: Vec<TermEntry<'_>> = tax
+                        .terms
+                        .iter()
+                        .map(|term| TermEntry::new(term, links))
+                        .collect();
+                    sink.insert("taxonomy", &self.taxonomy_ctx(site, *t));
+                    sink.insert("terms", &terms);
+                    (
+                        "taxonomy.html",
+                        Cow::Borrowed(&tax.config.title),
+                        Some(Cow::Borrowed(&tax.path)),
+                    )
+                }
+                PageJob::Year(y, p) => {
+                    let year = &site.years[*y];
+                    self.insert_list(sink, site, &year.path, Listed::Only(&year.articles), p)?;
+                    let year_ctx = match p.number {
+                        None => YearCtx::new(site, year, links),
+                        Some(_) => YearCtx::numbered(year, links),
+                    };
+                    sink.insert("year", &year_ctx);
+                    (
+                        "list.html",
+                        Cow::Owned(year.year.to_string()),
+                        Some(Cow::Owned(list_path(&year.path, p))),
+                    )
+                }
+                PageJob::Month(y, m) => {
+                    let year = &site.years[*y];
+                    let year_ctx = YearCtx::new(site, year, links);
+                    let month = &year.months[*m];
+                    let title = year_ctx.months[*m].name.clone();
+                    sink.insert("month", &year_ctx.months[*m]);
+                    sink.insert("year", &year_ctx);
+                    sink.teasers("articles", &month.articles)?;
+                    (
+                        "month.html",
+                        Cow::Owned(title),
+                        Some(Cow::Borrowed(&month.path)),
+                    )
+                }
+                PageJob::Archive => {
+                    let years: Vec<YearCtx> = site
+                        .years
+                        .iter()
+                        .map(|y| YearCtx::new(site, y, links))
+                        .collect();
+                    sink.insert("years", &years);
+                    (
+                        "archive.html",
+                        Cow::Borrowed("الأرشيف"),
+                        Some(Cow::Owned(archive_path())),
+                    )
+                }
+                PageJob::Search => (
+                    "search.html",
+                    Cow::Borrowed("البحث في الأرشيف"),
+                    Some(Cow::Owned(search_path())),
+                ),
+                PageJob::NotFound => ("404.html", Cow::Borrowed("الصفحة غير موجودة"), None),
+                PageJob::Redirect(r) => {
+                    let redirect = &site.redirects[*r];
+                    let target = &site.articles[redirect.target];
+                    sink.insert("target", &format!("{root}{}", links.url(&target.path)));
+                    (
+                        "alias.html",
+                        Cow::Borrowed(&target.source.front.title),
+                        Some(Cow::Borrowed(&target.path)),
+                    )
+                }
+            };
         sink.insert("lang", lang);
         sink.insert("dir", dir);
         sink.insert_derived("locale", lang, || meta::og_locale(lang));
         sink.insert("jsonld", &jsonld);
         sink.insert("kind", job.kind());
         sink.insert("title", &title);
-        sink.insert("canonical", &canonical_url);
+        // The configuration's base URL and the folder: counted by the folder.
+        match &canonical_path {
+            Some(path) => sink.insert_derived("canonical", path.as_str(), || canonical(path)),
+            None => sink.insert("canonical", &None::<String>),
+        }
         Ok(template)
     }
 
