@@ -29,6 +29,18 @@ fn include_teasers(site: &SiteTest) {
     assert!(!fs::read_to_string(&list).unwrap().contains("t.html"));
 }
 
+/// Adds the newest story of the demo site, titled `title`, about Syria: the
+/// first teaser of the home page, of the country's list and of 2024's.
+fn add_newest(site: &SiteTest, slug: &str, title: &str) {
+    site.write_file(
+        &format!("content/2024/12/{slug}.md"),
+        &format!(
+            "---\ntitle: \"{title}\"\ndate: 2024-12-31T10:00:00+03:00\ncountries: [سوريا]\n---\n\nنص الخبر.\n"
+        ),
+    );
+    site.build().success();
+}
+
 #[test]
 fn teasers_made_once_read_as_rendered_on_each_page() {
     for args in [&[][..], &["--offline"][..]] {
@@ -69,13 +81,9 @@ fn teasers_made_once_read_as_rendered_on_each_page() {
 fn a_teaser_whose_text_holds_the_root_mark_is_made_for_each_page() {
     let site = demo_copy();
     let title = "خبر \u{E000}arshif:root\u{E001} غريب";
-    site.write_file(
-        "content/2024/12/mark.md",
-        &format!("---\ntitle: \"{title}\"\ndate: 2024-12-31T10:00:00+03:00\ncountries: [سوريا]\n---\n\nنص الخبر.\n"),
-    );
-    site.build().success();
-    // Newest first: the first teaser of the home page, the country's and
-    // the year's, one to two folders deep.
+    add_newest(&site, "mark", title);
+    // The home page's lead story is included by the list; the country's
+    // and the year's first teasers are made once, one and two folders deep.
     for (page, root) in [
         ("index.html", "./"),
         ("countries/syria/index.html", "../../"),
@@ -95,11 +103,7 @@ fn nothing_a_writer_types_takes_a_teasers_place() {
     // the title of the newest story: on lists at one to two folders deep,
     // in its own teaser and beside others.
     let title = "خبر \u{E000}arshif:teaser:0\u{E001} مزيف";
-    site.write_file(
-        "content/2024/12/fake.md",
-        &format!("---\ntitle: \"{title}\"\ndate: 2024-12-31T10:00:00+03:00\ncountries: [سوريا]\n---\n\nنص الخبر.\n"),
-    );
-    site.build().success();
+    add_newest(&site, "fake", title);
     for page in [
         "index.html",
         "countries/syria/index.html",
