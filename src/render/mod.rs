@@ -1005,4 +1005,20 @@ mod tests {
         );
         assert_eq!(Links { offline: true }.url(&PagePath::root()), "index.html");
     }
+
+    proptest::proptest! {
+        /// A teaser made once reads, with any page's root, as the teaser
+        /// rendered with that root: marks anywhere, next to each other, at
+        /// either end, or none.
+        #[test]
+        fn rooted_html_puts_the_root_where_each_mark_was(
+            parts in proptest::collection::vec("[a-z<>=\"/ سوريا\u{E000}\u{E001}]{0,6}", 0..6),
+            root in "(\\./|(\\.\\./){1,4})",
+        ) {
+            let marked = parts.join(ROOT_MARK);
+            let made = RootedHtml::new(&marked);
+            proptest::prop_assert_eq!(made.with_root(&root), marked.replace(ROOT_MARK, &root));
+            proptest::prop_assert!(!made.html.contains(ROOT_MARK));
+        }
+    }
 }
