@@ -678,7 +678,8 @@ impl<'a> Prepared<'a> {
 
     /// The teaser of the article at position `i`, made once.
     fn teaser(&self, i: usize) -> &Teaser<'a> {
-        self.teasers[i].get_or_init(|| Teaser::new(self.model, &self.model.articles[i], self.links))
+        self.teasers[i]
+            .get_or_init(|| Box::new(Teaser::new(self.model, &self.model.articles[i], self.links)))
     }
 }
 
@@ -691,7 +692,9 @@ pub struct Prepared<'a> {
     links: Links,
     /// Each article's teaser, by position in the site's newest-first list,
     /// once a page has needed it.
-    teasers: Vec<OnceLock<Teaser<'a>>>,
+    /// (Boxed: a build that renders few pages makes few, and an empty slot
+    /// is a pointer, not a teaser's worth of memory to fault in.)
+    teasers: Vec<OnceLock<Box<Teaser<'a>>>>,
     /// Each teaser's fingerprint: the hash of its inputs.
     hashes: Vec<u128>,
     /// Each article's rendered teaser, when the theme has a teaser template,
