@@ -293,8 +293,7 @@ fn write_output(
                     let page = renderer.render(site, &prep, job)?;
                     let minified = output::minify(&page.html);
                     let ok = minified.is_some();
-                    let html = minified.unwrap_or_else(|| page.html.clone());
-                    out.write(&file, &renderer.complete(&prep, &page, html)?)?;
+                    out.write(&file, &renderer.complete(&prep, page, minified)?)?;
                     if !ok {
                         let source = match job {
                             render::PageJob::Article(i) => site.articles[*i].source.source.clone(),

@@ -175,8 +175,9 @@ impl Renderer {
         }
     }
 
-    /// The teaser of the article at position `i` rendered from
-    /// [`TEASER_TEMPLATE`] and minified, for a page whose root is `root`.
+    /// Writes at the end of `out` the teaser of the article at position `i`
+    /// rendered from [`TEASER_TEMPLATE`] and minified, for a page whose root
+    /// is `root`.
     ///
     /// Each article's is made once, with [`ROOT_MARK`] for `root`, and each
     /// page puts its root in: a list page would otherwise run the template
@@ -184,27 +185,40 @@ impl Renderer {
     /// on about eight pages (home, year, category, author, its countries
     /// and actors). The template sees `t`, `root`, `site`, `lang` and `dir`
     /// (the site's: lists are in its language) and `front` (false).
-    fn teaser_for(&self, prep: &Prepared<'_>, i: usize, root: &str) -> Result<String> {
+    fn put_teaser(
+        &self,
+        prep: &Prepared<'_>,
+        i: usize,
+        root: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
         let memo = prep.teaser_html.read().unwrap_or_else(|e| e.into_inner());
-        match memo.as_ref().map(|memo| self.made_teaser(prep, memo, i)) {
-            Some(Ok(Some(html))) => Ok(html.with_root(root)),
-            Some(Err(d)) => Err(Error::Template(vec![(**d).clone()])),
+        match memo
+            .as_ref()
+            .map(|memo| self.made_teaser(prep, memo, i))
+            .transpose()?
+        {
+            Some(Some(html)) => html.put_with_root(root, out),
             // Its text holds the mark: made for this page alone.
-            Some(Ok(None)) | None => self
-                .render_teaser(prep, i, root)
-                .map_err(|d| Error::Template(vec![d])),
+            Some(None) | None => {
+                let html = self
+                    .render_teaser(prep, i, root)
+                    .map_err(|d| Error::Template(vec![d]))?;
+                out.extend_from_slice(html.as_bytes());
+            }
         }
+        Ok(())
     }
 
     /// The teaser of the article at position `i` made once (see
-    /// [`teaser_for`](Self::teaser_for)).
+    /// [`put_teaser`](Self::put_teaser)), or None when its text holds the mark.
     fn made_teaser<'m>(
         &self,
         prep: &Prepared<'_>,
         memo: &'m TeaserHtml,
         i: usize,
-    ) -> &'m std::result::Result<Option<RootedHtml>, Box<Diagnostic>> {
-        memo.html[i].get_or_init(|| {
+    ) -> Result<Option<&'m RootedHtml>> {
+        let made = memo.html[i].get_or_init(|| {
             let marked = memo.marked
                 || serde_json::to_string(prep.teaser(i))
                     .map_or(true, |json| json.contains(ROOT_MARK));
@@ -213,7 +227,11 @@ impl Renderer {
             }
             let html = self.render_teaser(prep, i, ROOT_MARK).map_err(Box::new)?;
             Ok(Some(RootedHtml::new(&html)))
-        })
+        });
+        match made {
+            Ok(html) => Ok(html.as_ref()),
+            Err(d) => Err(Error::Template(vec![(**d).clone()])),
+        }
     }
 
     /// Runs [`TEASER_TEMPLATE`] for the article at position `i`.
@@ -245,9 +263,16 @@ impl Renderer {
         }
     }
 
-    /// Puts the teasers of `page` in place of their slots in `html`, the
-    /// page's HTML once minified (or as rendered, when it could not be).
-    pub fn complete(&self, prep: &Prepared<'_>, page: &Page, html: Vec<u8>) -> Result<Vec<u8>> {
+    /// The page's HTML with its teasers in place of their slots: `minified`
+    /// is the page minified, None when it could not be (then the page is
+    /// completed as rendered).
+    pub fn complete(
+        &self,
+        prep: &Prepared<'_>,
+        page: Page,
+        minified: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>> {
+        let html = minified.unwrap_or(page.html);
         if page.slots.is_empty() {
             return Ok(html);
         }
@@ -255,9 +280,6 @@ impl Renderer {
         let mut out = Vec::with_capacity(html.len() + page.slots.len() * 1024);
         let mut from = 0;
         for at in memchr::memmem::find_iter(&html, start) {
-            if at < from {
-                continue;
-            }
             let number = at + start.len();
             let Some(len) = memchr::memmem::find(&html[number..], SLOT_END.as_bytes()) else {
                 break;
@@ -268,7 +290,7 @@ impl Renderer {
                 .and_then(|n| page.slots.get(n));
             if let Some(&i) = slot {
                 out.extend_from_slice(&html[from..at]);
-                out.extend_from_slice(self.teaser_for(prep, i, &page.root)?.as_bytes());
+                self.put_teaser(prep, i, &page.root, &mut out)?;
                 from = number + len + SLOT_END.len();
             }
         }
@@ -702,7 +724,7 @@ pub struct Prepared<'a> {
     teaser_html: RwLock<Option<TeaserHtml>>,
 }
 
-/// Each article's teaser rendered once (see [`Renderer::teaser_for`]).
+/// Each article's teaser rendered once (see [`Renderer::put_teaser`]).
 struct TeaserHtml {
     /// Whether `site` holds [`ROOT_MARK`]: then no teaser is rendered once.
     marked: bool,
@@ -734,17 +756,15 @@ impl RootedHtml {
         RootedHtml { html, roots }
     }
 
-    /// The HTML for a page whose root is `root`.
-    fn with_root(&self, root: &str) -> String {
-        let mut out = String::with_capacity(self.html.len() + root.len() * self.roots.len());
+    /// Writes the HTML for a page whose root is `root` at the end of `out`.
+    fn put_with_root(&self, root: &str, out: &mut Vec<u8>) {
         let mut from = 0;
         for &at in &self.roots {
-            out.push_str(&self.html[from..at]);
-            out.push_str(root);
+            out.extend_from_slice(&self.html.as_bytes()[from..at]);
+            out.extend_from_slice(root.as_bytes());
             from = at;
         }
-        out.push_str(&self.html[from..]);
-        out
+        out.extend_from_slice(&self.html.as_bytes()[from..]);
     }
 }
 
@@ -811,18 +831,16 @@ impl ContextSink for TeraSink<'_, '_> {
 
     fn teasers(&mut self, key: &str, articles: &[usize]) -> Result<()> {
         let mut teasers = Vec::with_capacity(articles.len());
+        let memo = self
+            .prep
+            .teaser_html
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
         for &i in articles {
             let mut teaser = tera::to_value(self.prep.teaser(i)).unwrap_or_default();
-            let memo = self
-                .prep
-                .teaser_html
-                .read()
-                .unwrap_or_else(|e| e.into_inner());
             if let (Some(memo), tera::Value::Object(fields)) = (memo.as_ref(), &mut teaser) {
                 // Made now, so that a broken teaser template fails the render.
-                if let Err(d) = self.renderer.made_teaser(self.prep, memo, i) {
-                    return Err(Error::Template(vec![(**d).clone()]));
-                }
+                self.renderer.made_teaser(self.prep, memo, i)?;
                 let slot = format!("{}{}{SLOT_END}", self.renderer.slot_start, self.slots.len());
                 self.slots.push(i);
                 fields.insert("html".to_string(), tera::Value::String(slot));
@@ -1020,7 +1038,9 @@ mod tests {
         ) {
             let marked = parts.join(ROOT_MARK);
             let made = RootedHtml::new(&marked);
-            proptest::prop_assert_eq!(made.with_root(&root), marked.replace(ROOT_MARK, &root));
+            let mut out = Vec::new();
+            made.put_with_root(&root, &mut out);
+            proptest::prop_assert_eq!(out, marked.replace(ROOT_MARK, &root).into_bytes());
             proptest::prop_assert!(!made.html.contains(ROOT_MARK));
         }
     }
