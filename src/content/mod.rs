@@ -514,7 +514,13 @@ pub fn decode(bytes: Vec<u8>, rel: &Path) -> Result<String, Diagnostic> {
                 .with_hint("save the file as UTF-8 (in most editors: Save As → Encoding → UTF-8)"),
         );
     }
-    let mut text = String::from_utf8(bytes).map_err(|e| {
+    // simdutf8 checks Arabic text several times faster than the standard
+    // library; the copy it costs is cheaper than the check it saves. The
+    // standard check runs only to place an error.
+    if let Ok(text) = simdutf8::basic::from_utf8(&bytes) {
+        return normalize_text(text.to_owned(), rel);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.into_bytes();
         let prefix = String::from_utf8_lossy(&bytes[..valid]);
@@ -523,6 +529,12 @@ pub fn decode(bytes: Vec<u8>, rel: &Path) -> Result<String, Diagnostic> {
             .at(line, col)
             .with_hint("save the file as UTF-8 (in most editors: Save As → Encoding → UTF-8)")
     })?;
+    normalize_text(text, rel)
+}
+
+/// Decoded text without its BOM and with `\n` line ends; an error if it
+/// holds a NUL byte.
+fn normalize_text(mut text: String, rel: &Path) -> Result<String, Diagnostic> {
     if let Some(stripped) = text.strip_prefix('\u{FEFF}') {
         text = stripped.to_string();
     }
