@@ -215,6 +215,9 @@ fn fold(s: &str, search: bool) -> String {
     if is_folded_ascii(s) {
         return s.to_owned();
     }
+    if let Some(folded) = fold_one_pass(s, search) {
+        return folded;
+    }
     let normalized;
     let text = if is_plain_but_marks(s) {
         Cow::Borrowed(s)
@@ -229,6 +232,106 @@ fn fold(s: &str, search: bool) -> String {
         Cow::Borrowed(_) => out,
         Cow::Owned(composed) => composed,
     }
+}
+
+/// What the one-pass fold does with one character.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Step {
+    /// Whitespace: one space between words.
+    Space,
+    /// Folded away.
+    Drop,
+    /// Folded to this plain character.
+    Push(char),
+    /// Needs the long way: NFC, presentation forms, or a result that is
+    /// not plain.
+    Bail,
+}
+
+/// [`Step`] for one character: what [`fold_chars`] does with it, when the
+/// text it is in is plain but for marks the fold drops
+/// ([`is_plain_but_marks`]) and the result is plain (so NFC would change
+/// neither).
+fn step(c: char, search: bool) -> Step {
+    let code = c as u32;
+    let plain = |c: char| {
+        let code = c as u32;
+        code < 0x80 || (code < PLAIN_LIMIT && PLAIN[code as usize / 64] & (1 << (code % 64)) != 0)
+    };
+    if !(plain(c) || (is_tashkeel(c) && !(0x0653..=0x0655).contains(&code))) {
+        return Step::Bail;
+    }
+    if c.is_whitespace() {
+        return Step::Space;
+    }
+    let Some(c) = fold_char(c, search) else {
+        return Step::Drop;
+    };
+    let c = if c.is_ascii() {
+        c.to_ascii_lowercase()
+    } else if !('\u{0600}'..='\u{06FF}').contains(&c) && c.is_uppercase() {
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) => l,
+            _ => return Step::Bail,
+        }
+    } else {
+        c
+    };
+    if plain(c) {
+        Step::Push(c)
+    } else {
+        Step::Bail
+    }
+}
+
+/// [`step`] for each code point of the Arabic block (U+0600–U+06FF), for
+/// the identity fold and for the search fold: most of the text folded.
+static ARABIC_STEPS: std::sync::LazyLock<[[Step; 256]; 2]> = std::sync::LazyLock::new(|| {
+    let mut steps = [[Step::Bail; 256]; 2];
+    for (search, table) in [false, true].into_iter().zip(&mut steps) {
+        for (i, slot) in table.iter_mut().enumerate() {
+            if let Some(c) = char::from_u32(0x0600 + i as u32) {
+                *slot = step(c, search);
+            }
+        }
+    }
+    steps
+});
+
+/// [`fold`] in one pass, for text that needs no normalization before or
+/// after (most text); `None` for any other, which goes the long way.
+fn fold_one_pass(s: &str, search: bool) -> Option<String> {
+    let arabic = &ARABIC_STEPS[usize::from(search)];
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        let code = c as u32;
+        let step = if code < 0x80 {
+            if c.is_whitespace() {
+                Step::Space
+            } else {
+                Step::Push(c.to_ascii_lowercase())
+            }
+        } else if (0x0600..0x0700).contains(&code) {
+            arabic[(code - 0x0600) as usize]
+        } else {
+            step(c, search)
+        };
+        match step {
+            Step::Space => space = !out.is_empty(),
+            Step::Drop => {}
+            Step::Push(c) => {
+                if space {
+                    out.push(' ');
+                    space = false;
+                }
+                out.push(c);
+            }
+            Step::Bail => return None,
+        }
+    }
+    Some(out)
 }
 
 /// The character pass of [`fold`], on NFC text without presentation forms:
