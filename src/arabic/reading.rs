@@ -22,29 +22,63 @@ pub fn word_count(text: &str) -> usize {
     // which is the slow part of loading a large archive. Tokens are found
     // by bytes: an ASCII byte is white space or not by itself, and no
     // character of the Arabic block (two bytes led by 0xD8–0xDB) is white
-    // space; only other characters are decoded.
+    // space; only other characters are decoded. A token seen to be made
+    // only of simple word characters (see [`is_simple_word`]) as it is
+    // scanned is one word, unless it opens with a haraka.
     let bytes = text.as_bytes();
     let mut count = 0;
     let mut start = 0;
+    let mut simple = true;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         let (len, space) = match b {
             b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => (1, true),
-            0..=0x7F => (1, false),
-            0xD8..=0xDB => (2, false),
-            _ => text[i..]
-                .chars()
-                .next()
-                .map_or((1, false), |c| (c.len_utf8(), c.is_whitespace())),
+            b if b.is_ascii_alphanumeric() => (1, false),
+            0..=0x7F => {
+                simple = false;
+                (1, false)
+            }
+            0xD8..=0xDB => {
+                simple &= matches!(
+                    (b, bytes.get(i + 1)),
+                    (0xD8, Some(0xA1..=0xBA)) | (0xD9, Some(0x80..=0xA9))
+                );
+                (2, false)
+            }
+            _ => {
+                let (len, space) = text[i..]
+                    .chars()
+                    .next()
+                    .map_or((1, false), |c| (c.len_utf8(), c.is_whitespace()));
+                simple &= space;
+                (len, space)
+            }
         };
         if space {
-            count += token_words(&text[start..i]);
+            count += words_of(&text[start..i], simple);
             start = i + len;
+            simple = true;
         }
         i += len;
     }
-    count + token_words(&text[start..])
+    count + words_of(&text[start..], simple)
+}
+
+/// The words of one token, `simple` if it is made only of simple word
+/// characters.
+fn words_of(token: &str, simple: bool) -> usize {
+    if simple && !starts_with_haraka(token) {
+        usize::from(!token.is_empty())
+    } else {
+        token_words(token)
+    }
+}
+
+/// Whether `s` opens with a haraka (U+064B–U+065F), which UAX #29 counts
+/// as a word of its own when no letter comes before it.
+fn starts_with_haraka(s: &str) -> bool {
+    s.starts_with(|c| matches!(c, '\u{064B}'..='\u{065F}'))
 }
 
 /// The UAX #29 words of one token of text without white space.
@@ -53,8 +87,7 @@ fn token_words(token: &str) -> usize {
     // `'` `:` only between letters or digits).
     let inner = token.trim_matches(is_edge_punctuation);
     // A haraka with no letter before it stands alone in UAX #29.
-    let leading_haraka = inner.starts_with(|c| matches!(c, '\u{064B}'..='\u{065F}'));
-    if !leading_haraka && is_simple_word(inner.as_bytes()) {
+    if !starts_with_haraka(inner) && is_simple_word(inner.as_bytes()) {
         usize::from(!inner.is_empty())
     } else {
         token.unicode_words().count()
