@@ -281,37 +281,57 @@ fn write_output(
     if !renderer.has_search() {
         jobs.retain(|job| *job != render::PageJob::Search);
     }
+    // In a full build with a search index, each article's page is written
+    // when the index reads the article's body: the body is then read and
+    // rendered once, not once for each. An incremental build renders few
+    // pages and analyzes few bodies, not the same ones.
+    let articles_with_search = renderer.has_search() && !out.is_incremental();
     let rendered = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let unminified = std::sync::Mutex::new(Vec::new());
+    let write_page = |job: &render::PageJob, body: Option<&str>| -> Result<()> {
+        let file = job.file(site);
+        if out.claim(&file, renderer.fingerprint(site, &prep, job, &file))? {
+            rendered.fetch_add(1, Ordering::Relaxed);
+            let page = renderer.render_with_body(site, &prep, job, body)?;
+            let minified = output::minify(&page.html);
+            let ok = minified.is_some();
+            out.write(&file, &renderer.complete(&prep, page, minified)?)?;
+            if !ok {
+                let source = match job {
+                    render::PageJob::Article(i) => site.articles[*i].source.source.clone(),
+                    _ => PathBuf::from(&file),
+                };
+                let mut list = unminified.lock().unwrap_or_else(|e| e.into_inner());
+                list.push(Diagnostic::warning(
+                    source,
+                    format!("the page {file} could not be minified and was written as rendered"),
+                ).with_hint("look for malformed raw HTML in the article, such as a <script> or <style> that is never closed"));
+            }
+        }
+        if let Some(Progress(tell)) = &opts.progress {
+            tell(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
+        }
+        Ok(())
+    };
     let pages = || -> Vec<Result<()>> {
         jobs.par_iter()
-            .map(|job| {
-                let file = job.file(site);
-                if out.claim(&file, renderer.fingerprint(site, &prep, job, &file))? {
-                    rendered.fetch_add(1, Ordering::Relaxed);
-                    let page = renderer.render(site, &prep, job)?;
-                    let minified = output::minify(&page.html);
-                    let ok = minified.is_some();
-                    out.write(&file, &renderer.complete(&prep, page, minified)?)?;
-                    if !ok {
-                        let source = match job {
-                            render::PageJob::Article(i) => site.articles[*i].source.source.clone(),
-                            _ => PathBuf::from(&file),
-                        };
-                        let mut list = unminified.lock().unwrap_or_else(|e| e.into_inner());
-                        list.push(Diagnostic::warning(
-                            source,
-                            format!("the page {file} could not be minified and was written as rendered"),
-                        ).with_hint("look for malformed raw HTML in the article, such as a <script> or <style> that is never closed"));
-                    }
-                }
-                if let Some(Progress(tell)) = &opts.progress {
-                    tell(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
-                }
-                Ok(())
-            })
+            .filter(|job| !(articles_with_search && matches!(job, render::PageJob::Article(_))))
+            .map(|job| write_page(job, None))
             .collect()
+    };
+    // The errors of article pages written while the index is built: kept
+    // for the report with the other pages', so that the index goes on.
+    let article_errors = std::sync::Mutex::new(Vec::new());
+    let article_page = |i: usize, body: &str| {
+        if articles_with_search {
+            if let Err(e) = write_page(&render::PageJob::Article(i), Some(body)) {
+                article_errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(Err(e));
+            }
+        }
     };
     let feeds = || -> Vec<Result<()>> {
         render::feed::feeds(site)
@@ -339,7 +359,17 @@ fn write_output(
     let search = || {
         renderer
             .has_search()
-            .then(|| write_search_index(site, renderer, &prep, &out, opts.offline, previous.search))
+            .then(|| {
+                write_search_index(
+                    site,
+                    renderer,
+                    &prep,
+                    &out,
+                    opts.offline,
+                    previous.search,
+                    &article_page,
+                )
+            })
             .transpose()
     };
     // Independent of each other. An incremental build runs them side by
@@ -374,6 +404,12 @@ fn write_output(
         timings.stage("feeds and sitemap");
         (pages, feeds, sitemap, search())
     };
+    let mut pages = pages;
+    pages.append(
+        &mut article_errors
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner()),
+    );
     collect_errors(pages)?;
     collect_errors(feeds)?;
     sitemap?;
@@ -382,7 +418,9 @@ fn write_output(
         (Some((_, report)), true) => timings.stage(&format!(
             "pages, feeds, sitemap and search index ({report}{parts})"
         )),
-        (Some((_, report)), false) => timings.stage(&format!("search index ({report})")),
+        (Some((_, report)), false) => {
+            timings.stage(&format!("search index, with the article pages ({report})"))
+        }
         (None, true) => timings.stage("pages, feeds and sitemap"),
         (None, false) => {}
     }
@@ -458,7 +496,9 @@ fn cpu_seconds() -> f64 {
 
 /// The search index (`search/*.js`, see [`search::index`]): updated from
 /// the previous build's when few articles changed, else built anew (see
-/// [`search::build`]). Returns the state the next build updates it from.
+/// [`search::build`]). Each body the index reads is handed to
+/// `article_page` with the article's position. Returns the state the next
+/// build updates it from.
 fn write_search_index(
     site: &Site,
     renderer: &render::Renderer,
@@ -466,10 +506,13 @@ fn write_search_index(
     out: &output::Output,
     offline: bool,
     previous: Option<&search::State>,
+    article_page: &(dyn Fn(usize, &str) + Sync),
 ) -> Result<(search::State, search::Report)> {
-    let body = |a: &site::Article| {
-        content::body_html(renderer.site_root(), &a.source, &site.config, offline)
-            .map_err(|d| Error::Content(vec![d]))
+    let body = |i: usize, a: &site::Article| {
+        let html = content::body_html(renderer.site_root(), &a.source, &site.config, offline)
+            .map_err(|d| Error::Content(vec![d]))?;
+        article_page(i, &html);
+        Ok(html)
     };
     let input = search::Input {
         site,

@@ -320,12 +320,27 @@ impl Renderer {
 
     /// Renders one page; its teasers are put in by [`complete`](Self::complete).
     pub fn render(&self, site: &Site, prep: &Prepared<'_>, job: &PageJob) -> Result<Page> {
+        self.render_with_body(site, prep, job, None)
+    }
+
+    /// [`render`](Self::render), with the body of the article whose page
+    /// `job` is, when the caller has it already (as
+    /// [`content::body_html`](crate::content::body_html) gives it): it is
+    /// then not read and rendered again.
+    pub fn render_with_body(
+        &self,
+        site: &Site,
+        prep: &Prepared<'_>,
+        job: &PageJob,
+        body: Option<&str>,
+    ) -> Result<Page> {
         let mut sink = TeraSink {
             ctx: Context::new(),
             renderer: self,
             site,
             prep,
             slots: Vec::new(),
+            body,
         };
         let file = job.file(site);
         let template = self.fill(&mut sink, site, prep, job, &file)?;
@@ -808,6 +823,8 @@ struct TeraSink<'r, 'a> {
     prep: &'r Prepared<'a>,
     /// The article of each teaser slot, by number.
     slots: Vec<usize>,
+    /// The article's body, when the caller has rendered it.
+    body: Option<&'r str>,
 }
 
 /// A rendered page, to be minified and then [completed](Renderer::complete).
@@ -857,6 +874,9 @@ impl ContextSink for TeraSink<'_, '_> {
     }
 
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {
+        if let Some(body) = self.body {
+            return Ok(Some(body.to_owned()));
+        }
         crate::content::body_html(
             &self.renderer.site_root,
             &article.source,

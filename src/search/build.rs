@@ -128,15 +128,16 @@ pub struct Input<'a> {
     /// position in the newest-first list.
     pub teasers: &'a [u128],
     pub links: Links,
-    /// An article's body as HTML.
-    pub body: &'a (dyn Fn(&Article) -> Result<String> + Sync),
+    /// An article's body as HTML, given the article and its position in
+    /// the newest-first list. Called once for each document analyzed.
+    pub body: &'a (dyn Fn(usize, &Article) -> Result<String> + Sync),
 }
 
 impl Input<'_> {
-    /// The article numbered `doc` (oldest first).
-    fn article(&self, doc: u32) -> &Article {
-        let n = self.site.articles.len();
-        &self.site.articles[n - 1 - doc as usize]
+    /// The position, in the newest-first list, of the article numbered
+    /// `doc` (oldest first).
+    fn position(&self, doc: u32) -> usize {
+        self.site.articles.len() - 1 - doc as usize
     }
 }
 
@@ -252,15 +253,17 @@ impl Contribution {
     }
 }
 
-/// Analyzes one article (reading its body) into its records, for an index
-/// of `shards` shards, and its row.
+/// Analyzes the article numbered `doc` (reading its body) into its
+/// records, for an index of `shards` shards, and its row.
 fn contribute(
     input: &Input<'_>,
     terms: &[Vec<TermInfo>],
     shards: u32,
-    article: &Article,
+    doc: u32,
 ) -> Result<Contribution> {
-    let html = (input.body)(article)?;
+    let position = input.position(doc);
+    let article = &input.site.articles[position];
+    let html = (input.body)(position, article)?;
     let entry = extract(&article.source.front.title, &html);
     let mut records = Vec::new();
     let mut push = |key: String, fields: u8, positions: String| {
@@ -323,7 +326,7 @@ fn contribute_all(
     docs: &[u32],
 ) -> Result<Vec<Contribution>> {
     docs.par_iter()
-        .map(|&doc| contribute(input, terms, shards, input.article(doc)))
+        .map(|&doc| contribute(input, terms, shards, doc))
         .collect()
 }
 
