@@ -874,6 +874,26 @@ fn theme_and_config_cases() -> Vec<Case> {
             },
         ),
         case(
+            // A full build renders article pages as the search index reads
+            // their bodies, after the other pages: the errors of both kinds
+            // are reported together.
+            "article and list templates that both fail while rendering",
+            1,
+            Some(("themes/default/templates/article.html", None, None)),
+            &[
+                "no_such_variable",
+                "templates/list.html",
+                "while rendering 2020/",
+            ],
+            |s| {
+                for name in ["article.html", "list.html"] {
+                    let t = s.root().join("themes/default/templates").join(name);
+                    let text = fs::read_to_string(&t).unwrap();
+                    fs::write(t, text.replacen("{{", "{{ no_such_variable.field }}{{", 1)).unwrap();
+                }
+            },
+        ),
+        case(
             "a theme missing a template",
             1,
             Some(("themes/default/templates/month.html", None, None)),
