@@ -19,50 +19,77 @@ pub fn word_count(text: &str) -> usize {
     // UAX #29 never joins across white space, so each space-separated token
     // counts alone. Most tokens are plain letters, digits and harakat, which
     // UAX #29 keeps as one word: those are counted without the segmenter,
-    // which is the slow part of loading a large archive. Tokens are found
-    // by bytes: an ASCII byte is white space or not by itself, and no
-    // character of the Arabic block (two bytes led by 0xD8–0xDB) is white
-    // space; only other characters are decoded. A token seen to be made
-    // only of simple word characters (see [`is_simple_word`]) as it is
-    // scanned is one word, unless it opens with a haraka.
+    // which is the slow part of loading a large archive.
+    tokens(text).map(|t| words_of(t.text, t.simple)).sum()
+}
+
+/// A run of text between white space (see [`tokens`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Token<'a> {
+    pub text: &'a str,
+    /// Whether it is made only of simple word characters (see
+    /// [`is_simple_word`]), as UAX #29 keeps in one word.
+    pub simple: bool,
+}
+
+/// The runs of `text` between white space, as
+/// `text.split(char::is_whitespace)` gives them (empty ones included), with
+/// whether each is made of simple word characters.
+///
+/// Found by bytes: an ASCII byte is white space or not by itself, and no
+/// character of the Arabic block (two bytes led by 0xD8–0xDB) is white
+/// space; only other characters are decoded.
+pub(crate) fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
     let bytes = text.as_bytes();
-    let mut count = 0;
     let mut start = 0;
-    let mut simple = true;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (len, space) = match b {
-            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => (1, true),
-            b if b.is_ascii_alphanumeric() => (1, false),
-            0..=0x7F => {
-                simple = false;
-                (1, false)
-            }
-            0xD8..=0xDB => {
-                simple &= matches!(
-                    (b, bytes.get(i + 1)),
-                    (0xD8, Some(0xA1..=0xBA)) | (0xD9, Some(0x80..=0xA9))
-                );
-                (2, false)
-            }
-            _ => {
-                let (len, space) = text[i..]
-                    .chars()
-                    .next()
-                    .map_or((1, false), |c| (c.len_utf8(), c.is_whitespace()));
-                simple &= space;
-                (len, space)
-            }
-        };
-        if space {
-            count += words_of(&text[start..i], simple);
-            start = i + len;
-            simple = true;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
         }
-        i += len;
-    }
-    count + words_of(&text[start..], simple)
+        let mut simple = true;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let (len, space) = match b {
+                b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => (1, true),
+                b if b.is_ascii_alphanumeric() => (1, false),
+                0..=0x7F => {
+                    simple = false;
+                    (1, false)
+                }
+                0xD8..=0xDB => {
+                    simple &= matches!(
+                        (b, bytes.get(i + 1)),
+                        (0xD8, Some(0xA1..=0xBA)) | (0xD9, Some(0x80..=0xA9))
+                    );
+                    (2, false)
+                }
+                _ => {
+                    let (len, space) = text[i..]
+                        .chars()
+                        .next()
+                        .map_or((1, false), |c| (c.len_utf8(), c.is_whitespace()));
+                    simple &= space;
+                    (len, space)
+                }
+            };
+            i += len;
+            if space {
+                let token = &text[start..i - len];
+                start = i;
+                return Some(Token {
+                    text: token,
+                    simple,
+                });
+            }
+        }
+        done = true;
+        Some(Token {
+            text: &text[start..],
+            simple,
+        })
+    })
 }
 
 /// The words of one token, `simple` if it is made only of simple word
@@ -185,13 +212,32 @@ mod tests {
         }
     }
 
+    /// Text of letters, harakat, digits, punctuation and white space: the
+    /// edges of the ranges [`tokens`] and [`word_count`] tell apart by bytes,
+    /// and spaces outside ASCII.
+    const MIXED: &str = "[سوريابلنمـًَُِّ٣3a.,:;!?'\"()«»،؛؟… \u{200c}\u{200d}\u{301}\u{621}\u{63a}\u{63b}\u{640}\u{65f}\u{660}\u{669}\u{66a}\u{6f0}\u{6ff}\u{fefb}\u{a0}\u{85}\u{2003}\u{3000}\t\n\u{b}\u{c}\r-]{0,40}";
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Tokens are the runs `split(char::is_whitespace)` gives, and
+        /// simple when every character is.
+        #[test]
+        fn tokens_are_the_split_at_white_space(
+            text in MIXED
+        ) {
+            let got: Vec<Token<'_>> = tokens(&text).collect();
+            let want: Vec<Token<'_>> = text
+                .split(char::is_whitespace)
+                .map(|t| Token { text: t, simple: is_simple_word(t.as_bytes()) })
+                .collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+
         /// Any mix of letters, harakat, digits and punctuation counts as
         /// UAX #29 counts it.
         #[test]
         fn the_fast_count_is_always_uax_29(
-            text in "[سوريابلنمـًَُِّ٣3a.,:;!?'\"()«»،؛؟… \u{200c}\u{200d}\u{301}\u{621}\u{63a}\u{63b}\u{640}\u{65f}\u{660}\u{669}\u{66a}\u{6f0}\u{6ff}\u{fefb}\u{a0}\u{85}\u{2003}\u{3000}\t\n\u{b}\u{c}\r-]{0,40}"
+            text in MIXED
         ) {
             proptest::prop_assert_eq!(word_count(&text), text.unicode_words().count());
         }

@@ -38,6 +38,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::analyze::{alt_key, fold, key, words};
+use crate::arabic::reading::tokens;
 
 /// A word of the title.
 pub const TITLE: u8 = 1;
@@ -393,7 +394,7 @@ pub fn html_text(html: &str) -> String {
     }
     push_decoded(&mut out, rest);
     let mut collapsed = String::with_capacity(out.len());
-    for word in out.split_whitespace() {
+    for word in tokens(&out).map(|t| t.text).filter(|t| !t.is_empty()) {
         if !collapsed.is_empty() {
             collapsed.push(' ');
         }
