@@ -380,7 +380,7 @@ fn write_output(
     // Side by side, the timings say when the pages and the search index
     // were done: the later of the two is the stage's critical path.
     let mut parts = String::new();
-    let (pages, feeds, sitemap, search) = if out.is_incremental() {
+    let (mut pages, feeds, sitemap, search) = if out.is_incremental() {
         let start = Instant::now();
         let ((pages, pages_done), (feeds, (sitemap, (search, search_done)))) = rayon::join(
             || (pages(), start.elapsed()),
@@ -404,7 +404,6 @@ fn write_output(
         timings.stage("feeds and sitemap");
         (pages, feeds, sitemap, search())
     };
-    let mut pages = pages;
     pages.append(
         &mut article_errors
             .into_inner()

@@ -186,10 +186,19 @@ static PLAIN: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
 /// presentation form, so NFC and [`expand_presentation_forms`] leave it as
 /// it is. Most Arabic and Latin text is; `false` only means "look further".
 fn is_plain(s: &str) -> bool {
-    s.chars().all(|c| {
-        let code = c as u32;
-        code < 0x80 || (code < PLAIN_LIMIT && PLAIN[code as usize / 64] & (1 << (code % 64)) != 0)
-    })
+    s.chars().all(is_plain_char)
+}
+
+/// Whether `c` is plain (see [`PLAIN`]).
+fn is_plain_char(c: char) -> bool {
+    let code = c as u32;
+    code < 0x80 || (code < PLAIN_LIMIT && PLAIN[code as usize / 64] & (1 << (code % 64)) != 0)
+}
+
+/// Whether `c` is plain or a mark the fold drops that composes with
+/// nothing (see [`is_plain_but_marks`]).
+fn is_plain_or_loose_mark(c: char) -> bool {
+    is_plain_char(c) || (is_tashkeel(c) && !('\u{0653}'..='\u{0655}').contains(&c))
 }
 
 /// Whether every character of `s` is plain (see [`is_plain`]) or a mark
@@ -199,12 +208,7 @@ fn is_plain(s: &str) -> bool {
 /// as dropping them: NFC would only reorder them. Text with tanween or
 /// shadda, common in news, so skips the NFC check.
 fn is_plain_but_marks(s: &str) -> bool {
-    s.chars().all(|c| {
-        let code = c as u32;
-        code < 0x80
-            || (code < PLAIN_LIMIT && PLAIN[code as usize / 64] & (1 << (code % 64)) != 0)
-            || (is_tashkeel(c) && !('\u{0653}'..='\u{0655}').contains(&c))
-    })
+    s.chars().all(is_plain_or_loose_mark)
 }
 
 /// The fold of `s` (for search keys when `search`): NFC, presentation forms
@@ -253,12 +257,7 @@ enum Step {
 /// ([`is_plain_but_marks`]) and the result is plain (so NFC would change
 /// neither).
 fn step(c: char, search: bool) -> Step {
-    let code = c as u32;
-    let plain = |c: char| {
-        let code = c as u32;
-        code < 0x80 || (code < PLAIN_LIMIT && PLAIN[code as usize / 64] & (1 << (code % 64)) != 0)
-    };
-    if !(plain(c) || (is_tashkeel(c) && !(0x0653..=0x0655).contains(&code))) {
+    if !is_plain_or_loose_mark(c) {
         return Step::Bail;
     }
     if c.is_whitespace() {
@@ -278,7 +277,7 @@ fn step(c: char, search: bool) -> Step {
     } else {
         c
     };
-    if plain(c) {
+    if is_plain_char(c) {
         Step::Push(c)
     } else {
         Step::Bail
