@@ -149,8 +149,8 @@ impl Renderer {
 
     /// What every page of one build shares: the `site` context and each
     /// article's teaser fingerprint, computed once; the teasers themselves
-    /// are made when a page being rendered first needs them (a build that
-    /// renders few pages makes few).
+    /// are made when a page that prints them is first completed (a build
+    /// that renders few pages makes few).
     pub fn prepare<'a>(&self, site: &'a Site) -> Prepared<'a> {
         let terms = TermHashes::new(site);
         let hashes = site
@@ -848,16 +848,18 @@ impl ContextSink for TeraSink<'_, '_> {
 
     fn teasers(&mut self, key: &str, articles: &[usize]) -> Result<()> {
         let mut teasers = Vec::with_capacity(articles.len());
-        let memo = self
+        let slotted = self
             .prep
             .teaser_html
             .read()
-            .unwrap_or_else(|e| e.into_inner());
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
         for &i in articles {
             let mut teaser = tera::to_value(self.prep.teaser(i)).unwrap_or_default();
-            if let (Some(memo), tera::Value::Object(fields)) = (memo.as_ref(), &mut teaser) {
-                // Made now, so that a broken teaser template fails the render.
-                self.renderer.made_teaser(self.prep, memo, i)?;
+            if let (true, tera::Value::Object(fields)) = (slotted, &mut teaser) {
+                // Made when the page is completed, and only if the page
+                // prints it: a month's page lists a thousand articles by
+                // title alone.
                 let slot = format!("{}{}{SLOT_END}", self.renderer.slot_start, self.slots.len());
                 self.slots.push(i);
                 fields.insert("html".to_string(), tera::Value::String(slot));
