@@ -170,6 +170,7 @@ fn run_build(args: BuildArgs) -> i32 {
                 bar.set_position(done as u64);
             }))
         }),
+        before_patching: Some(crate::memory::for_patching),
     };
     let result = build(&opts);
     if let Some(bar) = bar {

@@ -35,6 +35,7 @@ pub mod content;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod memory;
 pub mod output;
 pub mod render;
 pub mod scaffold;
@@ -69,6 +70,12 @@ pub struct BuildOptions {
     pub full: bool,
     /// Told `(pages rendered, pages in all)` as rendering goes.
     pub progress: Option<Progress>,
+    /// Called once, before the previous build's cache is read, when this
+    /// build will patch that build's output (the same settings and theme):
+    /// its memory is then mostly a model that lives to its end, and a
+    /// process that runs one build can set itself up for that (see
+    /// [`memory::for_patching`]).
+    pub before_patching: Option<fn()>,
 }
 
 /// A callback told how far rendering is: `(pages rendered, pages in all)`.
@@ -124,6 +131,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         renderer.theme_dir(),
     )?;
     let cache_path = cache::path(&output_dir)?;
+    if let Some(before) = opts.before_patching {
+        if !opts.full && cache::has_key(&cache_path, key) {
+            before();
+        }
+    }
     // Reading the cache takes one core; listing and stating the content
     // takes the others meanwhile.
     let ((known, files, related, search_state, parts), scan) = rayon::join(

@@ -135,6 +135,8 @@ pub fn serve(opts: &ServeOptions, on_event: &mut dyn FnMut(Event<'_>)) -> Result
         base_url: Some(format!("http://{addr}/")),
         full: false,
         progress: None,
+        // A long-running process: it keeps its default (see `memory`).
+        before_patching: None,
     };
     let shared = Arc::new(Shared {
         state: Mutex::new(State { id: 0, error: None }),

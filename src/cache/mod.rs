@@ -129,6 +129,16 @@ pub fn path(output: &Path) -> Result<PathBuf> {
     ))
 }
 
+/// Whether the cache at `path` was written with `key`: read from the start
+/// of the file only, so [`load`] may still find the rest unusable.
+pub fn has_key(path: &Path, key: Key) -> bool {
+    let mut start = Vec::with_capacity(32);
+    let read = fs::File::open(path).and_then(|file| {
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, 32), &mut start)
+    });
+    read.is_ok() && postcard::take_from_bytes::<Key>(&start).is_ok_and(|(k, _)| k == key)
+}
+
 /// Reads the cache at `path` if it describes `output` as built with `key`.
 /// Anything else (no cache, another version, a damaged file) is no cache.
 pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
