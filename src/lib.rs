@@ -132,7 +132,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     )?;
     let cache_path = cache::path(&output_dir)?;
     if let Some(before) = opts.before_patching {
-        if !opts.full && cache::has_key(&cache_path, key) {
+        // A cache beside an output deleted by hand is no use: that build
+        // renders everything, and must not be set up as a patch.
+        if !opts.full && output_dir.is_dir() && cache::has_key(&cache_path, key) {
             before();
         }
     }
