@@ -9,8 +9,9 @@
 //! corpus that re-zeroing was a quarter of a rebuild's CPU. A build that
 //! patches a previous output ([`for_patching`]) spends most of its time
 //! building a model that lives to its end: there, on the same corpus, 4 KiB
-//! faults were a seventh of the CPU, and huge pages never given back make a
-//! no-op rebuild about 15% faster for 3–5% more memory.
+//! faults were a seventh of the CPU, and with huge pages never given back
+//! no-op rebuilds took 5–19% less time (two series of runs) for 4–9% more
+//! peak memory.
 //!
 //! Both are for a process that runs one build: `arshif serve` keeps the
 //! default.
