@@ -415,3 +415,45 @@ fn drafts_are_taken_from_the_cache_like_articles() {
     // With --full the cache is not used, and the error shows.
     site.build_with(&["--full"]).exit(1);
 }
+
+/// How many times [`told`] was called.
+static TOLD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The `before_patching` of [`only_builds_that_patch_are_told_so_beforehand`].
+fn told() {
+    TOLD.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+#[test]
+fn only_builds_that_patch_are_told_so_beforehand() {
+    let site = SiteTest::seed();
+    let build = |full: bool| {
+        arshif::build(&arshif::BuildOptions {
+            root: site.root().to_path_buf(),
+            output: Some(site.output().to_path_buf()),
+            full,
+            before_patching: Some(told),
+            ..Default::default()
+        })
+        .expect("the seed site builds");
+        TOLD.load(std::sync::atomic::Ordering::SeqCst)
+    };
+    assert_eq!(build(false), 0, "a first build was told it patches");
+    assert_eq!(build(false), 1, "a rebuild was not told it patches");
+    assert_eq!(build(true), 1, "a full build was told it patches");
+    fs::remove_dir_all(site.output()).unwrap();
+    assert_eq!(
+        build(false),
+        1,
+        "a build whose output was deleted was told it patches"
+    );
+    assert_eq!(build(false), 2, "a rebuild was not told it patches");
+    let template = site.root().join("themes/default/templates/404.html");
+    let text = fs::read_to_string(&template).unwrap();
+    fs::write(&template, text + "\n").unwrap();
+    assert_eq!(
+        build(false),
+        2,
+        "a build with another template was told it patches"
+    );
+}
