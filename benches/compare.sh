@@ -78,6 +78,8 @@ row() { # NAME WALL CPU RSS HTML FILES BYTES
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "–" }'; }
+# percent A B → A as a percentage of B (the incremental targets are a few percent)
+percent() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f%%", 100*a/b; else print "–" }'; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
 echo "arshif: $("$arshif" --version)"
@@ -145,7 +147,7 @@ for n in $sizes; do
   trap 'rm -rf "$trash"' EXIT
   "$arshif" build --root "$corpus" --output "$out" --quiet
 
-  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x; one story added: $(ratio "$add_wall" "$full_wall")x of the full build, one edited: $(ratio "$edit_wall" "$full_wall")x"
+  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x; one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall")"
   peers_log=$bench/peers-$n.log
   : >"$peers_log"
   if [[ $n -ge 100000 && -z ${PEERS_AT_100K:-} ]]; then
