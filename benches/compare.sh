@@ -38,6 +38,8 @@ HUGO=${HUGO:-hugo}
 [[ -f $tools/gen_corpus.py ]] || { echo "gen_corpus.py not found in $tools (set BENCH_TOOLS)" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 2; }
 mkdir -p "$bench"
+# shellcheck source=stories.sh
+source "$repo/benches/stories.sh"
 
 echo "building arshif (release)…" >&2
 (cd "$repo" && cargo build --release --quiet)
@@ -117,26 +119,17 @@ for n in $sizes; do
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   row "arshif, no-op rebuild" "$wall" "$cpu" "$rss" "" "" ""
 
-  # One new story, then one edited story: incremental builds. The new one
-  # is published as a newsroom would: the newest, in the archive's last
-  # month (the corpus ends in December 2024), with a body of the corpus's
-  # own (its newest story's), so its words reach the search index's shards
-  # as a real story's do.
-  new=$corpus/content/2024/12/zz-bench-new-story.md
-  newest=$(find "$corpus/content/2024/12" -name '*.md' ! -name 'zz-bench-*' | sort | tail -1)
-  {
-    printf -- '---\ntitle: خبر جديد لقياس البناء\ndate: 2024-12-31T23:59:00+03:00\ncountries: [سوريا, لبنان]\nactors: [نظام الأسد]\n---\n'
-    awk 'fences >= 2 { print } /^---$/ { fences++ }' "$newest"
-  } >"$new"
+  # One new story, then one edited story: incremental builds (stories.sh).
+  new=$(new_story "$corpus")
   sync
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   add_wall=$wall
   row "arshif, one story added" "$wall" "$cpu" "$rss" "" "" ""
-  edited=$(find "$corpus/content" -name '*.md' -path '*/20[0-9][0-9]/*' | sort | sed -n "$((n / 2))p")
+  edited=$(middle_story "$corpus")
   cp "$edited" "$bench/edited.bak"
   # Whatever happens, the corpus is put back as it was.
   trap 'cp "$bench/edited.bak" "$edited"; rm -f "$new"; rm -rf "$trash"' EXIT
-  printf '\nفقرة أضيفت إلى الخبر لقياس البناء.\n' >>"$edited"
+  edit_story "$edited"
   sync
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   edit_wall=$wall
