@@ -10,8 +10,8 @@
 //! patches a previous output ([`for_patching`]) spends most of its time
 //! building a model that lives to its end: there, on the same corpus, 4 KiB
 //! faults were a seventh of the CPU, and with huge pages never given back
-//! no-op rebuilds took 5–19% less time (two series of runs) for 4–9% more
-//! peak memory.
+//! no-op rebuilds took 5–22% less time (three series of runs) for 4–9%
+//! more peak memory (a quarter more on the 10,000-article corpus).
 //!
 //! Both are for a process that runs one build: `arshif serve` keeps the
 //! default.
