@@ -363,7 +363,9 @@ pub fn files(n: u32, shard: &Shard) -> [(String, Vec<u8>); 2] {
 ///
 /// Both files are walked in lockstep, token by token, and merge-joined with
 /// the added keys: a key with no added record and none of its documents
-/// removed is copied as it is, without decoding its lists.
+/// removed is kept as it is, without decoding its lists. Nothing is copied
+/// until the first entry that changes (see [`Spliced`]): an edited
+/// document leaves most of the shards it is in as they were.
 pub fn update(
     n: u32,
     k: &[u8],
@@ -377,13 +379,11 @@ pub fn update(
     }
     let mut new = new.into_iter().peekable();
     let names = [format!("k/{n}"), format!("p/{n}")];
-    let mut files = [k.len(), p.len()].map(|len| Vec::with_capacity(len + 1024));
-    for (file, name) in files.iter_mut().zip(&names) {
-        file.extend_from_slice(head(name).as_bytes());
-    }
+    let mut keys = Entries::new(k, &names[0])?;
     let mut lists = Entries::new(p, &names[1])?;
+    let mut out = Spliced::new([k, p], [keys.start, lists.start]);
     let mut previous: Option<std::borrow::Cow<'_, [u8]>> = None;
-    for entry in Entries::new(k, &names[0])? {
+    while let Some(entry) = keys.next() {
         let Token {
             key: token,
             escaped,
@@ -399,12 +399,13 @@ pub fn update(
             return None;
         }
         while let Some((key, entries)) = new.next_if(|(new, _)| new.as_bytes() < &*key) {
-            push_new(&mut files, key, &entries)?;
+            push_new(out.changed(), key, &entries)?;
         }
         let extra = new.next_if(|(new, _)| new.as_bytes() == &*key);
         previous = Some(key);
+        let ends = [keys.end(), lists.end()];
         if extra.is_none() && !lists_any(docs, removed) {
-            push_entry(&mut files, token, Some([docs, positions]));
+            out.unchanged(token, [docs, positions], ends);
             continue;
         }
         let (docs, positions) = (
@@ -412,25 +413,73 @@ pub fn update(
             std::str::from_utf8(positions).ok()?,
         );
         let extra = extra.map(|(_, entries)| entries).unwrap_or_default();
-        push_entry(
-            &mut files,
-            token,
-            merge(docs, positions, removed, &extra)?
-                .as_ref()
-                .map(|[d, p]| [d.as_bytes(), p.as_bytes()]),
-        );
+        match merge(docs, positions, removed, &extra)? {
+            Some([d, p]) if d == docs && p == positions => {
+                out.unchanged(token, [docs.as_bytes(), positions.as_bytes()], ends);
+            }
+            merged => push_entry(
+                out.changed(),
+                token,
+                merged.as_ref().map(|[d, p]| [d.as_bytes(), p.as_bytes()]),
+            ),
+        }
     }
     if lists.next().is_some() {
         return None;
     }
     for (key, entries) in new {
-        push_new(&mut files, key, &entries)?;
+        push_new(out.changed(), key, &entries)?;
     }
+    let Some(mut files) = out.files else {
+        return Some(None);
+    };
     for file in &mut files {
         file.push(b'}');
         file.extend_from_slice(super::index::SCRIPT_TAIL);
     }
     Some((files[0] != k || files[1] != p).then_some(files))
+}
+
+/// The two files of a shard being updated: nothing while every entry so
+/// far is kept as it was, only how far into the old files that reaches;
+/// from the first change on, the new files' bytes.
+struct Spliced<'a> {
+    old: [&'a [u8]; 2],
+    /// How many bytes of each old file the new one starts with.
+    kept: [usize; 2],
+    files: Option<[Vec<u8>; 2]>,
+}
+
+impl<'a> Spliced<'a> {
+    /// Files that start as `old` do, up to `kept` bytes (their heads).
+    fn new(old: [&'a [u8]; 2], kept: [usize; 2]) -> Self {
+        Spliced {
+            old,
+            kept,
+            files: None,
+        }
+    }
+
+    /// An entry kept as it was, which ends at `ends` in the old files.
+    fn unchanged(&mut self, token: &[u8], values: [&[u8]; 2], ends: [usize; 2]) {
+        match &mut self.files {
+            Some(files) => push_entry(files, token, Some(values)),
+            None => self.kept = ends,
+        }
+    }
+
+    /// The new files, to write a change to: from the first change on, the
+    /// old files' kept bytes and what follows them.
+    fn changed(&mut self) -> &mut [Vec<u8>; 2] {
+        let (old, kept) = (self.old, self.kept);
+        self.files.get_or_insert_with(|| {
+            [0, 1].map(|i| {
+                let mut file = Vec::with_capacity(old[i].len() + 1024);
+                file.extend_from_slice(&old[i][..kept[i]]);
+                file
+            })
+        })
+    }
 }
 
 /// The key of a JSON string token (quotes included) as bytes: the token's
@@ -512,17 +561,29 @@ struct Entries<'a> {
     /// The JSON object's inside, between its braces.
     body: &'a [u8],
     at: usize,
+    /// Where `body` starts in the file.
+    start: usize,
 }
 
 impl<'a> Entries<'a> {
     /// The entries of `bytes`, a file written by [`super::index::script`]
     /// for `name`; `None` if it is not one.
     fn new(bytes: &'a [u8], name: &str) -> Option<Self> {
+        let head = head(name);
         let body = bytes
-            .strip_prefix(head(name).as_bytes())?
+            .strip_prefix(head.as_bytes())?
             .strip_suffix(super::index::SCRIPT_TAIL)?
             .strip_suffix(b"}")?;
-        Some(Entries { body, at: 0 })
+        Some(Entries {
+            body,
+            at: 0,
+            start: head.len(),
+        })
+    }
+
+    /// Where the entries read so far end in the file.
+    fn end(&self) -> usize {
+        self.start + self.at
     }
 
     /// Reads one entry at `at`, after a comma unless it is the first.
