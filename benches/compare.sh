@@ -121,6 +121,7 @@ for n in $sizes; do
 
   # One new story, then one edited story: incremental builds (stories.sh).
   new=$(new_story "$corpus")
+  trap 'rm -f "$new"; rm -rf "$trash"' EXIT
   sync
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   add_wall=$wall
