@@ -364,7 +364,7 @@ pub fn files(n: u32, shard: &Shard) -> [(String, Vec<u8>); 2] {
 /// Both files are walked in lockstep, token by token, and merge-joined with
 /// the added keys: a key with no added record and none of its documents
 /// removed is kept as it is, without decoding its lists. Nothing is copied
-/// until the first entry that changes (see [`Spliced`]): an edited
+/// until the first entry that changes (see `Spliced`): an edited
 /// document leaves most of the shards it is in as they were.
 pub fn update(
     n: u32,
