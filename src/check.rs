@@ -90,7 +90,14 @@ pub fn check(opts: &BuildOptions) -> Result<CheckReport> {
         let prep = renderer.prepare(&site);
         let errors: Vec<Diagnostic> = jobs
             .par_iter()
-            .filter_map(|job| renderer.render(&site, &prep, job).err())
+            // Completed as a build completes them: a page's teasers are
+            // made when it prints them.
+            .filter_map(|job| {
+                renderer
+                    .render(&site, &prep, job)
+                    .and_then(|page| renderer.complete(&prep, page, None))
+                    .err()
+            })
             .flat_map(|e| e.findings())
             .collect();
         let mut seen = BTreeSet::new();

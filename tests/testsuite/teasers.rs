@@ -137,6 +137,18 @@ fn a_broken_teaser_template_names_itself_and_the_article() {
 }
 
 #[test]
+fn check_names_a_broken_teaser_template() {
+    let site = demo_copy();
+    let t = site.root().join("themes/default/templates/teaser.html");
+    let text = fs::read_to_string(&t).unwrap();
+    fs::write(&t, text.replacen("<h2", "{{ t.no_such_field }}<h2", 1)).unwrap();
+    site.run("check", &[])
+        .exit(1)
+        .stderr_has("themes/default/templates/teaser.html")
+        .stderr_has("no_such_field");
+}
+
+#[test]
 fn a_theme_without_a_teaser_template_still_lists() {
     let site = demo_copy();
     include_teasers(&site);
