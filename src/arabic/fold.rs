@@ -284,13 +284,18 @@ fn step(c: char, search: bool) -> Step {
     }
 }
 
-/// [`step`] for each code point of the Arabic block (U+0600–U+06FF), for
-/// the identity fold and for the search fold: most of the text folded.
-static ARABIC_STEPS: std::sync::LazyLock<[[Step; 256]; 2]> = std::sync::LazyLock::new(|| {
-    let mut steps = [[Step::Bail; 256]; 2];
+/// The code points below which [`STEPS`] holds each one's [`step`]: ASCII
+/// and everything up to the end of the Arabic block (U+06FF), most of the
+/// text folded.
+const TABLED: u32 = 0x0700;
+
+/// [`step`] for each code point below [`TABLED`], for the identity fold
+/// and for the search fold.
+static STEPS: std::sync::LazyLock<[[Step; TABLED as usize]; 2]> = std::sync::LazyLock::new(|| {
+    let mut steps = [[Step::Bail; TABLED as usize]; 2];
     for (search, table) in [false, true].into_iter().zip(&mut steps) {
-        for (i, slot) in table.iter_mut().enumerate() {
-            if let Some(c) = char::from_u32(0x0600 + i as u32) {
+        for (code, slot) in (0..).zip(table.iter_mut()) {
+            if let Some(c) = char::from_u32(code) {
                 *slot = step(c, search);
             }
         }
@@ -301,21 +306,13 @@ static ARABIC_STEPS: std::sync::LazyLock<[[Step; 256]; 2]> = std::sync::LazyLock
 /// [`fold`] in one pass, for text that needs no normalization before or
 /// after (most text); `None` for any other, which goes the long way.
 fn fold_one_pass(s: &str, search: bool) -> Option<String> {
-    let arabic = &ARABIC_STEPS[usize::from(search)];
+    let steps = &STEPS[usize::from(search)];
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
-        let code = c as u32;
-        let step = if code < 0x80 {
-            if c.is_whitespace() {
-                Step::Space
-            } else {
-                Step::Push(c.to_ascii_lowercase())
-            }
-        } else if (0x0600..0x0700).contains(&code) {
-            arabic[(code - 0x0600) as usize]
-        } else {
-            step(c, search)
+        let step = match steps.get(c as usize) {
+            Some(&step) => step,
+            None => step(c, search),
         };
         match step {
             Step::Space => space = !out.is_empty(),

@@ -59,10 +59,7 @@ pub(crate) fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
                     (1, false)
                 }
                 0xD8..=0xDB => {
-                    simple &= matches!(
-                        (b, bytes.get(i + 1)),
-                        (0xD8, Some(0xA1..=0xBA)) | (0xD9, Some(0x80..=0xA9))
-                    );
+                    simple &= is_simple_arabic(b, bytes.get(i + 1));
                     (2, false)
                 }
                 _ => {
@@ -129,13 +126,23 @@ fn token_words(token: &str) -> usize {
 fn is_simple_word(word: &[u8]) -> bool {
     let mut i = 0;
     while i < word.len() {
-        match (word[i], word.get(i + 1)) {
-            (b, _) if b.is_ascii_alphanumeric() => i += 1,
-            (0xD8, Some(0xA1..=0xBA)) | (0xD9, Some(0x80..=0xA9)) => i += 2,
+        match word[i] {
+            b if b.is_ascii_alphanumeric() => i += 1,
+            b if is_simple_arabic(b, word.get(i + 1)) => i += 2,
             _ => return false,
         }
     }
     true
+}
+
+/// Whether the two bytes `lead` and `next` encode one of the Arabic
+/// characters of [`is_simple_word`]: a letter (U+0621–U+063A), tatweel, a
+/// haraka (U+0640–U+065F) or an Arabic-Indic digit (U+0660–U+0669).
+fn is_simple_arabic(lead: u8, next: Option<&u8>) -> bool {
+    matches!(
+        (lead, next),
+        (0xD8, Some(0xA1..=0xBA)) | (0xD9, Some(0x80..=0xA9))
+    )
 }
 
 /// Punctuation that is never part of a word when it opens or closes a token.
