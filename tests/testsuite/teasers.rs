@@ -119,12 +119,19 @@ fn nothing_a_writer_types_takes_a_teasers_place() {
     }
 }
 
-#[test]
-fn a_broken_teaser_template_names_itself_and_the_article() {
+/// The demo site with a teaser template that fails on every article: it
+/// prints a field teasers do not have.
+fn demo_with_a_broken_teaser() -> SiteTest {
     let site = demo_copy();
     let t = site.root().join("themes/default/templates/teaser.html");
     let text = fs::read_to_string(&t).unwrap();
     fs::write(&t, text.replacen("<h2", "{{ t.no_such_field }}<h2", 1)).unwrap();
+    site
+}
+
+#[test]
+fn a_broken_teaser_template_names_itself_and_the_article() {
+    let site = demo_with_a_broken_teaser();
     site.build()
         .exit(1)
         .stderr_has("themes/default/templates/teaser.html")
@@ -138,11 +145,8 @@ fn a_broken_teaser_template_names_itself_and_the_article() {
 
 #[test]
 fn check_names_a_broken_teaser_template() {
-    let site = demo_copy();
-    let t = site.root().join("themes/default/templates/teaser.html");
-    let text = fs::read_to_string(&t).unwrap();
-    fs::write(&t, text.replacen("<h2", "{{ t.no_such_field }}<h2", 1)).unwrap();
-    site.run("check", &[])
+    demo_with_a_broken_teaser()
+        .run("check", &[])
         .exit(1)
         .stderr_has("themes/default/templates/teaser.html")
         .stderr_has("no_such_field");
