@@ -13,7 +13,7 @@
 //!   build cache) and this build patches its output: each document's
 //!   identity (a hash of all it gives the index) says which documents
 //!   changed. When few did (edited in place, added or removed at the
-//!   newest end) and the shard count is the same, only those documents are
+//!   newest end) and the shards lie as before ([`Layout`]), only those documents are
 //!   analyzed; the shards they touched before or touch now, and the
 //!   document chunks they are in, are read from the previous output,
 //!   updated and written again. Every other shard and chunk is kept as it
@@ -29,7 +29,7 @@ use super::index::{
     extract, push_positions, script, script_path, tag_words, PositionReader, DOC_CHUNK,
     FACET_CHUNK, FACET_SAMPLE, GAP, TAG,
 };
-use super::shard::{self, push_leb, read_leb, shard_count, shard_of, Shard, ShardBuffer};
+use super::shard::{self, push_leb, read_leb, Layout, Names, Shard, ShardBuffer};
 use crate::error::{Error, Result};
 use crate::output::Output;
 use crate::render::context::Links;
@@ -52,7 +52,7 @@ const UPDATE_SHARE: usize = 100;
 
 /// What a build leaves for the next one to update the index: the shard
 /// count and, per document (numbered oldest first), its identity and the
-/// shards it has keys in.
+/// shards it has keys in, as slots of the index's [`Layout`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     shards: u32,
@@ -102,9 +102,9 @@ pub struct Report {
     pub updated: bool,
     /// Documents analyzed (their bodies read).
     pub analyzed: usize,
-    /// Shards (each a `k/` and a `p/` file) built or updated.
+    /// Shards (each a file of keys and one of positions) built or updated.
     pub shards_built: usize,
-    /// Shards in the index.
+    /// Shards in the index, in both segments ([`Layout::slots`]).
     pub shards: u32,
 }
 
@@ -152,7 +152,7 @@ pub fn write(input: &Input<'_>, out: &Output, previous: Option<&State>) -> Resul
         None => write_full(input, out, &terms, &identities)?,
     };
     write_facets(input, out)?;
-    write_manifest(input, out, written.0.shards)?;
+    write_manifest(input, out)?;
     Ok(written)
 }
 
@@ -254,11 +254,11 @@ impl Contribution {
 }
 
 /// Analyzes the article numbered `doc` (reading its body) into its
-/// records, for an index of `shards` shards, and its row.
+/// records, for an index laid out as `layout`, and its row.
 fn contribute(
     input: &Input<'_>,
     terms: &[Vec<TermInfo>],
-    shards: u32,
+    layout: Layout,
     doc: u32,
 ) -> Result<Contribution> {
     let position = input.position(doc);
@@ -268,7 +268,7 @@ fn contribute(
     let mut records = Vec::new();
     let mut push = |key: String, fields: u8, positions: String| {
         records.push(Record {
-            shard: shard_of(&key, shards),
+            shard: layout.slot(&key, doc),
             key,
             fields,
             positions,
@@ -322,11 +322,11 @@ fn contribute(
 fn contribute_all(
     input: &Input<'_>,
     terms: &[Vec<TermInfo>],
-    shards: u32,
+    layout: Layout,
     docs: &[u32],
 ) -> Result<Vec<Contribution>> {
     docs.par_iter()
-        .map(|&doc| contribute(input, terms, shards, doc))
+        .map(|&doc| contribute(input, terms, layout, doc))
         .collect()
 }
 
@@ -339,9 +339,12 @@ fn write_full(
     identities: &[u64],
 ) -> Result<(State, Report)> {
     let n = identities.len();
-    let shards = shard_count(n);
+    let layout = Layout::new(n);
     let mut router = Router {
-        buffers: (0..shards).map(|_| ShardBuffer::default()).collect(),
+        layout,
+        buffers: (0..layout.slots())
+            .map(|_| ShardBuffer::default())
+            .collect(),
         scratch: out.scratch()?,
         docs: Vec::with_capacity(n),
     };
@@ -349,7 +352,7 @@ fn write_full(
     for start in (0..n).step_by(BATCH).chain([n]) {
         let ids: Vec<u32> = (start..n.min(start + BATCH)).map(|d| d as u32).collect();
         let (next, routed) = rayon::join(
-            || contribute_all(input, terms, shards, &ids),
+            || contribute_all(input, terms, layout, &ids),
             || match analyzed.take() {
                 Some((first, batch)) => router.route(out, identities, first, batch),
                 None => Ok(()),
@@ -362,14 +365,17 @@ fn write_full(
     let report = Report {
         updated: false,
         analyzed: n,
-        shards_built: shards as usize,
-        shards,
+        shards_built: layout.slots() as usize,
+        shards: layout.slots(),
     };
+    let shards = layout.shards;
     Ok((State { shards, docs }, report))
 }
 
 /// Where a full build gathers the records of every shard.
 struct Router {
+    layout: Layout,
+    /// By slot.
     buffers: Vec<ShardBuffer>,
     /// Holds the records spilled, a file per shard.
     scratch: crate::output::Scratch,
@@ -421,7 +427,7 @@ impl Router {
             .enumerate()
             .try_for_each(|(s, buffer)| {
                 let spilled = read_spilled(&dir.join(s.to_string()))?;
-                write_shard(out, s as u32, &buffer.finish(spilled))
+                write_shard(out, &self.layout.names(s as u32), &buffer.finish(spilled))
             })?;
         Ok(self.docs)
     }
@@ -450,9 +456,9 @@ fn read_spilled(file: &std::path::Path) -> Result<Vec<u8>> {
     }
 }
 
-/// Writes the two files of shard `n`.
-fn write_shard(out: &Output, n: u32, shard: &Shard) -> Result<()> {
-    for (rel, bytes) in shard::files(n, shard) {
+/// Writes the two files of the shard named `names`.
+fn write_shard(out: &Output, names: &Names, shard: &Shard) -> Result<()> {
+    for (rel, bytes) in shard::files(names, shard) {
         out.put(&rel, &bytes)?;
     }
     Ok(())
@@ -482,14 +488,16 @@ impl Plan<'_> {
 }
 
 /// Whether the index can be updated from the previous build's: this build
-/// patches its output, the shard count is the same, few documents changed
-/// and every file of the previous index is there.
+/// patches its output, the [`Layout`] is the same (the shard count, and the
+/// tail's start), few documents changed and every file of the previous
+/// index is there.
 fn plan_update<'a>(out: &Output, previous: &'a State, identities: &[u64]) -> Option<Plan<'a>> {
     let n = identities.len();
-    if !out.is_incremental() || previous.shards != shard_count(n) {
+    let old = previous.docs.len();
+    let layout = Layout::new(n);
+    if !out.is_incremental() || previous.shards != layout.shards || Layout::new(old) != layout {
         return None;
     }
-    let old = previous.docs.len();
     let changed: Vec<u32> = (0..n.max(old))
         .filter(|&d| d >= n.min(old) || previous.docs[d].identity != identities[d])
         .map(|d| d as u32)
@@ -497,8 +505,8 @@ fn plan_update<'a>(out: &Output, previous: &'a State, identities: &[u64]) -> Opt
     if changed.len() > UPDATE_MIN.max(n / UPDATE_SHARE) {
         return None;
     }
-    let shards_there = (0..previous.shards)
-        .all(|s| out.had(&format!("search/k/{s}.js")) && out.had(&format!("search/p/{s}.js")));
+    let shards_there =
+        (0..layout.slots()).all(|s| shard_files(layout, s).iter().all(|rel| out.had(rel)));
     let chunks_there = (0..old.div_ceil(DOC_CHUNK)).all(|c| out.had(&format!("search/d/{c}.js")));
     (shards_there && chunks_there).then_some(Plan { previous, changed })
 }
@@ -512,14 +520,14 @@ fn update(
     plan: Plan<'_>,
 ) -> Result<(State, Report)> {
     let n = identities.len();
-    let shards = plan.previous.shards;
+    let layout = Layout::new(n);
     let present: Vec<u32> = plan
         .changed
         .iter()
         .copied()
         .filter(|&d| (d as usize) < n)
         .collect();
-    let contributions = contribute_all(input, terms, shards, &present)?;
+    let contributions = contribute_all(input, terms, layout, &present)?;
 
     // The new records of each shard, in document order.
     let mut added: BTreeMap<u32, Vec<(&str, u32, u8, &str)>> = BTreeMap::new();
@@ -542,11 +550,11 @@ fn update(
     touched.dedup();
 
     let removed = plan.removed();
-    (0..shards).into_par_iter().try_for_each(|s| {
-        let names = shard_files(s);
+    (0..layout.slots()).into_par_iter().try_for_each(|s| {
+        let names = shard_files(layout, s);
         if touched.binary_search(&s).is_ok() {
             let records = added.get(&s).map_or(&[][..], Vec::as_slice);
-            if let Some(files) = updated_shard(out, s, removed, records)? {
+            if let Some(files) = updated_shard(out, layout, s, removed, records)? {
                 return names
                     .iter()
                     .zip(files)
@@ -575,8 +583,9 @@ fn update(
         updated: true,
         analyzed: present.len(),
         shards_built: touched.len(),
-        shards,
+        shards: layout.slots(),
     };
+    let shards = layout.shards;
     Ok((State { shards, docs }, report))
 }
 
@@ -600,22 +609,26 @@ fn damaged(rel: &str) -> Error {
     )
 }
 
-/// The files of shard `s` of the previous build (their bytes, `k/` then
-/// `p/`), with the postings of the documents `removed` replaced by
+/// The files of slot `s` of the previous build (their bytes, keys then
+/// positions), with the postings of the documents `removed` replaced by
 /// `records`; `None` when that leaves them as they were.
 fn updated_shard(
     out: &Output,
+    layout: Layout,
     s: u32,
     removed: &[u32],
     records: &[(&str, u32, u8, &str)],
 ) -> Result<Option<[Vec<u8>; 2]>> {
-    let [k, p] = shard_files(s).map(|rel| out.read_previous(&rel)?.ok_or_else(|| damaged(&rel)));
-    shard::update(s, &k?, &p?, removed, records).ok_or_else(|| damaged(&format!("search/k/{s}.js")))
+    let paths = shard_files(layout, s);
+    let [k, p] = paths
+        .clone()
+        .map(|rel| out.read_previous(&rel)?.ok_or_else(|| damaged(&rel)));
+    shard::update(&layout.names(s), &k?, &p?, removed, records).ok_or_else(|| damaged(&paths[0]))
 }
 
-/// The paths of shard `s`'s files in the output, `k/` then `p/`.
-fn shard_files(s: u32) -> [String; 2] {
-    [format!("search/k/{s}.js"), format!("search/p/{s}.js")]
+/// The paths of slot `s`'s files in the output, keys then positions.
+fn shard_files(layout: Layout, s: u32) -> [String; 2] {
+    layout.names(s).map(|name| script_path(&name))
 }
 
 /// Rewrites the document chunks holding a changed document (with the
@@ -711,8 +724,9 @@ fn write_facets(input: &Input<'_>, out: &Output) -> Result<()> {
 }
 
 /// The manifest (`index.js`).
-fn write_manifest(input: &Input<'_>, out: &Output, shards: u32) -> Result<()> {
+fn write_manifest(input: &Input<'_>, out: &Output) -> Result<()> {
     let site = input.site;
+    let layout = Layout::new(site.articles.len());
     let taxonomies: Vec<serde_json::Value> = site
         .taxonomies
         .iter()
@@ -726,12 +740,14 @@ fn write_manifest(input: &Input<'_>, out: &Output, shards: u32) -> Result<()> {
         })
         .collect();
     let manifest = serde_json::json!({
-        "version": 2,
+        "version": 3,
         "docs": site.articles.len(),
         "docChunk": DOC_CHUNK,
         "facetChunk": FACET_CHUNK,
         "facetSample": FACET_SAMPLE,
-        "shards": shards,
+        "shards": layout.shards,
+        "tailShards": layout.tail_shards,
+        "tailFrom": layout.tail_start,
         "taxonomies": taxonomies,
     });
     put(out, "index", &manifest)

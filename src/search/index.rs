@@ -10,14 +10,15 @@
 //! | `index.js` | the manifest: document count, chunk sizes, shard count, each taxonomy's terms as `[slug, name]` in the taxonomy's order | on every search |
 //! | `k/<n>.js` | the keys of shard `n`, each with its postings: documents and fields | for each query word |
 //! | `p/<n>.js` | the same keys' word positions | only for a "quoted phrase" |
+//! | `kt/<n>.js`, `pt/<n>.js` | the same for the newest documents, in fewer shards (the tail, see [`Layout`](super::shard::Layout)) | beside `k/` and `p/` |
 //! | `d/<n>.js` | [`DOC_CHUNK`] documents: title, link, date (RFC 3339 and as shown), excerpt | for the results shown |
 //! | `f/<n>.js` | [`FACET_CHUNK`] documents' terms, per taxonomy the terms' slugs, for the filters | for the first [`FACET_SAMPLE`] results |
 //!
 //! A key's shard is the FNV-1a hash of its UTF-8 bytes masked to the shard
 //! count, a power of two that depends on the document count only (see
 //! [`shard`](super::shard)), so a one-word query loads the manifest, one
-//! shard and the documents it shows, and a new story changes only the
-//! shards of its own keys.
+//! shard of each segment and the documents it shows, and a new story
+//! changes only the tail shards of its own keys.
 //!
 //! Documents are numbered oldest first, so that a new story appends to the
 //! posting lists and the last chunks instead of renumbering every document.

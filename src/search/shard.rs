@@ -5,6 +5,10 @@
 //! masked to the shard count, a power of two that depends on the document
 //! count only ([`shard_count`]). So a key stays in its shard while stories
 //! are added, and a new story changes only the shards of its own keys.
+//!
+//! The shards come in two segments ([`Layout`]): the newest documents are
+//! in a few small *tail* shards, so that a new story does not rewrite the
+//! long posting lists of the commonest words.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -39,6 +43,80 @@ pub fn fnv1a32(bytes: &[u8]) -> u32 {
 pub fn shard_of(key: &str, shards: u32) -> u32 {
     fnv1a32(key.as_bytes()) & (shards - 1)
 }
+
+/// How an index of a given document count lies in shards: the documents
+/// numbered below [`tail_start`](Layout::tail_start) are in the *base*
+/// segment, [`shards`](Layout::shards) shards (`k/<n>` and `p/<n>`); the
+/// newer ones are in the *tail*, [`tail_shards`](Layout::tail_shards)
+/// shards (`kt/<n>` and `pt/<n>`). A key is in base shard
+/// [`shard_of`]`(key, shards)` and in tail shard `shard_of(key,
+/// tail_shards)`: the same hash, masked to fewer bits.
+///
+/// The tail starts at the largest multiple of the segment step (two
+/// documents per base shard: a thirty-second of the documents the base is
+/// sized for) not above the document count. So the tail holds at most a
+/// sixteenth of the documents, a new story (the newest) rewrites only tail
+/// shards, and the base is rewritten when the count passes the next
+/// multiple: once every 4,096 stories at 100,000. Like the shard count, the
+/// layout depends on the document count only, so a full build and an
+/// update write the same files.
+///
+/// The shards of both segments are numbered as *slots*: the base's from 0,
+/// then the tail's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Shards in the base.
+    pub shards: u32,
+    /// Shards in the tail: a power of two, one per [`TAIL_SHARE`] base
+    /// shards, at least one.
+    pub tail_shards: u32,
+    /// The first document in the tail.
+    pub tail_start: u32,
+}
+
+/// The tail has one shard for each this many base shards, and documents
+/// for as many: its step is `shards × DOCS_PER_SHARD / TAIL_SHARE`.
+pub const TAIL_SHARE: u32 = 32;
+
+impl Layout {
+    /// The layout of an index of `docs` documents.
+    pub fn new(docs: usize) -> Layout {
+        let shards = shard_count(docs);
+        let step = (shards as usize * DOCS_PER_SHARD / TAIL_SHARE as usize).max(1);
+        Layout {
+            shards,
+            tail_shards: (shards / TAIL_SHARE).max(1),
+            tail_start: u32::try_from(docs - docs % step).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Shards in both segments.
+    pub fn slots(&self) -> u32 {
+        self.shards + self.tail_shards
+    }
+
+    /// The slot holding `key`'s postings of document `doc`.
+    pub fn slot(&self, key: &str, doc: u32) -> u32 {
+        let shard = shard_of(key, self.shards);
+        if doc < self.tail_start {
+            shard
+        } else {
+            self.shards + (shard & (self.tail_shards - 1))
+        }
+    }
+
+    /// The names of a slot's two files, its keys' then their positions', as
+    /// [`super::index::script`] takes them.
+    pub fn names(&self, slot: u32) -> Names {
+        match slot.checked_sub(self.shards) {
+            None => [format!("k/{slot}"), format!("p/{slot}")],
+            Some(tail) => [format!("kt/{tail}"), format!("pt/{tail}")],
+        }
+    }
+}
+
+/// The names of a shard's two files (see [`Layout::names`]).
+pub type Names = [String; 2];
 
 /// One key's postings: the documents with their fields (for `k/`) and their
 /// positions (for `p/`), both in the index's encoding.
@@ -331,28 +409,15 @@ impl Serialize for Column<'_> {
     }
 }
 
-/// The files of shard `n`: `(k/<n>, its data)` and `(p/<n>, its data)`, as
-/// names and values to hand to [`super::index::script`].
-pub fn files(n: u32, shard: &Shard) -> [(String, Vec<u8>); 2] {
-    [
-        super::index::script(
-            &format!("k/{n}"),
-            &Column {
-                shard,
-                positions: false,
-            },
-        ),
-        super::index::script(
-            &format!("p/{n}"),
-            &Column {
-                shard,
-                positions: true,
-            },
-        ),
-    ]
+/// The two files of a shard named `names` ([`Layout::names`]): each one's
+/// path in the output and its bytes, written by [`super::index::script`].
+pub fn files(names: &Names, shard: &Shard) -> [(String, Vec<u8>); 2] {
+    [false, true].map(|positions| {
+        super::index::script(&names[usize::from(positions)], &Column { shard, positions })
+    })
 }
 
-/// Updates a previous build's shard `n`, given its `k/` and `p/` files'
+/// Updates a previous build's shard named `names`, given its two files'
 /// bytes: the postings of the documents `removed` (increasing) are
 /// dropped, then `added` records (key, document, fields, positions; in
 /// increasing document order per key) are merged in. Keys left with no
@@ -367,7 +432,7 @@ pub fn files(n: u32, shard: &Shard) -> [(String, Vec<u8>); 2] {
 /// until the first entry that changes (see `Spliced`): an edited
 /// document leaves most of the shards it is in as they were.
 pub fn update(
-    n: u32,
+    names: &Names,
     k: &[u8],
     p: &[u8],
     removed: &[u32],
@@ -378,7 +443,6 @@ pub fn update(
         new.entry(key).or_default().push((doc, fields, positions));
     }
     let mut new = new.into_iter().peekable();
-    let names = [format!("k/{n}"), format!("p/{n}")];
     let mut keys = Entries::new(k, &names[0])?;
     let mut lists = Entries::new(p, &names[1])?;
     let mut out = Spliced::new([k, p], [keys.start, lists.start]);
@@ -656,6 +720,47 @@ fn encode(entries: &[Entry<'_>]) -> Posting {
 mod tests {
     use super::*;
 
+    /// The names of base shard `n` (below 2,048).
+    fn base(n: u32) -> Names {
+        Layout::new(100_000).names(n)
+    }
+
+    #[test]
+    fn the_tail_holds_the_newest_documents_in_fewer_shards() {
+        let layout = Layout::new(100_000);
+        assert_eq!((layout.shards, layout.tail_shards), (2048, 64));
+        // Steps of 4,096: 24 × 4,096 = 98,304.
+        assert_eq!(layout.tail_start, 98_304);
+        assert_eq!(Layout::new(98_304).tail_start, 98_304, "an empty tail");
+        assert_eq!(Layout::new(102_399).tail_start, 98_304);
+        let key = "سور";
+        let shard = shard_of(key, 2048);
+        assert_eq!(layout.slot(key, 98_303), shard);
+        let tail = layout.slot(key, 98_304);
+        assert_eq!(tail, 2048 + shard_of(key, 64));
+        assert_eq!(
+            layout.names(shard),
+            [format!("k/{shard}"), format!("p/{shard}")]
+        );
+        let t = tail - 2048;
+        assert_eq!(layout.names(tail), [format!("kt/{t}"), format!("pt/{t}")]);
+        // Small indexes: one tail shard, steps of two documents per shard.
+        let small = Layout::new(2_001);
+        assert_eq!(
+            (small.shards, small.tail_shards, small.tail_start),
+            (32, 1, 1_984)
+        );
+        assert_eq!(
+            Layout::new(0),
+            Layout {
+                shards: 1,
+                tail_shards: 1,
+                tail_start: 0
+            }
+        );
+        assert_eq!(Layout::new(3).tail_start, 2);
+    }
+
     #[test]
     fn fnv_matches_the_reference() {
         // Published FNV-1a 32-bit test vectors.
@@ -756,10 +861,10 @@ mod tests {
             shard
         };
         let old = build(&records);
-        let [(_, k), (_, p)] = files(7, &old);
+        let [(_, k), (_, p)] = files(&base(7), &old);
         // Document 1 edited (now only "b"), document 3 added.
         let added = [("b", 1, 1, "10"), ("a", 3, 1, "10"), ("d", 3, 2, "15")];
-        let updated = update(7, &k, &p, &[1], &added).unwrap().unwrap();
+        let updated = update(&base(7), &k, &p, &[1], &added).unwrap().unwrap();
         let fresh = build(&[
             ("a", 0, 1, "11"),
             ("b", 0, 2, "10"),
@@ -768,7 +873,7 @@ mod tests {
             ("a", 3, 1, "10"),
             ("d", 3, 2, "15"),
         ]);
-        assert_eq!(updated, files(7, &fresh).map(|(_, bytes)| bytes));
+        assert_eq!(updated, files(&base(7), &fresh).map(|(_, bytes)| bytes));
         assert!(
             !updated
                 .iter()
@@ -780,7 +885,7 @@ mod tests {
         // shard is as it was. A word less, a place more or other fields:
         // it is not.
         let update_1 =
-            |records: &[(&str, u32, u8, &str)]| update(7, &k, &p, &[1], records).unwrap();
+            |records: &[(&str, u32, u8, &str)]| update(&base(7), &k, &p, &[1], records).unwrap();
         assert!(update_1(&[("a", 1, 2, "212"), ("c", 1, 2, "10")]).is_none());
         for changed in [
             &[("a", 1, 2, "212")][..],
@@ -802,9 +907,9 @@ mod tests {
     fn malformed_shards_are_refused() {
         let k = raw("k/3", &[(r#""a""#, r#""1""#), (r#""b""#, r#""9""#)]);
         let p = raw("p/3", &[(r#""a""#, r#""10""#), (r#""b""#, r#""10""#)]);
-        assert_eq!(update(3, &k, &p, &[], &[]), Some(None));
+        assert_eq!(update(&base(3), &k, &p, &[], &[]), Some(None));
         assert_eq!(
-            update(3, &k, &p, &[0, 1], &[]).map(|f| f.is_some()),
+            update(&base(3), &k, &p, &[0, 1], &[]).map(|f| f.is_some()),
             Some(true)
         );
         for (k, p) in [
@@ -833,7 +938,7 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                update(3, &k, &p, &[], &[]),
+                update(&base(3), &k, &p, &[], &[]),
                 None,
                 "{}",
                 String::from_utf8_lossy(&k)
@@ -913,9 +1018,9 @@ mod tests {
                 after.entry(key.to_string()).or_default().add(*doc, *fields, positions);
             }
 
-            let [k, p] = files(n, &before).map(|(_, bytes)| bytes);
-            let want = files(n, &after).map(|(_, bytes)| bytes);
-            match update(n, &k, &p, &removed, &added) {
+            let [k, p] = files(&base(n), &before).map(|(_, bytes)| bytes);
+            let want = files(&base(n), &after).map(|(_, bytes)| bytes);
+            match update(&base(n), &k, &p, &removed, &added) {
                 Some(None) => proptest::prop_assert_eq!(&want, &[k, p]),
                 Some(Some(got)) => {
                     proptest::prop_assert_ne!(&got, &[k, p]);

@@ -28,14 +28,32 @@ fn index_data(site: &SiteTest, name: &str) -> Value {
     serde_json::from_str(json).unwrap_or_else(|e| panic!("search/{name}.js: {e}"))
 }
 
-/// The shard that holds `key` (the FNV-1a hash of its bytes, masked to the
-/// shard count), and the key's posting string.
-fn posting(site: &SiteTest, key: &str) -> Option<String> {
+/// The documents listed for `key`, in both segments: the base shard that
+/// holds it (the FNV-1a hash of its bytes, masked to the shard count) for
+/// those before `tailFrom`, the tail shard (masked to the tail's count) for
+/// the rest. Each segment's list numbers documents from its first.
+fn postings(site: &SiteTest, key: &str) -> Vec<u64> {
     let manifest = index_data(site, "index");
-    let shards = manifest["shards"].as_u64().unwrap() as u32;
-    let n = arshif::search::shard::shard_of(key, shards);
-    let shard = index_data(site, &format!("k/{n}"));
-    shard[key].as_str().map(str::to_string)
+    let count = |name: &str| manifest[name].as_u64().unwrap() as u32;
+    let hash = arshif::search::shard::fnv1a32(key.as_bytes());
+    let files = [
+        format!("k/{}", hash & (count("shards") - 1)),
+        format!("kt/{}", hash & (count("tailShards") - 1)),
+    ];
+    let mut docs = Vec::new();
+    for file in files {
+        let Some(list) = index_data(site, &file)[key].as_str().map(str::to_string) else {
+            continue;
+        };
+        let mut at = 0;
+        let mut doc: Option<u64> = None;
+        while at < list.len() {
+            let v = arshif::search::index::read_varint(list.as_bytes(), &mut at).unwrap();
+            doc = Some(doc.map_or(v / 8, |d| d + v / 8 + 1));
+            docs.extend(doc);
+        }
+    }
+    docs
 }
 
 #[test]
@@ -55,21 +73,37 @@ fn the_build_writes_the_index_and_the_search_page() {
         .filter(|f| !site.read(f).contains("http-equiv"))
         .count();
     assert_eq!(manifest["docs"], articles, "one document per article");
-    let shards = manifest["shards"].as_u64().unwrap();
-    assert!(shards.is_power_of_two(), "{shards} shards");
-    for n in 0..shards {
-        for dir in ["k", "p"] {
-            assert!(
-                site.has(&format!("search/{dir}/{n}.js")),
-                "shard {dir}/{n} missing"
-            );
+    for (count, dirs) in [("shards", ["k", "p"]), ("tailShards", ["kt", "pt"])] {
+        let shards = manifest[count].as_u64().unwrap();
+        assert!(shards.is_power_of_two(), "{shards} {count}");
+        for n in 0..shards {
+            for dir in dirs {
+                assert!(
+                    site.has(&format!("search/{dir}/{n}.js")),
+                    "shard {dir}/{n} missing"
+                );
+            }
         }
     }
+    // The newest documents are in the tail, the others in the base.
+    let tail = manifest["tailFrom"].as_u64().unwrap();
+    assert!(0 < tail && tail < articles as u64, "tail from {tail}");
     // Keys are the analysis's: سوريا is found under سور, the tag نظام الأسد
     // under its unstemmed folded words.
-    assert!(posting(&site, "سور").is_some(), "no key سور");
-    assert!(posting(&site, "=الاسد").is_some(), "no tag key =الاسد");
-    assert!(posting(&site, "سوريا").is_none(), "سوريا should be stemmed");
+    let syria = postings(&site, "سور");
+    assert!(
+        syria.iter().any(|&d| d < tail) && syria.iter().any(|&d| d >= tail),
+        "سور is not listed in both segments: {syria:?}"
+    );
+    assert!(
+        syria.windows(2).all(|w| w[0] < w[1]),
+        "documents out of order: {syria:?}"
+    );
+    assert!(!postings(&site, "=الاسد").is_empty(), "no tag key =الاسد");
+    assert!(
+        postings(&site, "سوريا").is_empty(),
+        "سوريا should be stemmed"
+    );
 
     let page = site.page("search/index.html");
     assert_eq!(page.html_attr("dir"), Some("rtl"));
@@ -179,6 +213,13 @@ fn search_site() -> SiteTest {
         "title: لاجئون في لبنان\ndate: 2023-06-10\ncountries: [لبنان]",
         "عاد لاجئون إلى سوريا من لبنان.",
     );
+    // The oldest: with it, the six older articles make the index's base
+    // and the newest (the speech) its tail, so that a query reads both.
+    article(
+        "content/2022/06/weather.md",
+        "title: نشرة الطقس\ndate: 2022-06-10\ncountries: [الأردن]",
+        "طقس معتدل في عمّان.",
+    );
     site
 }
 
@@ -214,6 +255,12 @@ fn searching_an_offline_build_from_disk_in_chromium() {
     }
     let site = search_site();
     site.build_with(&["--offline"]).success();
+    let manifest = index_data(&site, "index");
+    assert_eq!(
+        (&manifest["docs"], &manifest["tailFrom"]),
+        (&Value::from(7), &Value::from(6)),
+        "the speech alone in the tail"
+    );
     let report = search_in_chromium(
         site.output(),
         &[

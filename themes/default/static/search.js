@@ -166,39 +166,57 @@ const arshifAnalysis = (() => {
     };
   }
 
-  // The shard that holds `key`: the 32-bit FNV-1a hash of its UTF-8 bytes,
-  // masked to the shard count (a power of two), as src/search/shard.rs.
+  // The shards that hold `key`: the 32-bit FNV-1a hash of its UTF-8 bytes,
+  // masked to the base's shard count and to the tail's (powers of two), as
+  // src/search/shard.rs. Documents below manifest.tailFrom are in the base
+  // (k/, p/), the newer ones in the tail (kt/, pt/); an empty segment is
+  // not loaded.
   const utf8 = new TextEncoder();
-  function shardOf(manifest, key) {
+  function segmentsOf(manifest, key) {
     let h = 0x811c9dc5;
     for (const b of utf8.encode(key)) h = Math.imul(h ^ b, 0x01000193);
-    return (h >>> 0) & (manifest.shards - 1);
+    h >>>= 0;
+    const out = [];
+    if (manifest.tailFrom > 0) {
+      const n = h & (manifest.shards - 1);
+      out.push(['k/' + n, 'p/' + n]);
+    }
+    if (manifest.tailFrom < manifest.docs) {
+      const n = h & (manifest.tailShards - 1);
+      out.push(['kt/' + n, 'pt/' + n]);
+    }
+    return out;
   }
 
   // Map doc → fields for `key`; with `positions`, also doc → [positions].
+  // Each segment's list numbers its first document from 0, as a list does.
   async function postings(manifest, key, positions) {
-    const n = shardOf(manifest, key);
     const out = { docs: new Map(), pos: positions ? new Map() : null };
-    const shard = await load('k/' + n);
-    const s = shard[key];
-    if (s === undefined) return out;
-    const r = reader(s);
-    const order = [];
-    let doc = -1;
-    while (!r.done()) {
-      const v = r.next();
-      doc += Math.floor(v / 8) + 1;
-      out.docs.set(doc, v % 8);
-      order.push(doc);
-    }
-    if (positions) {
-      const p = reader((await load('p/' + n))[key] || '');
-      for (const d of order) {
-        const count = p.next();
-        const list = [];
-        let at = 0;
-        for (let i = 0; i < count; i++) { at = i === 0 ? p.next() : at + p.next(); list.push(at); }
-        out.pos.set(d, list);
+    const segments = segmentsOf(manifest, key);
+    const lists = await Promise.all(segments.map(async ([k, p]) => {
+      const s = (await load(k))[key];
+      return s === undefined ? null : [s, positions ? (await load(p))[key] || '' : ''];
+    }));
+    for (const list of lists) {
+      if (!list) continue;
+      const r = reader(list[0]);
+      const order = [];
+      let doc = -1;
+      while (!r.done()) {
+        const v = r.next();
+        doc += Math.floor(v / 8) + 1;
+        out.docs.set(doc, v % 8);
+        order.push(doc);
+      }
+      if (positions) {
+        const p = reader(list[1]);
+        for (const d of order) {
+          const count = p.next();
+          const at = [];
+          let q = 0;
+          for (let i = 0; i < count; i++) { q = i === 0 ? p.next() : q + p.next(); at.push(q); }
+          out.pos.set(d, at);
+        }
       }
     }
     return out;
