@@ -408,6 +408,17 @@ pub struct MonthCtx {
     pub count: usize,
 }
 
+impl MonthCtx {
+    pub fn new(site: &Site, year: i32, month: &crate::site::Month, links: Links) -> MonthCtx {
+        MonthCtx {
+            month: month.month,
+            name: month_display(year, month.month, site.config.dates),
+            url: links.url(&month.path),
+            count: month.articles.len(),
+        }
+    }
+}
+
 /// A year in the archive.
 #[derive(Serialize)]
 pub struct YearCtx {
@@ -421,7 +432,9 @@ pub struct YearCtx {
 }
 
 impl YearCtx {
-    /// The year as a numbered page of its list shows it: no counts, no months.
+    /// The year without counts or months: on the numbered pages of its list
+    /// and on its months' pages, which stay as they are when a story is
+    /// added to another page or month.
     pub fn numbered(year: &crate::site::Year, links: Links) -> YearCtx {
         YearCtx {
             year: year.year,
@@ -439,12 +452,7 @@ impl YearCtx {
             months: year
                 .months
                 .iter()
-                .map(|m| MonthCtx {
-                    month: m.month,
-                    name: month_display(year.year, m.month, site.config.dates),
-                    url: links.url(&m.path),
-                    count: m.articles.len(),
-                })
+                .map(|m| MonthCtx::new(site, year.year, m, links))
                 .collect(),
         }
     }

@@ -502,11 +502,13 @@ impl Renderer {
                 }
                 PageJob::Month(y, m) => {
                     let year = &site.years[*y];
-                    let year_ctx = YearCtx::new(site, year, links);
                     let month = &year.months[*m];
-                    let title = year_ctx.months[*m].name.clone();
-                    sink.insert("month", &year_ctx.months[*m]);
-                    sink.insert("year", &year_ctx);
+                    let month_ctx = MonthCtx::new(site, year.year, month, links);
+                    let title = month_ctx.name.clone();
+                    sink.insert("month", &month_ctx);
+                    // Without counts: a story added to another month of the
+                    // year leaves this page as it is.
+                    sink.insert("year", &YearCtx::numbered(year, links));
                     sink.teasers("articles", &month.articles)?;
                     (
                         "month.html",

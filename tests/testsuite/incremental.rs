@@ -305,6 +305,33 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
     );
 }
 
+/// A story added to a month re-renders as many pages whether or not its
+/// year has other months: their pages do not show the year's count, so
+/// they stay as they are.
+#[test]
+fn a_story_added_to_a_month_leaves_the_years_other_months_alone() {
+    let added = |months: &[u32]| {
+        let site = SiteTest::with_config("title = \"أرشيف\"\n");
+        let story = |month: u32, day: u32| {
+            site.write_file(
+                &format!("content/2024/{month:02}/story-{day}.md"),
+                &format!(
+                    "---\ntitle: خبر {month} {day}\ndate: 2024-{month:02}-{day:02}\n---\nنص.\n"
+                ),
+            );
+        };
+        for &month in months {
+            story(month, 10);
+        }
+        site.build().success();
+        story(3, 20);
+        let result = site.build();
+        result.success();
+        rendered(&result)
+    };
+    assert_eq!(added(&[1, 2, 3]), added(&[3]));
+}
+
 #[test]
 fn templates_and_site_toml_re_render_everything() {
     let mut site = corpus(60);
