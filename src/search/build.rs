@@ -13,11 +13,12 @@
 //!   build cache) and this build patches its output: each document's
 //!   identity (a hash of all it gives the index) says which documents
 //!   changed. When few did (edited in place, added or removed at the
-//!   newest end) and the shards lie as before ([`Layout`]), only those documents are
+//!   newest end) and the shard count is the same, only those documents are
 //!   analyzed; the shards they touched before or touch now, and the
 //!   document chunks they are in, are read from the previous output,
 //!   updated and written again. Every other shard and chunk is kept as it
-//!   is.
+//!   is. When the tail moved on ([`Layout`]), the documents it hands over
+//!   to the base are taken from its files, not analyzed again.
 
 use std::collections::BTreeMap;
 
@@ -488,14 +489,17 @@ impl Plan<'_> {
 }
 
 /// Whether the index can be updated from the previous build's: this build
-/// patches its output, the [`Layout`] is the same (the shard count, and the
-/// tail's start), few documents changed and every file of the previous
-/// index is there.
+/// patches its output, the shard count is the same and the tail starts
+/// where it did or further on (see [`Layout`]), few documents changed and
+/// every file of the previous index is there.
 fn plan_update<'a>(out: &Output, previous: &'a State, identities: &[u64]) -> Option<Plan<'a>> {
     let n = identities.len();
     let old = previous.docs.len();
     let layout = Layout::new(n);
-    if !out.is_incremental() || previous.shards != layout.shards || Layout::new(old) != layout {
+    if !out.is_incremental()
+        || previous.shards != layout.shards
+        || Layout::new(old).tail_start > layout.tail_start
+    {
         return None;
     }
     let changed: Vec<u32> = (0..n.max(old))
@@ -511,7 +515,10 @@ fn plan_update<'a>(out: &Output, previous: &'a State, identities: &[u64]) -> Opt
     (shards_there && chunks_there).then_some(Plan { previous, changed })
 }
 
-/// Updates the previous index for the changed documents of `plan`.
+/// Updates the previous index for the changed documents of `plan`. When the
+/// tail moved on, the documents it hands over to the base are taken from
+/// its files as they are, not analyzed again: the base's shards gain them
+/// at their ends, and the tail's lose them.
 fn update(
     input: &Input<'_>,
     out: &Output,
@@ -528,6 +535,13 @@ fn update(
         .filter(|&d| (d as usize) < n)
         .collect();
     let contributions = contribute_all(input, terms, layout, &present)?;
+    let previous_tail = Layout::new(plan.previous.docs.len()).tail_start;
+    let moving = previous_tail..layout.tail_start;
+    let moved = if moving.is_empty() {
+        Vec::new()
+    } else {
+        handed_over(out, layout, layout.tail_start, &plan.changed)?
+    };
 
     // The new records of each shard, in document order.
     let mut added: BTreeMap<u32, Vec<(&str, u32, u8, &str)>> = BTreeMap::new();
@@ -539,21 +553,45 @@ fn update(
                 .push((&r.key, doc, r.fields, &r.positions));
         }
     }
-    // Shards the changed documents had keys in before.
+    for (key, doc, fields, positions) in &moved {
+        added
+            .entry(layout.slot(key, *doc))
+            .or_default()
+            .push((key, *doc, *fields, positions));
+    }
+    if !moved.is_empty() {
+        for records in added.values_mut() {
+            records.sort_by_key(|r| r.1);
+        }
+    }
+    // Shards the changed documents had keys in before, and the whole tail
+    // when it hands documents over.
     let mut touched: Vec<u32> = added.keys().copied().collect();
     for &doc in &plan.changed {
         if let Some(state) = plan.previous.docs.get(doc as usize) {
             touched.extend(state.shards());
         }
     }
+    if !moving.is_empty() {
+        touched.extend(layout.shards..layout.slots());
+    }
     touched.sort_unstable();
     touched.dedup();
 
     let removed = plan.removed();
+    let mut removed_from_tail: Vec<u32> = removed.iter().copied().chain(moving.clone()).collect();
+    removed_from_tail.sort_unstable();
+    removed_from_tail.dedup();
     (0..layout.slots()).into_par_iter().try_for_each(|s| {
         let names = shard_files(layout, s);
         if touched.binary_search(&s).is_ok() {
             let records = added.get(&s).map_or(&[][..], Vec::as_slice);
+            let removed = if s < layout.shards {
+                // Not the tail's documents: no base list has them.
+                &removed[..removed.partition_point(|&d| d < previous_tail)]
+            } else {
+                &removed_from_tail
+            };
             if let Some(files) = updated_shard(out, layout, s, removed, records)? {
                 return names
                     .iter()
@@ -572,6 +610,20 @@ fn update(
     update_chunks(out, n, &plan, &rows)?;
 
     let mut docs: Vec<DocState> = plan.previous.docs.iter().take(n).cloned().collect();
+    // The documents handed over are in base shards now.
+    let mut slots: BTreeMap<u32, Vec<u32>> = moving.map(|doc| (doc, Vec::new())).collect();
+    for (key, doc, ..) in &moved {
+        if let Some(list) = slots.get_mut(doc) {
+            list.push(layout.slot(key, *doc));
+        }
+    }
+    for (doc, mut list) in slots {
+        list.sort_unstable();
+        list.dedup();
+        if let Some(slot) = docs.get_mut(doc as usize) {
+            *slot = DocState::new(identities[doc as usize], &list);
+        }
+    }
     for (&doc, c) in present.iter().zip(&contributions) {
         let state = DocState::new(identities[doc as usize], &c.shards());
         match docs.get_mut(doc as usize) {
@@ -619,11 +671,39 @@ fn updated_shard(
     removed: &[u32],
     records: &[(&str, u32, u8, &str)],
 ) -> Result<Option<[Vec<u8>; 2]>> {
-    let paths = shard_files(layout, s);
-    let [k, p] = paths
-        .clone()
-        .map(|rel| out.read_previous(&rel)?.ok_or_else(|| damaged(&rel)));
-    shard::update(&layout.names(s), &k?, &p?, removed, records).ok_or_else(|| damaged(&paths[0]))
+    let [k, p] = previous_shard(out, layout, s)?;
+    shard::update(&layout.names(s), &k, &p, removed, records)
+        .ok_or_else(|| damaged(&shard_files(layout, s)[0]))
+}
+
+/// The previous build's files of slot `s`: their bytes, keys then
+/// positions.
+fn previous_shard(out: &Output, layout: Layout, s: u32) -> Result<[Vec<u8>; 2]> {
+    let [k, p] =
+        shard_files(layout, s).map(|rel| out.read_previous(&rel)?.ok_or_else(|| damaged(&rel)));
+    Ok([k?, p?])
+}
+
+/// The records that the previous build's tail holds for its documents
+/// numbered below `before`, except the `changed` ones (increasing), which
+/// are analyzed again.
+fn handed_over(
+    out: &Output,
+    layout: Layout,
+    before: u32,
+    changed: &[u32],
+) -> Result<Vec<shard::Record>> {
+    let per_shard = (layout.shards..layout.slots())
+        .into_par_iter()
+        .map(|s| {
+            let [k, p] = previous_shard(out, layout, s)?;
+            let mut records = shard::records_below(&layout.names(s), &k, &p, before)
+                .ok_or_else(|| damaged(&shard_files(layout, s)[0]))?;
+            records.retain(|r| changed.binary_search(&r.1).is_err());
+            Ok(records)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(per_shard.into_iter().flatten().collect())
 }
 
 /// The paths of slot `s`'s files in the output, keys then positions.

@@ -417,6 +417,48 @@ pub fn files(names: &Names, shard: &Shard) -> [(String, Vec<u8>); 2] {
     })
 }
 
+/// A record of a shard: key, document, fields and encoded positions.
+pub type Record = (String, u32, u8, String);
+
+/// The postings of the documents numbered below `before` in a previous
+/// build's shard named `names`, given its two files' bytes: what the tail
+/// hands over to the base when it moves on. By key in byte order, each
+/// key's in document order; `None` if the files are malformed.
+pub fn records_below(names: &Names, k: &[u8], p: &[u8], before: u32) -> Option<Vec<Record>> {
+    let mut keys = Entries::new(k, &names[0])?;
+    let mut lists = Entries::new(p, &names[1])?;
+    let mut records = Vec::new();
+    for entry in keys.by_ref() {
+        let Token {
+            key: token,
+            escaped,
+            value: docs,
+        } = entry?;
+        let Token {
+            key: p_token,
+            value: positions,
+            ..
+        } = lists.next()??;
+        if p_token != token {
+            return None;
+        }
+        let key = String::from_utf8(unescape(token, escaped)?.into_owned()).ok()?;
+        let mut reader = PositionReader::new(std::str::from_utf8(positions).ok()?);
+        for item in postings(docs) {
+            let (_, doc, fields) = item?;
+            if doc >= before {
+                break;
+            }
+            let list = reader.next_list();
+            if list.is_empty() {
+                return None;
+            }
+            records.push((key.clone(), doc, fields, list.to_string()));
+        }
+    }
+    lists.next().is_none().then_some(records)
+}
+
 /// Updates a previous build's shard named `names`, given its two files'
 /// bytes: the postings of the documents `removed` (increasing) are
 /// dropped, then `added` records (key, document, fields, positions; in
@@ -895,6 +937,44 @@ mod tests {
         ] {
             assert!(update_1(changed).is_some(), "{changed:?}");
         }
+    }
+
+    #[test]
+    fn the_records_below_a_document_are_read_back() {
+        let mut shard = Shard::new();
+        let records = [
+            ("a", 0, 1, "11"),
+            ("b\"q", 1, 2, "2a4"),
+            ("a", 2, 2, "13"),
+            ("a", 3, 1, "10"),
+            ("c", 4, 2, "15"),
+        ];
+        for &(key, doc, fields, pos) in &records {
+            shard
+                .entry(key.to_string())
+                .or_default()
+                .add(doc, fields, pos);
+        }
+        let [(_, k), (_, p)] = files(&base(5), &shard);
+        let mut want: Vec<Record> = records
+            .iter()
+            .filter(|r| r.1 < 3)
+            .map(|&(key, doc, fields, pos)| (key.to_string(), doc, fields, pos.to_string()))
+            .collect();
+        want.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(records_below(&base(5), &k, &p, 3), Some(want));
+        assert_eq!(records_below(&base(5), &k, &p, 0), Some(Vec::new()));
+        assert_eq!(
+            records_below(&base(4), &k, &p, 3),
+            None,
+            "another shard's name"
+        );
+        let cut = &p[..p.len() - 6];
+        assert_eq!(
+            records_below(&base(5), &k, cut, 9),
+            None,
+            "positions cut short"
+        );
     }
 
     /// A shard file given as `(key, value)` tokens, as JSON written raw.

@@ -284,6 +284,28 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
     site.build().success();
     assert_same_as_full(&mut site, "after the home list gained a page");
 
+    // Enough new stories for the search index's tail to move on (2,020 →
+    // 2,048 stories: with 32 shards it starts at a multiple of 64, 1,984
+    // then 2,048, where it is empty; one more story would double the
+    // shards): the tail hands its stories over to the base, and the index
+    // is still updated, not built anew.
+    use arshif::search::shard::Layout;
+    assert_eq!(Layout::new(2020).tail_start, 1984);
+    let layout = Layout::new(2048);
+    assert_eq!((layout.shards, layout.tail_start), (32, 2048));
+    for day in 1..=28 {
+        site.write_file(
+            &format!("content/2025/03/later-{day:02}.md"),
+            &format!("---\ntitle: خبر آخر {day}\ndate: 2025-03-{day:02}T09:00:00+03:00\ncountries: [سوريا]\n---\nنص عن سوريا.\n"),
+        );
+    }
+    let (_, search) = build_timed(&site);
+    assert!(
+        search.starts_with("updated: 28 documents analyzed"),
+        "the tail moving on: search index {search}"
+    );
+    assert_same_as_full(&mut site, "after the search index's tail moved on");
+
     // A term's file gives it a new slug: its pages move, and the links and
     // search filters of every story naming it change.
     site.write_file(
