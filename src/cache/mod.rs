@@ -142,32 +142,35 @@ pub fn has_key(path: &Path, key: Key) -> bool {
 /// Reads the cache at `path` if it describes `output` as built with `key`.
 /// Anything else (no cache, another version, a damaged file) is no cache.
 pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
-    let mut file = fs::File::open(path).ok()?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
-    let (stored, rest): (Key, _) = postcard::take_from_bytes(&bytes).ok()?;
+    let file = fs::File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    // The key, then where each part of the article list lies: read a few
+    // bytes at a time. The parts, then the rest of the file, are each read
+    // and decoded on their own, so that the whole file is never held.
+    let head = read_at(&file, 0, size.min(64))?;
+    let (stored, rest): (Key, _) = postcard::take_from_bytes(&head).ok()?;
     if stored != key {
         return None;
     }
-    let (parts, rest) = article_parts(rest)?;
+    let (spans, at) = article_spans(&file, (head.len() - rest.len()) as u64, size)?;
     // The rest of the file is decoded while the articles are.
     let (decoded, rest) = rayon::join(
-        || decode_articles(&parts),
+        || decode_articles(&file, &spans),
         || -> Option<(crate::site::related::Lists, Tail<Fingerprints, crate::search::State>)> {
-            let (related, rest) = postcard::take_from_bytes(rest).ok()?;
+            let bytes = read_at(&file, at, size - at)?;
+            let (related, rest) = postcard::take_from_bytes(&bytes).ok()?;
             Some((related, postcard::from_bytes(rest).ok()?))
         },
     );
     let (decoded, (related, tail)) = (decoded?, rest?);
-    let mut old = Vec::with_capacity(parts.len());
-    for (part, articles) in parts.iter().zip(&decoded) {
+    let mut old = Vec::with_capacity(spans.len());
+    for (&(offset, len), articles) in spans.iter().zip(&decoded) {
         if let Some(first) = articles.first() {
             old.push(OldPart {
                 first: first.source.clone(),
                 count: articles.len(),
-                // Within `bytes`, which `parts` are slices of.
-                offset: (part.as_ptr() as usize - bytes.as_ptr() as usize) as u64,
-                len: part.len() as u64,
+                offset,
+                len,
             });
         }
     }
@@ -269,29 +272,39 @@ impl Parts {
     }
 }
 
-/// The parts [`write_articles`] wrote at the start of `bytes`, not decoded
-/// yet, and the bytes after them; `None` if they are not that.
-fn article_parts(bytes: &[u8]) -> Option<(Vec<&[u8]>, &[u8])> {
-    fn take_u64(bytes: &[u8]) -> Option<(usize, &[u8])> {
-        let (n, rest) = bytes.split_first_chunk::<8>()?;
-        Some((usize::try_from(u64::from_le_bytes(*n)).ok()?, rest))
-    }
-    let (count, mut rest) = take_u64(bytes)?;
-    let mut parts = Vec::new();
+/// Where the parts [`write_articles`] wrote from byte `at` of `file` (of
+/// `size` bytes) lie, as offsets and lengths, and where the bytes after
+/// them start; `None` if they are not that.
+fn article_spans(file: &fs::File, mut at: u64, size: u64) -> Option<(Vec<(u64, u64)>, u64)> {
+    let u64_at = |at: u64| Some(u64::from_le_bytes(read_at(file, at, 8)?.try_into().ok()?));
+    let count = u64_at(at)?;
+    at += 8;
+    let mut spans = Vec::new();
     for _ in 0..count {
-        let (len, after) = take_u64(rest)?;
-        let (part, after) = after.split_at_checked(len)?;
-        parts.push(part);
-        rest = after;
+        let len = u64_at(at)?;
+        spans.push((at + 8, len));
+        at = at.checked_add(8)?.checked_add(len)?;
+        if at > size {
+            return None;
+        }
     }
-    Some((parts, rest))
+    Some((spans, at))
 }
 
-/// The articles of `parts`, decoded in parallel, part by part.
-fn decode_articles(parts: &[&[u8]]) -> Option<Vec<Vec<content::Article>>> {
-    parts
+/// `len` bytes of `file` from `offset`; `None` if it ends before.
+fn read_at(file: &fs::File, offset: u64, len: u64) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let mut bytes = vec![0; usize::try_from(len).ok()?];
+    file.read_exact_at(&mut bytes, offset).ok()?;
+    Some(bytes)
+}
+
+/// The articles of the parts at `spans` (offset and length) of `file`,
+/// read and decoded in parallel, part by part.
+fn decode_articles(file: &fs::File, spans: &[(u64, u64)]) -> Option<Vec<Vec<content::Article>>> {
+    spans
         .par_iter()
-        .map(|part| postcard::from_bytes(part).ok())
+        .map(|&(offset, len)| postcard::from_bytes(&read_at(file, offset, len)?).ok())
         .collect()
 }
 
@@ -512,16 +525,27 @@ mod tests {
         assert_eq!(copied, 0);
         assert!(total > 1, "{total} parts");
         bytes.extend_from_slice(b"rest");
-        let (parts, rest) = article_parts(&bytes).expect("the parts are found");
-        let back: Vec<_> = decode_articles(&parts).expect("read back").concat();
+        let dir = tempfile::tempdir().unwrap();
+        let read = |bytes: &[u8]| {
+            let path = dir.path().join("cache");
+            fs::write(&path, bytes).unwrap();
+            let file = fs::File::open(&path).unwrap();
+            let size = bytes.len() as u64;
+            let (spans, rest) = article_spans(&file, 0, size)?;
+            Some((
+                decode_articles(&file, &spans)?,
+                read_at(&file, rest, size - rest)?,
+            ))
+        };
+        let (back, rest) = read(&bytes).expect("read back");
         assert_eq!(rest, b"rest");
+        let back = back.concat();
         assert_eq!(back.len(), articles.len());
         for (a, b) in articles.iter().zip(&back) {
             assert_eq!((&a.source, &a.front.title), (&b.source, &b.front.title));
         }
         // Cut anywhere in the parts: not articles.
-        let cut = article_parts(&bytes[..bytes.len() / 2]);
-        assert!(cut.is_none_or(|(parts, _)| decode_articles(&parts).is_none()));
+        assert!(read(&bytes[..bytes.len() / 2]).is_none());
     }
 
     #[test]
