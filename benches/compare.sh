@@ -7,7 +7,10 @@
 # For each size, a corpus is generated once (gen_corpus.py, seed 1) in
 # $BENCH_DIR, outside the repository, and built:
 #   - by arshif (release build): a full build from scratch, a no-op rebuild,
-#     one added story and one edited story (incremental builds);
+#     then ROUNDS times (default 3) one story added and one edited, each
+#     undone by a build after it (incremental builds: the median is
+#     reported, and the first, which comes right after the full build and
+#     the copy and is the slowest);
 #   - the floor: `cp -r` of arshif's own output tree;
 #   - by Hugo (and Zola when $ZOLA points at a binary) through the shared
 #     run_peers.sh, plus one timed Hugo run of the same converted site for
@@ -25,7 +28,8 @@
 #
 # env: BENCH_DIR (default: $TMPDIR/arshif-bench), BENCH_TOOLS (the folder
 #      holding gen_corpus.py and run_peers.sh; default: ../shared/bench next
-#      to the repository), SEED (default 1), HUGO, ZOLA, PEERS_AT_100K.
+#      to the repository), SEED (default 1), ROUNDS (default 3), HUGO, ZOLA,
+#      PEERS_AT_100K.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,6 +37,7 @@ tools=${BENCH_TOOLS:-$repo/../shared/bench}
 bench=${BENCH_DIR:-${TMPDIR:-/tmp}/arshif-bench}
 sizes=${SIZES:-1000 10000 100000}
 seed=${SEED:-1}
+rounds=${ROUNDS:-3}
 HUGO=${HUGO:-hugo}
 
 [[ -f $tools/gen_corpus.py ]] || { echo "gen_corpus.py not found in $tools (set BENCH_TOOLS)" >&2; exit 2; }
@@ -82,6 +87,10 @@ row() { # NAME WALL CPU RSS HTML FILES BYTES
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "–" }'; }
 # percent A B → A as a percentage of B (the incremental targets are a few percent)
 percent() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f%%", 100*a/b; else print "–" }'; }
+# median N… → the median of the numbers, to two decimals
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# largest N… → the largest of the numbers
+largest() { printf '%s\n' "$@" | sort -g | tail -1; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
 echo "arshif: $("$arshif" --version)"
@@ -119,29 +128,37 @@ for n in $sizes; do
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
   row "arshif, no-op rebuild" "$wall" "$cpu" "$rss" "" "" ""
 
-  # One new story, then one edited story: incremental builds (stories.sh).
-  new=$(new_story "$corpus")
-  trap 'rm -f "$new"; rm -rf "$trash"' EXIT
-  sync
-  timed "$arshif" build --root "$corpus" --output "$out" --quiet
-  add_wall=$wall
-  row "arshif, one story added" "$wall" "$cpu" "$rss" "" "" ""
+  # One new story, then one edited story, each undone by a build after
+  # it, ROUNDS times: incremental builds (stories.sh).
   edited=$(middle_story "$corpus")
   cp "$edited" "$bench/edited.bak"
+  new=
   # Whatever happens, the corpus is put back as it was.
-  trap 'cp "$bench/edited.bak" "$edited"; rm -f "$new"; rm -rf "$trash"' EXIT
-  edit_story "$edited"
-  sync
-  timed "$arshif" build --root "$corpus" --output "$out" --quiet
-  edit_wall=$wall
-  row "arshif, one story edited" "$wall" "$cpu" "$rss" "" "" ""
-  # Put the corpus back as it was, and the output with it.
-  cp "$bench/edited.bak" "$edited"
-  rm -f "$new"
+  trap 'cp "$bench/edited.bak" "$edited"; [[ -z $new ]] || rm -f "$new"; rm -rf "$trash"' EXIT
+  declare -a add_walls=() add_cpus=() add_rss=() edit_walls=() edit_cpus=() edit_rss=()
+  for ((r = 0; r < rounds; r++)); do
+    new=$(new_story "$corpus")
+    sync
+    timed "$arshif" build --root "$corpus" --output "$out" --quiet
+    add_walls+=("$wall") add_cpus+=("$cpu") add_rss+=("$rss")
+    rm -f "$new"
+    new=
+    "$arshif" build --root "$corpus" --output "$out" --quiet
+    edit_story "$edited"
+    sync
+    timed "$arshif" build --root "$corpus" --output "$out" --quiet
+    edit_walls+=("$wall") edit_cpus+=("$cpu") edit_rss+=("$rss")
+    cp "$bench/edited.bak" "$edited"
+    "$arshif" build --root "$corpus" --output "$out" --quiet
+  done
   trap 'rm -rf "$trash"' EXIT
-  "$arshif" build --root "$corpus" --output "$out" --quiet
+  add_wall=$(median "${add_walls[@]}")
+  edit_wall=$(median "${edit_walls[@]}")
+  # Medians of the times, and the largest peak memory.
+  row "arshif, one story added" "$add_wall" "$(median "${add_cpus[@]}")" "$(largest "${add_rss[@]}")" "" "" ""
+  row "arshif, one story edited" "$edit_wall" "$(median "${edit_cpus[@]}")" "$(largest "${edit_rss[@]}")" "" "" ""
 
-  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x; one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall")"
+  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x; one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall"))"
   peers_log=$bench/peers-$n.log
   : >"$peers_log"
   if [[ $n -ge 100000 && -z ${PEERS_AT_100K:-} ]]; then
