@@ -425,26 +425,12 @@ pub type Record = (String, u32, u8, String);
 /// hands over to the base when it moves on. By key in byte order, each
 /// key's in document order; `None` if the files are malformed.
 pub fn records_below(names: &Names, k: &[u8], p: &[u8], before: u32) -> Option<Vec<Record>> {
-    let mut keys = Entries::new(k, &names[0])?;
-    let mut lists = Entries::new(p, &names[1])?;
     let mut records = Vec::new();
-    for entry in keys.by_ref() {
-        let Token {
-            key: token,
-            escaped,
-            value: docs,
-        } = entry?;
-        let Token {
-            key: p_token,
-            value: positions,
-            ..
-        } = lists.next()??;
-        if p_token != token {
-            return None;
-        }
-        let key = String::from_utf8(unescape(token, escaped)?.into_owned()).ok()?;
-        let mut reader = PositionReader::new(std::str::from_utf8(positions).ok()?);
-        for item in postings(docs) {
+    for pair in Pairs::new(names, k, p)? {
+        let pair = pair?;
+        let key = String::from_utf8(unescape(pair.token, pair.escaped)?.into_owned()).ok()?;
+        let mut reader = PositionReader::new(std::str::from_utf8(pair.positions).ok()?);
+        for item in postings(pair.docs) {
             let (_, doc, fields) = item?;
             if doc >= before {
                 break;
@@ -456,7 +442,7 @@ pub fn records_below(names: &Names, k: &[u8], p: &[u8], before: u32) -> Option<V
             records.push((key.clone(), doc, fields, list.to_string()));
         }
     }
-    lists.next().is_none().then_some(records)
+    Some(records)
 }
 
 /// Updates a previous build's shard named `names`, given its two files'
@@ -485,23 +471,18 @@ pub fn update(
         new.entry(key).or_default().push((doc, fields, positions));
     }
     let mut new = new.into_iter().peekable();
-    let mut keys = Entries::new(k, &names[0])?;
-    let mut lists = Entries::new(p, &names[1])?;
-    let mut out = Spliced::new([k, p], [keys.start, lists.start]);
+    let mut pairs = Pairs::new(names, k, p)?;
+    let mut out = Spliced::new([k, p], pairs.starts());
     let mut previous: Option<std::borrow::Cow<'_, [u8]>> = None;
-    while let Some(entry) = keys.next() {
-        let Token {
-            key: token,
+    while let Some(pair) = pairs.next() {
+        let Pair {
+            token,
             escaped,
-            value: docs,
-        } = entry?;
-        let Token {
-            key: p_token,
-            value: positions,
-            ..
-        } = lists.next()??;
+            docs,
+            positions,
+        } = pair?;
         let key = unescape(token, escaped)?;
-        if p_token != token || previous.as_ref().is_some_and(|prev| *prev >= key) {
+        if previous.as_ref().is_some_and(|prev| *prev >= key) {
             return None;
         }
         while let Some((key, entries)) = new.next_if(|(new, _)| new.as_bytes() < &*key) {
@@ -509,7 +490,7 @@ pub fn update(
         }
         let extra = new.next_if(|(new, _)| new.as_bytes() == &*key);
         previous = Some(key);
-        let ends = [keys.end(), lists.end()];
+        let ends = pairs.ends();
         if extra.is_none() && !lists_any(docs, removed) {
             out.unchanged(token, [docs, positions], ends);
             continue;
@@ -529,9 +510,6 @@ pub fn update(
                 merged.as_ref().map(|[d, p]| [d.as_bytes(), p.as_bytes()]),
             ),
         }
-    }
-    if lists.next().is_some() {
-        return None;
     }
     for (key, entries) in new {
         push_new(out.changed(), key, &entries)?;
@@ -746,6 +724,76 @@ impl<'a> Iterator for Entries<'a> {
             self.at = self.body.len();
         }
         Some(entry)
+    }
+}
+
+/// The entries of a shard's two files (`k/` and `p/` or the tail's), read
+/// in lockstep: each key with its values in both. A `None` item where a
+/// file is malformed or the two disagree (another key, one longer than the
+/// other), and no more.
+struct Pairs<'a> {
+    keys: Entries<'a>,
+    lists: Entries<'a>,
+}
+
+/// One key of a shard, in both of its files.
+struct Pair<'a> {
+    /// The key's JSON string token, quotes included.
+    token: &'a [u8],
+    /// Whether the key holds an escape.
+    escaped: bool,
+    /// Its `k/` string: documents and fields.
+    docs: &'a [u8],
+    /// Its `p/` string: positions.
+    positions: &'a [u8],
+}
+
+impl<'a> Pairs<'a> {
+    /// The entries of the files named `names`, given their bytes; `None` if
+    /// they are not such files.
+    fn new(names: &Names, k: &'a [u8], p: &'a [u8]) -> Option<Self> {
+        Some(Pairs {
+            keys: Entries::new(k, &names[0])?,
+            lists: Entries::new(p, &names[1])?,
+        })
+    }
+
+    /// Where the entries start in each file.
+    fn starts(&self) -> [usize; 2] {
+        [self.keys.start, self.lists.start]
+    }
+
+    /// Where the entries read so far end in each file.
+    fn ends(&self) -> [usize; 2] {
+        [self.keys.end(), self.lists.end()]
+    }
+
+    fn pair(&mut self, entry: Option<Token<'a>>) -> Option<Pair<'a>> {
+        let keys = entry?;
+        let lists = self.lists.next()??;
+        (keys.key == lists.key).then_some(Pair {
+            token: keys.key,
+            escaped: keys.escaped,
+            docs: keys.value,
+            positions: lists.value,
+        })
+    }
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = Option<Pair<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let Some(entry) = self.keys.next() else {
+            // Both end together, or the positions are longer.
+            return self.lists.next().map(|_| None);
+        };
+        let pair = self.pair(entry);
+        if pair.is_none() {
+            self.keys.at = self.keys.body.len();
+            self.lists.at = self.lists.body.len();
+        }
+        Some(pair)
     }
 }
 
