@@ -86,6 +86,9 @@ pub fn check(opts: &BuildOptions) -> Result<CheckReport> {
 
     let jobs = render::pages(&site);
     report.pages = jobs.len();
+    if let Some(renderer) = renderer.as_ref().filter(|r| r.has_search()) {
+        findings.extend(crate::search::reader_warning(root, renderer.theme_dir()));
+    }
     if let Some(renderer) = &renderer {
         let prep = renderer.prepare(&site);
         let errors: Vec<Diagnostic> = jobs

@@ -230,6 +230,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     );
     committed?;
     let mut warnings = std::mem::take(&mut site.warnings);
+    if renderer.has_search() {
+        warnings.extend(search::reader_warning(root, renderer.theme_dir()));
+    }
     warnings.extend(written.unminified);
     warnings.extend(cache.and_then(|cache| cache.place(&cache_path)));
     timings.stage(&format!(

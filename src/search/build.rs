@@ -820,7 +820,7 @@ fn write_manifest(input: &Input<'_>, out: &Output) -> Result<()> {
         })
         .collect();
     let manifest = serde_json::json!({
-        "version": 3,
+        "version": super::index::FORMAT,
         "docs": site.articles.len(),
         "docChunk": DOC_CHUNK,
         "facetChunk": FACET_CHUNK,

@@ -35,11 +35,45 @@
 //! name and spellings (never stemmed), placed after the text, and
 //! `#<taxonomy>:<slug>` for filters.
 
+use std::path::Path;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::analyze::{alt_key, fold, key, words};
 use crate::arabic::reading::tokens;
+
+/// The format of the index, the manifest's `version`: what a reader
+/// script must understand. 3 added the tail (`kt/`, `pt/`).
+pub const FORMAT: u32 = 3;
+
+/// How a reader script says which format it reads: the theme's
+/// `static/search.js` holds `arshif-search-index: <format>`.
+const READER_MARK: &str = "arshif-search-index: ";
+
+/// A warning when the theme's `static/search.js` (under `root`, the site)
+/// does not say it reads this [`FORMAT`]: a script forked from an older
+/// default theme would search the index without its newest stories. None
+/// when the script says so, or the theme has none.
+pub fn reader_warning(root: &Path, theme_dir: &Path) -> Option<crate::error::Diagnostic> {
+    let script = theme_dir.join("static").join("search.js");
+    let text = std::fs::read_to_string(&script).ok()?;
+    let current = format!("{READER_MARK}{FORMAT}");
+    if text
+        .lines()
+        .any(|l| l.trim_start_matches("// ").trim() == current)
+    {
+        return None;
+    }
+    let rel = script.strip_prefix(root).unwrap_or(&script);
+    Some(
+        crate::error::Diagnostic::warning(
+            rel,
+            format!("this script does not say it reads the search index this version of arshif writes (format {FORMAT}, whose newest stories are in a tail of their own): searches may miss them"),
+        )
+        .with_hint(format!("copy search.js from arshif's default theme (`arshif init` writes one), or update this one and mark it with the line `// {current}`")),
+    )
+}
 
 /// A word of the title.
 pub const TITLE: u8 = 1;

@@ -16,4 +16,4 @@ pub mod shard;
 
 pub use analyze::analyze;
 pub use build::{write, Input, Report, State};
-pub use index::{extract, DocEntry};
+pub use index::{extract, reader_warning, DocEntry};

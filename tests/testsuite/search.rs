@@ -177,6 +177,42 @@ fn a_theme_without_search_html_builds_without_search() {
     );
 }
 
+#[test]
+fn a_search_script_that_reads_an_older_index_is_named() {
+    let site = SiteTest::seed();
+    let fresh = site.build();
+    fresh.success();
+    assert!(!fresh.stderr.contains("search.js"), "{}", fresh.stderr);
+    // A theme forked before the index had a tail: its search.js does not
+    // say it reads this format.
+    let script = site.root().join("themes/default/static/search.js");
+    let text = std::fs::read_to_string(&script).unwrap();
+    let mark = "// arshif-search-index: 3\n";
+    assert!(text.contains(mark), "the default search.js is marked");
+    std::fs::write(&script, text.replace(mark, "")).unwrap();
+    let old = site.build();
+    old.success();
+    for said in [
+        "themes/default/static/search.js",
+        "format 3",
+        "`// arshif-search-index: 3`",
+    ] {
+        assert!(
+            old.stderr.contains(said),
+            "{said:?} not in:\n{}",
+            old.stderr
+        );
+    }
+    let check = site.run("check", &[]);
+    assert!(
+        check.stdout.contains("themes/default/static/search.js")
+            || check.stderr.contains("themes/default/static/search.js"),
+        "check does not name the script:\n{}{}",
+        check.stdout,
+        check.stderr
+    );
+}
+
 /// A site whose articles make each search promise testable.
 fn search_site() -> SiteTest {
     let site = SiteTest::with_config("title = \"بحث\"\nlanguage = \"ar\"\n");

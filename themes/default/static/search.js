@@ -6,7 +6,12 @@
 //
 // The analysis (fold, words, key, altKey) is the one of the Rust indexer
 // (src/search/analyze.rs); tests/search-vectors.tsv checks both.
+//
+// The build checks that this script says which index format it reads
+// (src/search/index.rs, FORMAT); a fork must keep the line below true.
+// arshif-search-index: 3
 'use strict';
+const ARSHIF_SEARCH_INDEX = 3;
 
 const arshifAnalysis = (() => {
   const MIN_STEM = 3;
@@ -452,6 +457,9 @@ const arshifAnalysis = (() => {
     try {
       if (!state.manifest) state.manifest = await load('index');
       const manifest = state.manifest;
+      if (manifest.version !== ARSHIF_SEARCH_INDEX) {
+        throw new Error('this search.js reads index format ' + ARSHIF_SEARCH_INDEX + ', the site has format ' + manifest.version);
+      }
       if (!q.trim()) {
         list.replaceChildren();
         filtersBox.replaceChildren();
