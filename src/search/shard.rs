@@ -54,12 +54,13 @@ pub fn shard_of(key: &str, shards: u32) -> u32 {
 ///
 /// The tail starts at the largest multiple of the segment step (two
 /// documents per base shard: a thirty-second of the documents the base is
-/// sized for) not above the document count. So the tail holds at most a
-/// sixteenth of the documents, a new story (the newest) rewrites only tail
-/// shards, and the base is rewritten when the count passes the next
-/// multiple: once every 4,096 stories at 100,000. Like the shard count, the
-/// layout depends on the document count only, so a full build and an
-/// update write the same files.
+/// sized for) not above the document count. So the tail holds less than
+/// a sixteenth of the documents, and a new story (the newest) rewrites only
+/// tail shards. When the count passes the next multiple (once every 4,096
+/// stories at 100,000), the tail hands its documents over to the base,
+/// whose shards are rewritten then. Like the shard count, the layout
+/// depends on the document count only, so a full build and an update
+/// write the same files.
 ///
 /// The shards of both segments are numbered as *slots*: the base's from 0,
 /// then the tail's.
