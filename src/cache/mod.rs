@@ -132,11 +132,19 @@ pub fn path(output: &Path) -> Result<PathBuf> {
 /// Whether the cache at `path` was written with `key`: read from the start
 /// of the file only, so [`load`] may still find the rest unusable.
 pub fn has_key(path: &Path, key: Key) -> bool {
-    let mut start = Vec::with_capacity(32);
-    let read = fs::File::open(path).and_then(|file| {
-        std::io::Read::read_to_end(&mut std::io::Read::take(file, 32), &mut start)
-    });
-    read.is_ok() && postcard::take_from_bytes::<Key>(&start).is_ok_and(|(k, _)| k == key)
+    fs::File::open(path)
+        .ok()
+        .and_then(|file| stored_key(&file))
+        .is_some_and(|(stored, _)| stored == key)
+}
+
+/// The key a cache file starts with, and where what follows it starts.
+fn stored_key(file: &fs::File) -> Option<(Key, u64)> {
+    let size = file.metadata().ok()?.len();
+    // A postcard `u128` takes at most 19 bytes.
+    let head = read_at(file, 0, size.min(32))?;
+    let (key, rest): (Key, _) = postcard::take_from_bytes(&head).ok()?;
+    Some((key, (head.len() - rest.len()) as u64))
 }
 
 /// Reads the cache at `path` if it describes `output` as built with `key`.
@@ -147,12 +155,11 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     // The key, then where each part of the article list lies: read a few
     // bytes at a time. The parts, then the rest of the file, are each read
     // and decoded on their own, so that the whole file is never held.
-    let head = read_at(&file, 0, size.min(64))?;
-    let (stored, rest): (Key, _) = postcard::take_from_bytes(&head).ok()?;
+    let (stored, at) = stored_key(&file)?;
     if stored != key {
         return None;
     }
-    let (spans, at) = article_spans(&file, (head.len() - rest.len()) as u64, size)?;
+    let (spans, at) = article_spans(&file, at, size)?;
     // The rest of the file is decoded while the articles are.
     let (decoded, rest) = rayon::join(
         || decode_articles(&file, &spans),

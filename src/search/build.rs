@@ -553,11 +553,17 @@ fn update(
                 .push((&r.key, doc, r.fields, &r.positions));
         }
     }
+    // The base shards of each document handed over, for its state.
+    let mut handed: BTreeMap<u32, Vec<u32>> = moving.clone().map(|doc| (doc, Vec::new())).collect();
     for (key, doc, fields, positions) in &moved {
+        let slot = layout.slot(key, *doc);
         added
-            .entry(layout.slot(key, *doc))
+            .entry(slot)
             .or_default()
             .push((key, *doc, *fields, positions));
+        if let Some(list) = handed.get_mut(doc) {
+            list.push(slot);
+        }
     }
     if !moved.is_empty() {
         for records in added.values_mut() {
@@ -611,13 +617,7 @@ fn update(
 
     let mut docs: Vec<DocState> = plan.previous.docs.iter().take(n).cloned().collect();
     // The documents handed over are in base shards now.
-    let mut slots: BTreeMap<u32, Vec<u32>> = moving.map(|doc| (doc, Vec::new())).collect();
-    for (key, doc, ..) in &moved {
-        if let Some(list) = slots.get_mut(doc) {
-            list.push(layout.slot(key, *doc));
-        }
-    }
-    for (doc, mut list) in slots {
+    for (doc, mut list) in handed {
         list.sort_unstable();
         list.dedup();
         if let Some(slot) = docs.get_mut(doc as usize) {
