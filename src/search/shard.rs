@@ -932,6 +932,18 @@ mod tests {
         }
     }
 
+    /// A shard of `(key, document, fields, positions)` records, in order.
+    fn shard_of_records(records: &[(&str, u32, u8, &str)]) -> Shard {
+        let mut shard = Shard::new();
+        for &(key, doc, fields, pos) in records {
+            shard
+                .entry(key.to_string())
+                .or_default()
+                .add(doc, fields, pos);
+        }
+        shard
+    }
+
     #[test]
     fn updates_equal_a_fresh_build() {
         let records = [
@@ -941,22 +953,12 @@ mod tests {
             ("c", 1, 2, "10"),
             ("a", 2, 2, "13"),
         ];
-        let build = |records: &[(&str, u32, u8, &str)]| {
-            let mut shard = Shard::new();
-            for &(key, doc, fields, pos) in records {
-                shard
-                    .entry(key.to_string())
-                    .or_default()
-                    .add(doc, fields, pos);
-            }
-            shard
-        };
-        let old = build(&records);
+        let old = shard_of_records(&records);
         let [(_, k), (_, p)] = files(&base(7), &old);
         // Document 1 edited (now only "b"), document 3 added.
         let added = [("b", 1, 1, "10"), ("a", 3, 1, "10"), ("d", 3, 2, "15")];
         let updated = update(&base(7), &k, &p, &[1], &added).unwrap().unwrap();
-        let fresh = build(&[
+        let fresh = shard_of_records(&[
             ("a", 0, 1, "11"),
             ("b", 0, 2, "10"),
             ("b", 1, 1, "10"),
@@ -990,7 +992,6 @@ mod tests {
 
     #[test]
     fn the_records_below_a_document_are_read_back() {
-        let mut shard = Shard::new();
         let records = [
             ("a", 0, 1, "11"),
             ("b\"q", 1, 2, "2a4"),
@@ -998,12 +999,7 @@ mod tests {
             ("a", 3, 1, "10"),
             ("c", 4, 2, "15"),
         ];
-        for &(key, doc, fields, pos) in &records {
-            shard
-                .entry(key.to_string())
-                .or_default()
-                .add(doc, fields, pos);
-        }
+        let shard = shard_of_records(&records);
         let [(_, k), (_, p)] = files(&base(5), &shard);
         let mut want: Vec<Record> = records
             .iter()
