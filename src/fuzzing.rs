@@ -74,15 +74,26 @@ pub struct Pipeline {
     config: Config,
     renderer: Renderer,
     /// A scratch site folder: article pages render their body from the
-    /// article's file, so each article is written there first.
+    /// article's file, so each article is written there first. Its own
+    /// (pipelines may run side by side), removed when the pipeline is
+    /// dropped.
     scratch: std::path::PathBuf,
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        // The theme is a link into the repository: removed, not followed.
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
 }
 
 impl Pipeline {
     /// Loads the default theme of the site at `root` (the repository).
     pub fn new(root: &Path) -> crate::Result<Pipeline> {
         let config = Config::parse("title = \"أرشيف\"\nbase_url = \"https://example.org/a/\"\n")?;
-        let scratch = std::env::temp_dir().join(format!("arshif-fuzz-{}", std::process::id()));
+        static PIPELINES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = PIPELINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let scratch = std::env::temp_dir().join(format!("arshif-fuzz-{}-{n}", std::process::id()));
         let themes = scratch.join("themes");
         std::fs::create_dir_all(&scratch).map_err(|e| Error::io(&scratch, e))?;
         if !themes.exists() {

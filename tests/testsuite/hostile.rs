@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use std::time::{Instant, SystemTime};
 
 use crate::support::{
-    assert_same_tree, copy_dir, html_files, snapshot, BuildResult, Page, SiteTest,
+    assert_same_tree, html_files, restore, snapshot, BuildResult, Page, SiteTest, Tree,
 };
 
 /// Where an error headline must point: path, line and column (None = any).
@@ -57,9 +57,11 @@ fn case(
     }
 }
 
-/// The site every refused case starts from, built once: its folder and output.
-fn base() -> &'static SiteTest {
-    static BASE: OnceLock<SiteTest> = OnceLock::new();
+/// The site every refused case starts from, built once: its folder and its
+/// output, as snapshots (a static is never dropped: a site held in one would
+/// leave its temp folder behind).
+fn base() -> &'static (Tree, Tree) {
+    static BASE: OnceLock<(Tree, Tree)> = OnceLock::new();
     BASE.get_or_init(|| {
         let site = SiteTest::seed();
         site.write_file(
@@ -68,15 +70,17 @@ fn base() -> &'static SiteTest {
         );
         site.write_file("content/media/map.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
         site.build().success();
-        site
+        (snapshot(site.root()), snapshot(site.output()))
     })
 }
 
 /// A fresh copy of the base site with its previous output.
 fn fresh() -> SiteTest {
-    let base = base();
-    let site = SiteTest::copy_of(base.root());
-    copy_dir(base.output(), site.output());
+    let (root, output) = base();
+    let site = SiteTest::empty();
+    fs::remove_dir_all(site.root()).unwrap();
+    restore(root, site.root());
+    restore(output, site.output());
     site
 }
 

@@ -408,6 +408,19 @@ pub fn snapshot(dir: &Path) -> Tree {
     tree
 }
 
+/// Writes a snapshot out as the folder `dir`.
+pub fn restore(tree: &Tree, dir: &Path) {
+    fs::create_dir_all(dir).unwrap();
+    // In path order, a folder comes before what it holds.
+    for (rel, entry) in tree {
+        let path = dir.join(rel);
+        match entry {
+            Entry::Dir => fs::create_dir(&path).unwrap(),
+            Entry::File(bytes) => fs::write(&path, bytes).unwrap(),
+        }
+    }
+}
+
 /// Asserts that two snapshots are equal, naming the paths that differ.
 #[track_caller]
 pub fn assert_same_tree(before: &Tree, after: &Tree, what: &str) {
