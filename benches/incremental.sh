@@ -13,10 +13,10 @@
 # the mean, median and range of the wall time, the mean CPU time (user+sys)
 # and the peak RSS.
 #
-# The binaries must share a cache format (each patches the output the
-# previous one left); to compare two commits, build each and copy its
-# `target/release/arshif` aside. The corpus and the output are left as
-# they were found.
+# Each binary patches an output of its own (so binaries of different
+# cache or index formats can be compared): the first run brings each up to
+# date with a full build. To compare two commits, build each and copy its
+# `target/release/arshif` aside. The corpus is left as it was found.
 #
 # env: BENCH_DIR (default: $TMPDIR/arshif-bench), CORPUS (default: the
 #      100,000-article corpus compare.sh generates there), ROUNDS (default 4).
@@ -38,7 +38,8 @@ done
 [[ -f $corpus/site.toml ]] || { echo "no corpus at $corpus: run compare.sh first, or set CORPUS" >&2; exit 2; }
 [[ -e $corpus/themes ]] || ln -sfn "$repo/themes" "$corpus/themes"
 
-out=$bench/incremental-out-$(basename "$corpus")
+# output N → the output folder of the Nth binary
+output() { echo "$bench/incremental-out-$(basename "$corpus")-$1"; }
 log=$bench/incremental.log
 : >"$log"
 edited=$(middle_story "$corpus")
@@ -47,15 +48,17 @@ new=
 # Whatever happens, the corpus is put back as it was.
 trap 'cp "$bench/incremental-edited.bak" "$edited"; [[ -z $new ]] || rm -f "$new"' EXIT
 
-echo "bringing $out up to date…" >&2
-"${bins[0]}" build --root "$corpus" --output "$out" --quiet
+for n in $(seq ${#bins[@]}); do
+  echo "bringing $(output "$n") up to date…" >&2
+  "${bins[n - 1]}" build --root "$corpus" --output "$(output "$n")" --quiet
+done
 
 # build N KIND → one timed build by the Nth binary, appended to the log
 build() {
   local bin=${bins[$1 - 1]}
   sync
   /usr/bin/time -f "$1 $2 %e %U %S %M" -a -o "$log" \
-    "$bin" build --root "$corpus" --output "$out" --quiet
+    "$bin" build --root "$corpus" --output "$(output "$1")" --quiet
 }
 
 for round in $(seq "$rounds"); do
