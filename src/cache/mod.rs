@@ -37,7 +37,7 @@ pub use hash::{hash_of, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 11;
+const FORMAT: u32 = 12;
 
 /// What must be equal for a cache to be used: version, configuration, theme
 /// files and options. Computed by [`Key::new`].

@@ -27,8 +27,9 @@
 //! a string of numbers in a base-64 varint ([`push_varint`]): per document
 //! `(gap − 1) × 8 + fields` (gap from the previous document, the first
 //! document's number + 1 for the first, fields a bit set of [`TITLE`],
-//! [`BODY`], [`TAG`]). Its positions (in `p/`) are per document the count,
-//! then the first position and the gaps to the next.
+//! [`BODY`], [`TAG`]). Its positions (in `p/`) are per document the length
+//! of its list (in characters), then the first position and the gaps to
+//! the next.
 //!
 //! Besides word keys (see [`analyze`](mod@super::analyze)) the index holds, for
 //! each term an article is tagged with, `=` + each folded word of the term's
@@ -44,8 +45,9 @@ use super::analyze::{alt_key, fold, key, words};
 use crate::arabic::reading::tokens;
 
 /// The format of the index, the manifest's `version`: what a reader
-/// script must understand. 3 added the tail (`kt/`, `pt/`).
-pub const FORMAT: u32 = 3;
+/// script must understand. 3 added the tail (`kt/`, `pt/`); 4 starts each
+/// document's positions with their length rather than their count.
+pub const FORMAT: u32 = 4;
 
 /// How a reader script says which format it reads: the theme's
 /// `static/search.js` holds `arshif-search-index: <format>`.
@@ -69,7 +71,7 @@ pub fn reader_warning(root: &Path, theme_dir: &Path) -> Option<crate::error::Dia
     Some(
         crate::error::Diagnostic::warning(
             rel,
-            format!("this script does not say it reads the search index this version of arshif writes (format {FORMAT}, whose newest stories are in a tail of their own): searches may miss them"),
+            format!("this script does not say it reads the search index this version of arshif writes (format {FORMAT}): its searches may fail, miss the newest stories or misread phrases"),
         )
         .with_hint(format!("copy search.js from arshif's default theme (`arshif init` writes one), or update this one and mark it with the line `// {current}`")),
     )
@@ -327,14 +329,28 @@ fn digit_value(b: u8) -> Option<u8> {
     (v != NOT_DIGIT).then_some(v)
 }
 
-/// Appends a list of increasing positions: count, first, gaps.
+/// Appends a list of increasing positions: its length in characters, then
+/// the first position and the gaps to the next. The length lets a list be
+/// skipped in one step: an update finds a document's list in a key's
+/// positions by skipping the lists of the documents before it.
 pub fn push_positions(out: &mut String, list: &[u32]) {
-    push_varint(out, list.len() as u64);
-    let mut prev = 0;
-    for (i, &p) in list.iter().enumerate() {
-        push_varint(out, u64::from(if i == 0 { p } else { p - prev }));
-        prev = p;
+    let gaps = || {
+        let mut prev = 0;
+        list.iter().map(move |&p| {
+            let gap = p - prev;
+            prev = p;
+            u64::from(gap)
+        })
+    };
+    push_varint(out, gaps().map(varint_len).sum::<usize>() as u64);
+    for gap in gaps() {
+        push_varint(out, gap);
     }
+}
+
+/// How many characters [`push_varint`] writes for `n`.
+fn varint_len(n: u64) -> usize {
+    (64 - n.leading_zeros() as usize).div_ceil(5).max(1)
 }
 
 /// Reads the per-key position lists of a [`DocEntry`] one after the other,
@@ -348,34 +364,20 @@ impl<'a> PositionReader<'a> {
         PositionReader { rest: s }
     }
 
-    /// The next list, still encoded (count and positions); empty when none
-    /// is left or it is malformed.
+    /// The next list, still encoded (length and positions); empty when
+    /// none is left or it is malformed.
     pub fn next_list(&mut self) -> &'a str {
         let s = self.rest;
         let mut at = 0;
-        let Some(count) = read_varint(s.as_bytes(), &mut at) else {
-            return "";
-        };
-        // Each position is one varint, which ends at its one final digit:
-        // the list ends just after the count-th final digit.
-        let mut left = count;
-        for &b in &s.as_bytes()[at..] {
-            if left == 0 {
-                break;
-            }
-            let v = VALUES[usize::from(b)];
-            if v == NOT_DIGIT {
-                break;
-            }
-            left -= u64::from(v < 32);
-            at += 1;
-        }
-        if left > 0 {
+        let end = read_varint(s.as_bytes(), &mut at)
+            .and_then(|len| at.checked_add(usize::try_from(len).ok()?))
+            .filter(|&end| s.is_char_boundary(end));
+        let Some(end) = end else {
             self.rest = "";
             return "";
-        }
-        self.rest = &s[at..];
-        &s[..at]
+        };
+        self.rest = &s[end..];
+        &s[..end]
     }
 
     /// What is left to read.
@@ -539,6 +541,7 @@ mod tests {
             let mut at = 0;
             assert_eq!(read_varint(s.as_bytes(), &mut at), Some(n), "{n} as {s}");
             assert_eq!(at, s.len());
+            assert_eq!(varint_len(n), s.len(), "{n} as {s}");
         }
         let mut s = String::new();
         push_varint(&mut s, 5);
@@ -573,5 +576,22 @@ mod tests {
         let c = r.next_list();
         assert_eq!(format!("{a}{b}{c}"), s);
         assert_eq!(b, "0");
+        // Each list is its length, then the first position and the gaps.
+        let decode = |list: &str| {
+            let mut at = 0;
+            let len = read_varint(list.as_bytes(), &mut at).unwrap();
+            assert_eq!(at as u64 + len, list.len() as u64, "{list}");
+            let mut gaps = Vec::new();
+            while at < list.len() {
+                gaps.push(read_varint(list.as_bytes(), &mut at).unwrap());
+            }
+            gaps
+        };
+        assert_eq!(decode(a), [1, 39, 1]);
+        assert_eq!(decode(c), [2000]);
+        // A list cut short is malformed: nothing more is read.
+        let mut r = PositionReader::new(&s[..a.len() - 1]);
+        assert_eq!(r.next_list(), "");
+        assert_eq!(r.rest(), "");
     }
 }

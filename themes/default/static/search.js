@@ -9,9 +9,9 @@
 //
 // The build checks that this script says which index format it reads
 // (src/search/index.rs, FORMAT); a fork must keep the line below true.
-// arshif-search-index: 3
+// arshif-search-index: 4
 'use strict';
-const ARSHIF_SEARCH_INDEX = 3;
+const ARSHIF_SEARCH_INDEX = 4;
 
 const arshifAnalysis = (() => {
   const MIN_STEM = 3;
@@ -168,6 +168,7 @@ const arshifAnalysis = (() => {
         }
       },
       done() { return at >= s.length; },
+      offset() { return at; },
     };
   }
 
@@ -215,11 +216,15 @@ const arshifAnalysis = (() => {
       }
       if (positions) {
         const p = reader(list[1]);
+        // Per document: the list's length in characters, the first
+        // position, the gaps to the next.
         for (const d of order) {
-          const count = p.next();
+          const length = p.next();
+          const end = p.offset() + length;
           const at = [];
           let q = 0;
-          for (let i = 0; i < count; i++) { q = i === 0 ? p.next() : q + p.next(); at.push(q); }
+          while (p.offset() < end) { q += p.next(); at.push(q); }
+          if (p.offset() !== end) throw new Error('bad index data');
           out.pos.set(d, at);
         }
       }
