@@ -230,7 +230,7 @@ struct Record {
     shard: u32,
     key: String,
     fields: u8,
-    /// Encoded: the count, the first position and the gaps.
+    /// Encoded: the length, the first position and the gaps.
     positions: String,
 }
 
