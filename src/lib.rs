@@ -131,13 +131,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         renderer.theme_dir(),
     )?;
     let cache_path = cache::path(&output_dir)?;
-    if let Some(before) = opts.before_patching {
-        // A cache beside an output deleted by hand is no use: that build
-        // renders everything, and must not be set up as a patch.
-        if !opts.full && output_dir.is_dir() && cache::has_key(&cache_path, key) {
-            before();
-        }
+    // A cache beside an output deleted by hand is no use: that build
+    // renders everything, and must not be set up as a patch.
+    let incremental = !opts.full && output_dir.is_dir() && cache::has_key(&cache_path, key);
+    if let (true, Some(before)) = (incremental, opts.before_patching) {
+        before();
     }
+    // A build that writes every file anew over a previous output still
+    // patches it, and needs its files: they are listed meanwhile.
+    let listing =
+        (!incremental && output_dir.is_dir()).then(|| output::Listing::start(&output_dir));
     // Reading the cache takes one core; listing and stating the content
     // takes the others meanwhile.
     let ((known, files, related, search_state, parts), scan) = rayon::join(
@@ -199,6 +202,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             Previous {
                 files,
                 search: search_state.as_ref(),
+                listing,
             },
             &output_dir,
             &mut timings,
@@ -264,6 +268,8 @@ struct Previous<'a> {
     /// Each output file's fingerprint: the build patches the output.
     files: Option<output::Fingerprints>,
     search: Option<&'a search::State>,
+    /// The previous output's files, when a full build is expected.
+    listing: Option<output::Listing>,
 }
 
 /// What [`write_output`] did.
@@ -290,7 +296,7 @@ fn write_output(
     let root = &opts.root;
     let out = match previous.files {
         Some(files) => output::Output::patch(output_dir, root, files)?,
-        None => output::Output::full(output_dir, root)?,
+        None => output::Output::full(output_dir, root, previous.listing)?,
     };
     let prep = renderer.prepare(site);
     timings.stage("teasers");
