@@ -60,11 +60,10 @@ fn generate(site: &SiteTest, n: usize, edition: &str) {
 }
 
 /// Asserts that `output` is exactly `old` or exactly `new`; says which.
-///
-/// For the full-rebuild path the output is replaced whole, so one of the two
-/// trees must match byte for byte. (An incremental mode that updates files
-/// in place with a journal completed by the next build would run that next
-/// build before calling this.)
+/// A build over a previous output moves its files into place after it
+/// commits their journal, which the next build completes first: a caller
+/// whose build was killed recovers the output as the next build would
+/// before calling this.
 #[track_caller]
 pub fn assert_old_or_new(output: &Path, old: &Tree, new: &Tree) -> &'static str {
     let now = snapshot(output);
@@ -131,8 +130,8 @@ fn a_build_killed_at_any_moment_leaves_the_old_or_the_new_output() {
     for i in 0..KILLS {
         reset();
         // Spread over 0–110 % of the measured duration: the early kills land
-        // while loading, the middle ones while writing the staging folder,
-        // the late ones around the swap or after it.
+        // while loading, the middle ones while writing the patch folder, the
+        // late ones around the commit or after it.
         let delay = duration.mul_f64(1.1 * f64::from(i) / f64::from(KILLS - 1));
         let mut child = Command::new(arshif_bin())
             .arg("build")
@@ -147,16 +146,33 @@ fn a_build_killed_at_any_moment_leaves_the_old_or_the_new_output() {
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL; a no-op when it already finished.
         let status = child.wait().unwrap();
+        // What the next build does first: a committed journal is completed,
+        // an uncommitted patch dropped.
+        let patch = leftovers(site.tmp())
+            .into_iter()
+            .find(|n| n.ends_with(".arshif-patch"));
+        let committed = patch
+            .as_ref()
+            .is_some_and(|p| site.tmp().join(p).join("journal").exists());
+        arshif::output::recover(&output).unwrap();
         let outcome = assert_old_or_new(&output, &old, &new);
-        outcomes.push(format!("{:>4} ms: {outcome} ({status})", delay.as_millis()));
+        let recovered = match (patch.is_some(), committed) {
+            (_, true) => ", its journal completed",
+            (true, false) => ", its patch dropped",
+            _ => "",
+        };
+        outcomes.push(format!(
+            "{:>4} ms: {outcome}{recovered} ({status})",
+            delay.as_millis()
+        ));
     }
     eprintln!("kills:\n{}", outcomes.join("\n"));
     assert!(
         outcomes.iter().any(|o| o.contains("old")),
-        "no kill landed before the swap"
+        "no kill landed before the commit"
     );
 
-    // A killed build may leave its staging folder; the next build clears it
+    // A killed build may leave its patch folder; the next build clears it
     // and succeeds.
     reset();
     site.build().success();
