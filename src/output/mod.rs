@@ -732,10 +732,10 @@ fn previous_files(output: &Path) -> Option<Vec<String>> {
         .then_some(files)
 }
 
-/// The files of a previous output ([`previous_files`]), listed on a thread
-/// of their own from the start of a build that writes every file anew (at
-/// 100,000 articles, a second of reading folders), while the content is
-/// read.
+/// The files of a previous output, listed on a thread of their own from
+/// the start of a build that writes every file anew (at 100,000 articles, a
+/// second of reading folders), while the content is read; `None` where
+/// [`Output::full`] must replace the folder whole.
 pub struct Listing(std::thread::JoinHandle<Option<Vec<String>>>);
 
 impl Listing {
