@@ -128,13 +128,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     output::recover(&output_dir)?;
     let key = cache::Key::new(
         &format!("{config:?} {} {}", opts.offline, opts.drafts),
-        renderer.theme_dir(),
-    )?;
+        renderer.templates_hash(),
+    );
     let cache_path = cache::path(&output_dir)?;
     // A cache beside an output deleted by hand is no use: that build
-    // renders everything, and must not be set up as a patch.
-    let incremental = !opts.full && output_dir.is_dir() && cache::has_key(&cache_path, key);
-    if let (true, Some(before)) = (incremental, opts.before_patching) {
+    // renders everything, and must not be set up as a patch. Nor is one
+    // after a template change, which renders every page from the cache.
+    let fit = (!opts.full && output_dir.is_dir())
+        .then(|| cache::fit(&cache_path, key))
+        .flatten();
+    let incremental = fit.is_some();
+    if let (Some(true), Some(before)) = (fit, opts.before_patching) {
         before();
     }
     // A build that writes every file anew over a previous output still

@@ -5,8 +5,8 @@
 //! HTML; drafts too) with its file's size and mtime, and every output file's fingerprint
 //! (see `render::Renderer::fingerprint`), and the search index's state
 //! (`search::State`), which lets the next build update the index. It is
-//! valid only for the same arshif version, site.toml, theme files and build
-//! options, and only for
+//! valid only for the same arshif version, site.toml and build options (a
+//! theme change re-renders the pages from it, see [`Key`]), and only for
 //! the very output folder it describes (by device and inode: an output that
 //! was deleted, or replaced by another build, is not trusted). It lives next
 //! to the output folder, as `.<output>.arshif-cache` (like the staging
@@ -37,37 +37,63 @@ pub use hash::{hash_of, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 12;
+const FORMAT: u32 = 13;
 
-/// What must be equal for a cache to be used: version, configuration, theme
-/// files and options. Computed by [`Key::new`].
+/// What a cache was written for. It is used only by a build of the same
+/// arshif version, configuration and options (`settings`). The theme's
+/// templates are not among them: every page's fingerprint has their hash
+/// (see `render::Renderer::templates_hash`), so after a template change a
+/// build re-renders every page from the cached articles and keeps the
+/// search index; `templates` tells it beforehand that it will. The theme's
+/// static files are copied by their size and mtime, like any asset.
+/// Computed by [`Key::new`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Key(u128);
+pub struct Key {
+    settings: u128,
+    templates: u128,
+}
 
 impl Key {
     /// The key of a build: `settings` is anything that shapes the output
-    /// (the configuration and options, in a stable textual form), and every
-    /// file of the theme counts by path and content.
-    pub fn new(settings: &str, theme_dir: &Path) -> Result<Key> {
+    /// besides the templates (the configuration and options, in a stable
+    /// textual form), `templates` the hash of the theme's templates.
+    pub fn new(settings: &str, templates: u128) -> Key {
         let mut h = HashWriter::default();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         h.update(&FORMAT.to_le_bytes());
         h.update(settings.as_bytes());
-        for entry in walkdir::WalkDir::new(theme_dir).sort_by_file_name() {
-            let entry = entry.map_err(|e| Error::io(theme_dir, e.into()))?;
-            if entry.file_type().is_file() {
-                let bytes = fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-                // Relative to the theme: a site built from another folder,
-                // or named another way, has the same key.
-                let rel = entry.path().strip_prefix(theme_dir).unwrap_or(entry.path());
-                h.update(rel.to_string_lossy().as_bytes());
-                h.update(&[0]);
-                h.update(&(bytes.len() as u64).to_le_bytes());
-                h.update(&bytes);
-            }
+        Key {
+            settings: h.finish(),
+            templates,
         }
-        Ok(Key(h.finish()))
     }
+
+    /// Whether a cache written with `stored` may be used by this build.
+    fn admits(&self, stored: &Key) -> bool {
+        self.settings == stored.settings
+    }
+}
+
+/// Every file under `dir` (links followed, as Tera follows them), by its
+/// path relative to `dir` and its bytes: a folder named or placed otherwise
+/// has the same hash.
+pub fn hash_folder(dir: &Path) -> Result<u128> {
+    let mut h = HashWriter::default();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| Error::io(dir, e.into()))?;
+        if entry.file_type().is_file() {
+            let bytes = fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            h.update(rel.to_string_lossy().as_bytes());
+            h.update(&[0]);
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(&bytes);
+        }
+    }
+    Ok(h.finish())
 }
 
 /// A previous build, as far as the next one needs to know it.
@@ -129,20 +155,20 @@ pub fn path(output: &Path) -> Result<PathBuf> {
     ))
 }
 
-/// Whether the cache at `path` was written with `key`: read from the start
-/// of the file only, so [`load`] may still find the rest unusable.
-pub fn has_key(path: &Path, key: Key) -> bool {
-    fs::File::open(path)
-        .ok()
-        .and_then(|file| stored_key(&file))
-        .is_some_and(|(stored, _)| stored == key)
+/// How a build with `key` may use the cache at `path`, read from the start
+/// of the file only (so [`load`] may still find the rest unusable): `None`
+/// when it may not, else whether it was written with the same templates.
+pub fn fit(path: &Path, key: Key) -> Option<bool> {
+    let (stored, _) = stored_key(&fs::File::open(path).ok()?)?;
+    key.admits(&stored)
+        .then_some(stored.templates == key.templates)
 }
 
 /// The key a cache file starts with, and where what follows it starts.
 fn stored_key(file: &fs::File) -> Option<(Key, u64)> {
     let size = file.metadata().ok()?.len();
     // A postcard `u128` takes at most 19 bytes.
-    let head = read_at(file, 0, size.min(32))?;
+    let head = read_at(file, 0, size.min(40))?;
     let (key, rest): (Key, _) = postcard::take_from_bytes(&head).ok()?;
     Some((key, (head.len() - rest.len()) as u64))
 }
@@ -156,7 +182,7 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     // bytes at a time. The parts, then the rest of the file, are each read
     // and decoded on their own, so that the whole file is never held.
     let (stored, at) = stored_key(&file)?;
-    if stored != key {
+    if !key.admits(&stored) {
         return None;
     }
     let (spans, at) = article_spans(&file, at, size)?;
@@ -486,7 +512,7 @@ mod tests {
         // A build that failed after the articles were written.
         drop(Writer::start(
             &path,
-            Key(7),
+            Key::new("7", 1),
             now,
             [].iter(),
             &Default::default(),
@@ -494,19 +520,31 @@ mod tests {
         ));
         assert_eq!(beside(&output), ["public"]);
 
-        let mut writer = Writer::start(&path, Key(7), now, [].iter(), &Default::default(), None);
+        let mut writer = Writer::start(
+            &path,
+            Key::new("7", 1),
+            now,
+            [].iter(),
+            &Default::default(),
+            None,
+        );
         writer.end(id, &files, None);
         let warning = writer.place(&path);
         assert!(warning.is_none(), "{warning:?}");
         assert_eq!(beside(&output), [".public.arshif-cache", "public"]);
-        let cache = load(&path, Key(7), &output).expect("the cache is read back");
+        let cache = load(&path, Key::new("7", 1), &output).expect("the cache is read back");
         assert_eq!(cache.files, files);
         assert!(cache.articles.is_empty() && cache.search.is_none());
-        // Another key, or a damaged file, is no cache.
-        assert!(load(&path, Key(8), &output).is_none());
+        // Other templates still read it (the pages are rendered again);
+        // other settings, or a damaged file, make it no cache.
+        assert_eq!(fit(&path, Key::new("7", 1)), Some(true));
+        assert_eq!(fit(&path, Key::new("7", 2)), Some(false));
+        assert_eq!(fit(&path, Key::new("8", 1)), None);
+        assert!(load(&path, Key::new("7", 2), &output).is_some());
+        assert!(load(&path, Key::new("8", 1), &output).is_none());
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
-        assert!(load(&path, Key(7), &output).is_none());
+        assert!(load(&path, Key::new("7", 1), &output).is_none());
     }
 
     fn articles(n: u64, config: &crate::Config) -> Vec<content::Article> {
@@ -569,7 +607,7 @@ mod tests {
         let write = |articles: &[content::Article], previous: Option<&Parts>| {
             let mut w = Writer::start(
                 &path,
-                Key(7),
+                Key::new("7", 1),
                 now,
                 articles.iter(),
                 &Default::default(),
@@ -587,7 +625,7 @@ mod tests {
         assert!(total > 1, "{total} parts");
 
         // Read back, all parts are copied, and the cache is as it was.
-        let cache = load(&path, Key(7), &output).unwrap();
+        let cache = load(&path, Key::new("7", 1), &output).unwrap();
         let read: Vec<_> = cache.articles.concat();
         assert!(read.iter().all(|a| a.cached));
         let (again, copied) = write(&read, Some(&cache.parts));
@@ -596,7 +634,7 @@ mod tests {
 
         // One article read again, one gone, one new: their parts are encoded
         // anew, the others copied, and the cache is what a fresh one is.
-        let cache = load(&path, Key(7), &output).unwrap();
+        let cache = load(&path, Key::new("7", 1), &output).unwrap();
         let mut changed = cache.articles.concat();
         changed.sort_by(|a, b| content::source_order(&a.source, &b.source));
         changed[10].cached = false;

@@ -80,6 +80,8 @@ pub struct Renderer {
     /// [`SLOT_START`] and a random number: a page's text cannot name a
     /// slot it does not know.
     slot_start: String,
+    /// The hash of the theme's templates (see [`Renderer::templates_hash`]).
+    templates: u128,
     theme_dir: PathBuf,
     site_root: PathBuf,
     links: Links,
@@ -134,6 +136,7 @@ impl Renderer {
             search,
             teaser,
             slot_start: format!("{SLOT_START}{nonce:016x}:"),
+            templates: crate::cache::hash_folder(&templates)?,
             tera,
             feeds,
             theme_dir,
@@ -145,6 +148,13 @@ impl Renderer {
     /// The theme's folder (its `static/` is copied to the output root).
     pub fn theme_dir(&self) -> &Path {
         &self.theme_dir
+    }
+
+    /// The hash of every file of the theme's `templates/`: part of every
+    /// page's and feed's fingerprint (through the `site` object's hash), so
+    /// that a template change re-renders them all.
+    pub fn templates_hash(&self) -> u128 {
+        self.templates
     }
 
     /// What every page of one build shares: the `site` context and each
@@ -164,8 +174,11 @@ impl Renderer {
             marked: serde_json::to_string(&ctx).map_or(true, |json| json.contains(ROOT_MARK)),
             html: site.articles.iter().map(|_| OnceLock::new()).collect(),
         }));
+        let mut site_hash = crate::cache::HashWriter::default();
+        site_hash.update(&self.templates.to_le_bytes());
+        site_hash.value(&ctx);
         Prepared {
-            site_hash: crate::cache::hash_of(&ctx),
+            site_hash: site_hash.finish(),
             site: ctx,
             model: site,
             links: self.links,
@@ -725,7 +738,8 @@ impl<'a> Prepared<'a> {
 /// What every page of one build shares (see [`Renderer::prepare`]).
 pub struct Prepared<'a> {
     site: SiteCtx<'a>,
-    /// The fingerprint of `site`, the same on every page.
+    /// The fingerprint of `site` and of the templates, the same on every
+    /// page.
     site_hash: u128,
     model: &'a Site,
     links: Links,

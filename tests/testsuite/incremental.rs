@@ -373,10 +373,15 @@ fn templates_and_site_toml_re_render_everything() {
         "themes/default/templates/article.html",
         &template.replacen("{% block content %}", "{% block content %}<p>تجربة</p>", 1),
     );
-    let themed = site.build();
-    themed.success();
+    let (themed, search) = build_timed(&site);
     assert_eq!(rendered(&themed), pages);
     assert!(site.read("2015/01/story-0000/index.html").contains("تجربة"));
+    // The pages are rendered from the cached articles, and the search
+    // index, which no template shapes, is kept.
+    assert!(
+        search.starts_with("updated: 0 documents analyzed, 0 of"),
+        "{search}"
+    );
     assert_same_as_full(&mut site, "after a template change");
 
     site.write_file(
@@ -388,6 +393,39 @@ fn templates_and_site_toml_re_render_everything() {
     assert_eq!(rendered(&retitled), pages);
     assert!(site.read("index.html").contains("أرشيف آخر"));
     assert_same_as_full(&mut site, "after a site.toml change");
+}
+
+#[test]
+fn a_theme_stylesheet_change_re_renders_no_page() {
+    let mut site = corpus(30);
+    site.build().success();
+    let css = site.root().join("themes/default/static/style.css");
+    let mut text = fs::read_to_string(&css).unwrap();
+    text.push_str("\nbody { margin: 0 }\n");
+    fs::write(&css, &text).unwrap();
+    let again = site.build();
+    again.success();
+    assert_eq!(rendered(&again), 0, "{}", again.stderr);
+    assert_eq!(site.read("style.css"), text);
+    assert_same_as_full(&mut site, "after a stylesheet change");
+}
+
+#[test]
+fn a_theme_that_drops_its_search_page_or_gains_one() {
+    let mut site = corpus(30);
+    site.build().success();
+    assert!(site.has("search/index.js"));
+    let page = site.root().join("themes/default/templates/search.html");
+    let template = fs::read_to_string(&page).unwrap();
+    fs::remove_file(&page).unwrap();
+    site.build().success();
+    assert!(!site.output().join("search").exists(), "the index is gone");
+    assert_same_as_full(&mut site, "after the search page was dropped");
+    fs::write(&page, template).unwrap();
+    let (_, search) = build_timed(&site);
+    assert!(search.starts_with("in full"), "{search}");
+    assert!(site.has("search/index.js"));
+    assert_same_as_full(&mut site, "after the search page came back");
 }
 
 #[test]
