@@ -508,26 +508,16 @@ mod tests {
             _dir,
         } = built();
         let now = std::time::SystemTime::now();
+        let start = || {
+            let related = Default::default();
+            Writer::start(&path, Key::new("7", 1), now, [].iter(), &related, None)
+        };
 
         // A build that failed after the articles were written.
-        drop(Writer::start(
-            &path,
-            Key::new("7", 1),
-            now,
-            [].iter(),
-            &Default::default(),
-            None,
-        ));
+        drop(start());
         assert_eq!(beside(&output), ["public"]);
 
-        let mut writer = Writer::start(
-            &path,
-            Key::new("7", 1),
-            now,
-            [].iter(),
-            &Default::default(),
-            None,
-        );
+        let mut writer = start();
         writer.end(id, &files, None);
         let warning = writer.place(&path);
         assert!(warning.is_none(), "{warning:?}");

@@ -925,17 +925,24 @@ mod tests {
         Output::patch(out, site, previous).unwrap()
     }
 
-    #[test]
-    fn a_patch_writes_only_changes_and_removes_what_is_gone() {
-        let dir = tempfile::tempdir().unwrap();
-        let (site, out) = (dir.path().join("site"), dir.path().join("out"));
+    /// A first build of three files, two of them in folders, into `out`
+    /// under `dir`: the site folder, the output folder and the files'
+    /// fingerprints.
+    fn three_files(dir: &Path) -> (PathBuf, PathBuf, Fingerprints) {
+        let (site, out) = (dir.join("site"), dir.join("out"));
         let full = Output::full(&out, &site, None).unwrap();
         for (rel, bytes) in [("a.txt", "a"), ("b/c.txt", "c"), ("d/e/f.txt", "f")] {
             full.put(rel, bytes.as_bytes()).unwrap();
         }
         let sealed = full.seal();
         sealed.commit.run(|| {}).unwrap();
-        let files = sealed.files;
+        (site, out, sealed.files)
+    }
+
+    #[test]
+    fn a_patch_writes_only_changes_and_removes_what_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out, files) = three_files(dir.path());
         let fp = |rel: &str| files[rel];
 
         let patch = patch_of(
@@ -1038,12 +1045,7 @@ mod tests {
     #[test]
     fn a_full_build_over_a_previous_output_patches_it() {
         let dir = tempfile::tempdir().unwrap();
-        let (site, out) = (dir.path().join("site"), dir.path().join("out"));
-        let first = Output::full(&out, &site, None).unwrap();
-        for (rel, bytes) in [("a.txt", "a"), ("b/c.txt", "c"), ("d/e/f.txt", "f")] {
-            first.put(rel, bytes.as_bytes()).unwrap();
-        }
-        commit(first).unwrap();
+        let (site, out, _) = three_files(dir.path());
         let (folder, kept) = (inode(&out), inode(&out.join("a.txt")));
 
         let full = Output::full(&out, &site, Some(Listing::start(&out))).unwrap();
