@@ -875,7 +875,6 @@ mod tests {
                 unchanged: 0
             }
         );
-        let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
         let before = inode(&out.join("a.txt"));
 
         let s = Output::full(&out, &site, None).unwrap();
