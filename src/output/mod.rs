@@ -292,17 +292,10 @@ pub fn recover(output: &Path) -> Result<()> {
 }
 
 /// Applies a committed journal. Safe to repeat: a move whose file is gone
-/// was done already.
+/// was done already. The removals go first, so that a new file may take
+/// the place of a folder that held only removed files, and a new folder the
+/// place of a removed file.
 fn apply(output: &Path, dir: &Path, journal: &Journal) -> Result<()> {
-    for (name, rel) in &journal.moves {
-        let from = dir.join(name);
-        if !from.exists() {
-            continue;
-        }
-        let to = output.join(checked(rel)?);
-        ensure_parent(&to)?;
-        fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
-    }
     for rel in &journal.removals {
         let path = output.join(checked(rel)?);
         match fs::remove_file(&path) {
@@ -318,6 +311,15 @@ fn apply(output: &Path, dir: &Path, journal: &Journal) -> Result<()> {
             }
             parent = p.parent();
         }
+    }
+    for (name, rel) in &journal.moves {
+        let from = dir.join(name);
+        if !from.exists() {
+            continue;
+        }
+        let to = output.join(checked(rel)?);
+        ensure_parent(&to)?;
+        fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
     }
     Ok(())
 }
@@ -1071,6 +1073,22 @@ mod tests {
             entries(dir.path()),
             ["out/", "out/a.txt", "out/b/", "out/b/c.txt", "out/g.txt"]
         );
+    }
+
+    #[test]
+    fn a_file_and_a_folder_may_trade_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, out) = (dir.path().join("site"), dir.path().join("out"));
+        let first = Output::full(&out, &site, None).unwrap();
+        first.put("x", b"a file").unwrap();
+        first.put("y/index.html", b"a page").unwrap();
+        commit(first).unwrap();
+        let again = Output::full(&out, &site, None).unwrap();
+        assert!(matches!(again.mode, Mode::Patch(_)));
+        again.put("x/index.html", b"a page").unwrap();
+        again.put("y", b"a file").unwrap();
+        commit(again).unwrap();
+        assert_eq!(entries(&out), ["x/", "x/index.html", "y"]);
     }
 
     #[test]
