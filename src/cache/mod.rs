@@ -167,7 +167,7 @@ pub fn fit(path: &Path, key: Key) -> Option<bool> {
 /// The key a cache file starts with, and where what follows it starts.
 fn stored_key(file: &fs::File) -> Option<(Key, u64)> {
     let size = file.metadata().ok()?.len();
-    // A postcard `u128` takes at most 19 bytes.
+    // A key is two postcard `u128`s, at most 19 bytes each.
     let head = read_at(file, 0, size.min(40))?;
     let (key, rest): (Key, _) = postcard::take_from_bytes(&head).ok()?;
     Some((key, (head.len() - rest.len()) as u64))
