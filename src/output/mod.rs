@@ -1,11 +1,11 @@
 //! Writing the output, in one of two ways, both all-or-nothing.
 //!
-//! - [`Staging`] (a full build with no previous output): every file goes
-//!   into a temporary folder next to the output and, only when everything
-//!   succeeded, the folder is swapped with the old output in one atomic
-//!   `renameat2(RENAME_EXCHANGE)`. A file whose bytes did not change is
-//!   hard-linked from the previous output, so it keeps its mtime (and rsync
-//!   and caches see it unchanged).
+//! - [`Staging`] (a full build with no previous output, or over one
+//!   holding what no build leaves): every file goes into a temporary folder
+//!   next to the output and, only when everything succeeded, the folder is
+//!   swapped with the old output in one atomic `renameat2(RENAME_EXCHANGE)`.
+//!   A file whose bytes did not change is hard-linked from the previous
+//!   output, so it keeps its mtime (and rsync and caches see it unchanged).
 //! - [`Patch`] (an incremental build, or a full build over a previous
 //!   output): only changed files are written, into a folder next to the
 //!   output; a journal listing their moves and the removals is then
@@ -449,21 +449,12 @@ impl Output {
             Some(listing) => listing.files(),
             None => previous_files(&ready_output),
         };
-        let mut out = match files {
-            Some(files) => {
-                let mut out = Output::with(
-                    Mode::Patch(Patch::new(output, site_root)?),
-                    Fingerprints::default(),
-                );
-                out.replaced = files;
-                out
-            }
-            None => Output::with(
-                Mode::Full(Staging::new(output, site_root)?),
-                Fingerprints::default(),
-            ),
+        let mode = match files {
+            Some(_) => Mode::Patch(Patch::new(output, site_root)?),
+            None => Mode::Full(Staging::new(output, site_root)?),
         };
-        out.incremental = false;
+        let mut out = Output::with(mode, Fingerprints::default(), false);
+        out.replaced = files.unwrap_or_default();
         Ok(out)
     }
 
@@ -473,14 +464,15 @@ impl Output {
         Ok(Output::with(
             Mode::Patch(Patch::new(output, site_root)?),
             previous,
+            true,
         ))
     }
 
-    fn with(mode: Mode, previous: Fingerprints) -> Output {
+    fn with(mode: Mode, previous: Fingerprints, incremental: bool) -> Output {
         // About as many files as last time.
         let claimed = Fingerprints::with_capacity_and_hasher(previous.len(), Default::default());
         Output {
-            incremental: matches!(mode, Mode::Patch(_)),
+            incremental,
             mode,
             previous,
             replaced: Vec::new(),
