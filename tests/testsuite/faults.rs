@@ -109,53 +109,86 @@ fn a_build_killed_at_any_moment_leaves_the_old_or_the_new_output() {
     let new = snapshot(site.output());
     assert_ne!(old, new);
 
-    // The output the killed builds replace, reset to the old tree each time.
     site.set_output("public");
     let output = site.output().to_path_buf();
-    let reset = || {
+    let none = || {
         if output.exists() {
             fs::remove_dir_all(&output).unwrap();
         }
+    };
+    // Over a copy of the old output (with no cache: a full build, written
+    // as a patch of it)…
+    let over_old = || {
+        none();
         copy_dir(&site.tmp().join("old"), &output);
     };
+    let outcomes = kill_builds(&site, &over_old, &old, &new, 24);
+    assert!(
+        outcomes.iter().any(|o| o.contains(": old")),
+        "no kill landed before the commit"
+    );
+    // …and where there is no output yet (a staging folder renamed into
+    // place): "old" is then no output at all.
+    let outcomes = kill_builds(&site, &none, &Tree::new(), &new, 12);
+    assert!(
+        outcomes.iter().any(|o| o.contains(": old")),
+        "no kill landed before the rename"
+    );
+
+    // A killed build may leave its patch or staging folder; the next build
+    // clears it and succeeds.
+    over_old();
+    site.build().success();
+    assert_same_tree(&new, &snapshot(&output), "the build after the kills");
+    assert_eq!(leftovers(site.tmp()), Vec::<String>::new());
+}
+
+/// Builds `site` into its output `kills` times, each after `reset` and
+/// killed (SIGKILL) at a moment spread over 0–110 % of a build's measured
+/// duration: the early kills land while loading, the middle ones while
+/// writing, the late ones around the commit or after it. After each, once
+/// the output is recovered as the next build would first recover it (a
+/// committed journal completed, an uncommitted patch dropped), the output
+/// must be `old` or `new`. Returns what each kill left.
+fn kill_builds(
+    site: &SiteTest,
+    reset: &dyn Fn(),
+    old: &Tree,
+    new: &Tree,
+    kills: u32,
+) -> Vec<String> {
+    let output = site.output();
     reset();
     let started = Instant::now();
     site.build().success();
     let duration = started.elapsed();
-    eprintln!("a full rebuild takes {duration:?}");
-    assert_same_tree(&new, &snapshot(&output), "a rebuild from old");
+    assert_same_tree(new, &snapshot(output), "a build after a reset");
 
-    const KILLS: u32 = 24;
     let mut outcomes = Vec::new();
-    for i in 0..KILLS {
+    for i in 0..kills {
         reset();
-        // Spread over 0–110 % of the measured duration: the early kills land
-        // while loading, the middle ones while writing the patch folder, the
-        // late ones around the commit or after it.
-        let delay = duration.mul_f64(1.1 * f64::from(i) / f64::from(KILLS - 1));
+        let delay = duration.mul_f64(1.1 * f64::from(i) / f64::from(kills - 1));
         let mut child = Command::new(arshif_bin())
             .arg("build")
             .arg("--root")
             .arg(site.root())
             .arg("--output")
-            .arg(&output)
+            .arg(output)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("run arshif");
         std::thread::sleep(delay);
-        let _ = child.kill(); // SIGKILL; a no-op when it already finished.
+        let _ = child.kill(); // a no-op when it already finished
         let status = child.wait().unwrap();
-        // What the next build does first: a committed journal is completed,
-        // an uncommitted patch dropped.
         let patch = leftovers(site.tmp())
             .into_iter()
             .find(|n| n.ends_with(".arshif-patch"));
         let committed = patch
             .as_ref()
             .is_some_and(|p| site.tmp().join(p).join("journal").exists());
-        arshif::output::recover(&output).unwrap();
-        let outcome = assert_old_or_new(&output, &old, &new);
+        arshif::output::recover(output).unwrap();
+        let outcome = assert_old_or_new(output, old, new);
         let recovered = match (patch.is_some(), committed) {
             (_, true) => ", its journal completed",
             (true, false) => ", its patch dropped",
@@ -166,18 +199,11 @@ fn a_build_killed_at_any_moment_leaves_the_old_or_the_new_output() {
             delay.as_millis()
         ));
     }
-    eprintln!("kills:\n{}", outcomes.join("\n"));
-    assert!(
-        outcomes.iter().any(|o| o.contains("old")),
-        "no kill landed before the commit"
+    eprintln!(
+        "kills (a build takes {duration:?}):\n{}",
+        outcomes.join("\n")
     );
-
-    // A killed build may leave its patch folder; the next build clears it
-    // and succeeds.
-    reset();
-    site.build().success();
-    assert_same_tree(&new, &snapshot(&output), "the build after the kills");
-    assert_eq!(leftovers(site.tmp()), Vec::<String>::new());
+    outcomes
 }
 
 /// Runs `arshif build` through `sh` with a file-size limit (in 512-byte
