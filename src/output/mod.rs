@@ -63,7 +63,11 @@ impl Staging {
     /// Prepares a staging folder for `output`, refusing an output folder that
     /// would swallow the site itself.
     pub fn new(output: &Path, site_root: &Path) -> Result<Staging> {
-        let output = ready(output, site_root)?;
+        Staging::start(ready(output, site_root)?)
+    }
+
+    /// [`Staging::new`] for an output [`ready`] has checked.
+    fn start(output: PathBuf) -> Result<Staging> {
         let tmp = beside(&output, &std::process::id().to_string());
         let parent = tmp.parent().unwrap_or(Path::new("/"));
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -336,8 +340,11 @@ pub struct Patch {
 impl Patch {
     /// Starts changing `output`, which must be a previous build's output.
     pub fn new(output: &Path, site_root: &Path) -> Result<Patch> {
-        let output = ready(output, site_root)?;
-        writable(&output)?;
+        Patch::start(ready(output, site_root)?)
+    }
+
+    /// [`Patch::new`] for an output [`ready`] has checked.
+    fn start(output: PathBuf) -> Result<Patch> {
         remove_stale(&output);
         let dir = patch_dir(&output);
         fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -443,15 +450,14 @@ impl Output {
     /// those it does not make again; otherwise into a staging folder.
     /// `listing`, when given, lists the previous output's files.
     pub fn full(output: &Path, site_root: &Path, listing: Option<Listing>) -> Result<Output> {
-        let ready_output = ready(output, site_root)?;
-        writable(&ready_output)?;
+        let output = ready(output, site_root)?;
         let files = match listing {
             Some(listing) => listing.files(),
-            None => previous_files(&ready_output),
+            None => previous_files(&output),
         };
         let mode = match files {
-            Some(_) => Mode::Patch(Patch::new(output, site_root)?),
-            None => Mode::Full(Staging::new(output, site_root)?),
+            Some(_) => Mode::Patch(Patch::start(output)?),
+            None => Mode::Full(Staging::start(output)?),
         };
         let mut out = Output::with(mode, Fingerprints::default(), false);
         out.replaced = files.unwrap_or_default();
@@ -665,12 +671,13 @@ fn duplicate(rel: &str) -> Error {
     )])
 }
 
-/// `output` made absolute, once checked not to hold the site and with any
-/// interrupted incremental build there completed: where either kind of
-/// build starts.
+/// `output` made absolute, once checked not to hold the site nor to be
+/// read-only, and with any interrupted incremental build there completed:
+/// where either kind of build starts.
 fn ready(output: &Path, site_root: &Path) -> Result<PathBuf> {
     let output = absolute(output)?;
     check_output(&output, &absolute(site_root)?)?;
+    writable(&output)?;
     recover(&output)?;
     Ok(output)
 }
