@@ -6,16 +6,19 @@
 #
 # For each size, a corpus is generated once (gen_corpus.py, seed 1) in
 # $BENCH_DIR, outside the repository, and built:
-#   - by arshif (release build): a full build from scratch, a no-op rebuild,
-#     then ROUNDS times (default 3) one story added and one edited, each
-#     undone by a build after it (incremental builds: the median is
-#     reported, and the first, which comes right after the full build and
-#     the copy and is the slowest);
-#   - the floor: `cp -r` of arshif's own output tree;
 #   - by Hugo (and Zola when $ZOLA points at a binary) through the shared
-#     run_peers.sh, plus one timed Hugo run of the same converted site for
-#     its CPU time. Peers are skipped at 100,000 unless PEERS_AT_100K=1
-#     (Hugo needs about 5 minutes and 11 GiB there).
+#     run_peers.sh, which converts the corpus for them. Peers are skipped at
+#     100,000 unless PEERS_AT_100K=1 (Hugo needs about 5 minutes and 11 GiB
+#     there);
+#   - by arshif (release build) from scratch and by Hugo, in turns,
+#     FULL_ROUNDS times (default 3 where Hugo runs, 1 elsewhere): the
+#     medians and the ratio of each round are reported, since the machine's
+#     speed can change between two builds;
+#   - the floor: `cp -r` of arshif's own output tree;
+#   - by arshif again: a no-op rebuild, then ROUNDS times (default 3) one
+#     story added and one edited, each undone by a build after it
+#     (incremental builds: the median is reported, and the first, which
+#     comes right after the copy and is the slowest).
 # It prints wall time, CPU time (user+sys), peak RSS, pages, files and
 # output bytes for each build, and arshif's ratios to the peers and to the
 # floor, all measured in the same run (these machines are noisy: compare
@@ -25,11 +28,13 @@
 # deleted only at the end: on ext4, creating tens of thousands of files
 # just after deleting as many makes the kernel skip the recently freed
 # inodes one by one, which would charge a build for the deletion before it.
+# For the same reason a run that starts within six minutes of the last
+# one's end waits until then.
 #
 # env: BENCH_DIR (default: $TMPDIR/arshif-bench), BENCH_TOOLS (the folder
 #      holding gen_corpus.py and run_peers.sh; default: ../shared/bench next
-#      to the repository), SEED (default 1), ROUNDS (default 3), HUGO, ZOLA,
-#      PEERS_AT_100K.
+#      to the repository), SEED (default 1), ROUNDS (default 3), FULL_ROUNDS,
+#      HUGO, ZOLA, PEERS_AT_100K.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -52,6 +57,17 @@ arshif=$repo/target/release/arshif
 
 trash=$bench/trash
 mkdir -p "$trash"
+# When the last run deleted its trash; the kernel skips the inodes freed
+# for up to five minutes (while their table is not written back).
+deleted_at=$bench/.trash-deleted-at
+if [[ -f $deleted_at ]]; then
+  wait_s=$(($(cat "$deleted_at") + 360 - $(date +%s)))
+  if ((wait_s > 0)); then
+    echo "waiting ${wait_s}s: the last run deleted its outputs $((360 - wait_s))s ago" >&2
+    sleep "$wait_s"
+  fi
+fi
+empty_trash() { rm -rf "$trash"; date +%s >"$deleted_at"; }
 # discard PATH… → moves them out of the way, to be deleted at the end
 discard() {
   local p
@@ -60,7 +76,7 @@ discard() {
   done
   return 0
 }
-trap 'rm -rf "$trash"' EXIT
+trap empty_trash EXIT
 
 # timed NAME CMD… → sets wall, cpu, rss (MiB) and prints nothing
 timed() {
@@ -110,12 +126,43 @@ for n in $sizes; do
   row build "wall s" "cpu s" "RSS MiB" pages files bytes
   row --- ---: ---: ---: ---: ---: ---:
 
-  discard "$out" "$bench/.out-$n.arshif-cache"
-  sync
-  timed "$arshif" build --root "$corpus" --output "$out" --quiet
+  # The peers first: run_peers.sh converts the corpus for them.
+  peers_log=$bench/peers-$n.log
+  : >"$peers_log"
+  work=$bench/peers-$n
+  if [[ $n -ge 100000 && -z ${PEERS_AT_100K:-} ]]; then
+    echo "(peers skipped at $n: set PEERS_AT_100K=1)" >"$peers_log"
+    hugo=
+  else
+    RUNS=1 bash "$tools/run_peers.sh" "$corpus" "$work" >"$peers_log" 2>&1 || true
+    hugo=$([[ -d $work/hugo-site ]] && command -v "$HUGO" || true)
+  fi
+
+  # Full builds from scratch, arshif's and Hugo's in turns.
+  full_rounds=${FULL_ROUNDS:-$([[ -n $hugo ]] && echo 3 || echo 1)}
+  declare -a full_walls=() full_cpus=() full_rss=() hugo_walls=() hugo_cpus=() hugo_rss=() round_ratios=()
+  for ((r = 0; r < full_rounds; r++)); do
+    discard "$out" "$bench/.out-$n.arshif-cache"
+    sync
+    timed "$arshif" build --root "$corpus" --output "$out" --quiet
+    full_walls+=("$wall") full_cpus+=("$cpu") full_rss+=("$rss")
+    if [[ -n $hugo ]]; then
+      discard "$work/hugo-out"
+      sync
+      timed "$HUGO" --minify --quiet -s "$work/hugo-site" -d "$work/hugo-out"
+      hugo_walls+=("$wall") hugo_cpus+=("$cpu") hugo_rss+=("$rss")
+      round_ratios+=("$(ratio "${full_walls[r]}" "$wall")")
+    fi
+  done
   read -r html files bytes < <(count "$out")
-  full_wall=$wall
-  row "arshif, full build" "$wall" "$cpu" "$rss" "$html" "$files" "$bytes"
+  full_wall=$(median "${full_walls[@]}")
+  row "arshif, full build" "$full_wall" "$(median "${full_cpus[@]}")" "$(largest "${full_rss[@]}")" "$html" "$files" "$bytes"
+  if [[ -n $hugo ]]; then
+    read -r h_html h_files h_bytes < <(count "$work/hugo-out")
+    hugo_wall=$(median "${hugo_walls[@]}")
+    row "Hugo, full build" "$hugo_wall" "$(median "${hugo_cpus[@]}")" "$(largest "${hugo_rss[@]}")" "$h_html" "$h_files" "$h_bytes"
+    discard "$work/hugo-out"
+  fi
 
   discard "$bench/floor"
   sync
@@ -134,7 +181,7 @@ for n in $sizes; do
   cp "$edited" "$bench/edited.bak"
   new=
   # Whatever happens, the corpus is put back as it was.
-  trap 'cp "$bench/edited.bak" "$edited"; [[ -z $new ]] || rm -f "$new"; rm -rf "$trash"' EXIT
+  trap 'cp "$bench/edited.bak" "$edited"; [[ -z $new ]] || rm -f "$new"; empty_trash' EXIT
   declare -a add_walls=() add_cpus=() add_rss=() edit_walls=() edit_cpus=() edit_rss=()
   for ((r = 0; r < rounds; r++)); do
     new=$(new_story "$corpus")
@@ -151,32 +198,18 @@ for n in $sizes; do
     cp "$bench/edited.bak" "$edited"
     "$arshif" build --root "$corpus" --output "$out" --quiet
   done
-  trap 'rm -rf "$trash"' EXIT
+  trap empty_trash EXIT
   add_wall=$(median "${add_walls[@]}")
   edit_wall=$(median "${edit_walls[@]}")
   # Medians of the times, and the largest peak memory.
   row "arshif, one story added" "$add_wall" "$(median "${add_cpus[@]}")" "$(largest "${add_rss[@]}")" "" "" ""
   row "arshif, one story edited" "$edit_wall" "$(median "${edit_cpus[@]}")" "$(largest "${edit_rss[@]}")" "" "" ""
 
-  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x; one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall"))"
-  peers_log=$bench/peers-$n.log
-  : >"$peers_log"
-  if [[ $n -ge 100000 && -z ${PEERS_AT_100K:-} ]]; then
-    echo "(peers skipped at $n: set PEERS_AT_100K=1)" >"$peers_log"
-  else
-    work=$bench/peers-$n
-    RUNS=1 bash "$tools/run_peers.sh" "$corpus" "$work" >"$peers_log" 2>&1 || true
-  fi
-  if [[ -d ${work:-}/hugo-site && ! ($n -ge 100000 && -z ${PEERS_AT_100K:-}) ]] && command -v "$HUGO" >/dev/null 2>&1; then
-    discard "$work/hugo-out"
-    sync
-    timed "$HUGO" --minify --quiet -s "$work/hugo-site" -d "$work/hugo-out"
-    read -r html files bytes < <(count "$work/hugo-out")
-    row "Hugo (same run, timed here)" "$wall" "$cpu" "$rss" "$html" "$files" "$bytes"
-    summary+="; arshif/Hugo wall: $(ratio "$full_wall" "$wall")x"
+  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x (full builds: ${full_walls[*]} s); one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall"))"
+  if [[ -n $hugo ]]; then
+    summary+="; arshif/Hugo wall: $(ratio "$full_wall" "$hugo_wall")x (medians of $full_rounds builds in turns; each round: ${round_ratios[*]})"
     peers_hugo=$(awk '$1 == "hugo" && $2 ~ /^wall_s=/ { sub("wall_s=", "", $2); print $2 }' "$peers_log")
     [[ -n $peers_hugo ]] && summary+=" (against run_peers.sh's Hugo run: $(ratio "$full_wall" "$peers_hugo")x)"
-    discard "$work/hugo-out"
   fi
   if [[ -n ${ZOLA:-} && -x ${ZOLA:-} && -d $work/zola-site ]]; then
     discard "$work/zola-out"
