@@ -5,8 +5,8 @@
 //! article page is mostly text. But a run of words joined by single spaces,
 //! with no `&`, `<` or quote in it, comes out of the minifier exactly as it
 //! went in, and so does a quoted attribute value that is one such run.
-//! [`SetAside`] replaces each with a private-use character before the page
-//! is minified and puts them back after, so the minifier walks a fraction
+//! [`SetAside`] replaces each with a marker of private-use characters
+//! before the page is minified and puts them back after, so the minifier walks a fraction
 //! of the page and the result is byte for byte what it would have made of
 //! the whole (`minify_equals_minifying_the_whole_page` checks this).
 //!
@@ -49,7 +49,7 @@ const PLAIN_ATTRIBUTES: [&[u8]; 7] = [
     b"aria-label",
 ];
 
-/// The first byte of both markers.
+/// The first byte of every marker.
 const LEAD: u8 = 0xEE;
 
 /// Runs shorter than this are left in place.
@@ -93,9 +93,9 @@ impl SetAside {
     }
 
     /// `minified` (the minifier's output for [`SetAside::html`]) with each
-    /// marker replaced by its run of `original`; `None` if the markers are
-    /// not one a run, in order (the minifier dropped a value, or decoded an
-    /// entity into a marker).
+    /// marker replaced by its run of `original`; `None` unless the markers
+    /// are one for each run, in order (the minifier dropped a value, or
+    /// decoded an entity into a marker).
     pub(super) fn put_back(&self, original: &[u8], minified: &[u8]) -> Option<Vec<u8>> {
         let kept: usize = self.runs.iter().map(|r| r.range.len()).sum();
         let mut out = Vec::with_capacity(minified.len() + kept);
@@ -113,7 +113,8 @@ impl SetAside {
 }
 
 /// Where `html` holds a marker, and which. A U+E001 that is not part of a
-/// marker counts as a text marker, so that it matches no run.
+/// marker counts as one too: markers are never lost from text, so with one
+/// too many the runs cannot all be put back.
 fn markers(html: &[u8]) -> impl Iterator<Item = (usize, &'static [u8])> + '_ {
     let mut from = 0;
     std::iter::from_fn(move || {
