@@ -336,7 +336,8 @@ mod tests {
 
     /// What goes inside them: text with entities, quotes and white space
     /// (a single space twice as often as the rest), void elements with
-    /// values, and the markers themselves.
+    /// values, comments, tags that nest or close the element early, and the
+    /// markers themselves.
     const PIECES: &[&str] = &[
         "المتحدث",
         "باسم",
@@ -371,6 +372,16 @@ mod tests {
         "<input disabled=\"قيمة طويلة جدا هنا\">",
         "<img src='../../media/2024/01/elections-syria.jpg'alt=x>",
         "<!-- تعليق -->",
+        "<!---->",
+        "<!x>",
+        "<?x?>",
+        "<b>",
+        "</b>",
+        "<p>",
+        "</p>",
+        "<li>",
+        "</li>",
+        "</div>",
     ];
 
     proptest::proptest! {

@@ -14,8 +14,10 @@
 //! comments, doctypes, processing instructions, CDATA sections and the
 //! content of raw text elements (`script`, `style`, `title`…), all found as
 //! [`space_attributes`](super::space_attributes) finds them. A text run
-//! starts after white space or markup, so no entity or `<` before it can
-//! read its first character. Attribute values are only taken from
+//! starts after white space or a tag, so nothing before it reads its first
+//! character: not after a comment, which the minifier drops, bringing the
+//! text before it next to the run (`&lt;<!-- -->b` must come out as
+//! `&LTb`, not `<b`). Attribute values are only taken from
 //! attributes the minifier has no rule for (no default value it drops, no
 //! type it reads), and a value with a space in it is replaced by two markers
 //! around a space, so that the minifier still quotes it.
@@ -145,15 +147,19 @@ fn markers(html: &[u8]) -> impl Iterator<Item = (usize, &'static [u8])> + '_ {
 fn runs(html: &[u8]) -> Vec<Run> {
     let mut runs = Vec::new();
     let (mut start, mut i) = (0, 0);
+    // Whether the text from `start` follows a comment.
+    let mut after_comment = false;
     let mut gaps = Vec::new();
     let mut values = Vec::new();
     while let Some(found) = memchr(b'<', &html[i..]) {
         let at = i + found;
         i = at + 1;
+        let comment = html[i..].starts_with(b"!--");
         let end = match html.get(i) {
-            Some(b'!') if html[i..].starts_with(b"!--") => after(html, i + 3, b"-->"),
+            Some(b'!') if comment => after(html, i + 3, b"-->"),
             Some(b'!') if html[i..].starts_with(b"![CDATA[") => after(html, i + 8, b"]]>"),
-            Some(b'!' | b'?' | b'/') => after(html, i, b">"),
+            Some(b'?') => after(html, i, b"?>"),
+            Some(b'!' | b'/') => after(html, i, b">"),
             // What the minifier takes for a tag name (more than HTML does).
             Some(&c) if c.is_ascii_alphanumeric() || c == b':' || c == b'-' => {
                 let name_end = i + html[i..]
@@ -176,14 +182,14 @@ fn runs(html: &[u8]) -> Vec<Run> {
             }
             _ => continue,
         };
-        text_runs(html, start..at, &mut runs);
+        text_runs(html, start..at, after_comment, &mut runs);
         runs.extend(values.drain(..).filter_map(|range| {
             let marker = value_marker(&html[range.clone()])?;
             Some(Run { range, marker })
         }));
-        (start, i) = (end, end);
+        (start, i, after_comment) = (end, end, comment);
     }
-    text_runs(html, start..html.len(), &mut runs);
+    text_runs(html, start..html.len(), after_comment, &mut runs);
     runs
 }
 
@@ -234,8 +240,9 @@ const SPECIAL: u8 = 1;
 const SPACE: u8 = 2;
 
 /// Adds to `runs` the runs of `text`: words with nothing special in them,
-/// joined by single spaces, at least [`SHORTEST`] bytes long.
-fn text_runs(html: &[u8], text: Range<usize>, runs: &mut Vec<Run>) {
+/// joined by single spaces, at least [`SHORTEST`] bytes long. When `text`
+/// follows a comment, its first word is not taken.
+fn text_runs(html: &[u8], text: Range<usize>, after_comment: bool, runs: &mut Vec<Run>) {
     let mut run: Option<Range<usize>> = None;
     let mut close = |run: &mut Option<Range<usize>>| {
         if let Some(range) = run.take().filter(|r| r.len() >= SHORTEST) {
@@ -261,7 +268,7 @@ fn text_runs(html: &[u8], text: Range<usize>, runs: &mut Vec<Run>) {
             seen |= class;
             i += 1;
         }
-        if seen != PLAIN {
+        if seen != PLAIN || (after_comment && start == text.start) {
             close(&mut run);
             continue;
         }
@@ -330,6 +337,14 @@ mod tests {
         assert_eq!(aside(html), ["نص طويل يمكن نقله جانبا"]);
         // `<3` is a tag to the minifier: nothing in it is text.
         assert!(aside("<3 long words in a tag name>").is_empty());
+    }
+
+    #[test]
+    fn no_run_starts_where_a_dropped_comment_was() {
+        // The minifier drops the comment: `<` (decoded) then meets `long`.
+        assert!(aside("&lt;<!-- تعليق -->longالوزارة").is_empty());
+        assert_eq!(aside("&lt;<!-- تعليق -->x longالوزارة"), ["longالوزارة"]);
+        assert_eq!(aside("<p>longالوزارة"), ["longالوزارة"]);
     }
 
     #[test]
