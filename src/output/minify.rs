@@ -8,6 +8,8 @@
 //! is a parse error, and pages must pass the Nu checker: [`space_attributes`]
 //! puts the spaces back.
 
+use std::ops::Range;
+
 use memchr::memchr;
 
 mod verbatim;
@@ -84,42 +86,16 @@ const RAW_TEXT: [&[u8]; 9] = [
 /// `html` with a space after every quoted attribute value that is directly
 /// followed by another attribute.
 ///
-/// Tags are found as the HTML tokenizer finds them: `<` and a letter opens
-/// one, comments, CDATA sections, doctypes and processing instructions are
-/// skipped whole, and inside raw text elements (`script`, `style`, `title`…)
-/// only their end tag counts. Only a quote that opens a value (right after
-/// `=`) is paired, so text and scripts are never touched.
+/// Tags are found as the minifier finds them ([`walk`]); only a quote that
+/// opens a value (right after `=`) is paired, so text, comments and
+/// scripts are never touched.
 fn space_attributes(html: Vec<u8>) -> Vec<u8> {
     let mut gaps = Vec::new();
-    let mut i = 0;
-    while let Some(found) = memchr(b'<', &html[i..]) {
-        i += found + 1;
-        match html.get(i) {
-            Some(b'!') => {
-                i = if html[i..].starts_with(b"!--") {
-                    after(&html, i + 3, b"-->")
-                } else if html[i..].starts_with(b"![CDATA[") {
-                    after(&html, i + 8, b"]]>")
-                } else {
-                    after(&html, i, b">")
-                }
-            }
-            Some(b'?') => i = after(&html, i, b">"),
-            Some(c) if c.is_ascii_alphabetic() => {
-                let name_end = i + html[i..]
-                    .iter()
-                    .position(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
-                    .unwrap_or(html.len() - i);
-                let name = &html[i..name_end];
-                i = start_tag(&html, name_end, &mut gaps, |_, _| ());
-                if let Some(raw) = RAW_TEXT.iter().find(|r| r.eq_ignore_ascii_case(name)) {
-                    i = end_tag(&html, i, raw);
-                }
-            }
-            // An end tag, or a `<` that is text: nothing to space.
-            _ => {}
+    walk(&html, |piece| {
+        if let Piece::Gap(at) = piece {
+            gaps.push(at);
         }
-    }
+    });
     if gaps.is_empty() {
         return html;
     }
@@ -134,23 +110,78 @@ fn space_attributes(html: Vec<u8>) -> Vec<u8> {
     spaced
 }
 
+/// What [`walk`] meets in a page, as positions in it.
+enum Piece {
+    /// Text the minifier reads: a stretch between markup (a `<` that opens
+    /// nothing stays in it), and whether a comment, which the minifier
+    /// drops, came just before it.
+    Text(Range<usize>, bool),
+    /// A start tag's attribute name and its quoted value (inside the
+    /// quotes).
+    Value(Range<usize>, Range<usize>),
+    /// Where a quoted value runs into the next attribute (`title="a"href`).
+    Gap(usize),
+}
+
+/// Walks `html` as the minifier reads it, giving `each` its pieces in
+/// order. `<` and a letter, a digit, `:` or `-` opens a tag (the minifier
+/// takes more for a tag name than HTML does); comments, CDATA sections,
+/// doctypes and other `<!`, processing instructions and end tags are
+/// skipped whole, and inside raw text elements (`script`, `style`,
+/// `title`…) only their end tag counts.
+fn walk(html: &[u8], mut each: impl FnMut(Piece)) {
+    let (mut start, mut i, mut after_comment) = (0, 0, false);
+    while let Some(found) = memchr(b'<', &html[i..]) {
+        let at = i + found;
+        i = at + 1;
+        let Some(&c) = html.get(i) else { break };
+        let tag = c.is_ascii_alphanumeric() || c == b':' || c == b'-';
+        if !tag && !matches!(c, b'!' | b'?' | b'/') {
+            continue;
+        }
+        each(Piece::Text(start..at, after_comment));
+        let comment = html[i..].starts_with(b"!--");
+        let end = if comment {
+            after(html, i + 3, b"-->")
+        } else if html[i..].starts_with(b"![CDATA[") {
+            after(html, i + 8, b"]]>")
+        } else if c == b'?' {
+            after(html, i, b"?>")
+        } else if !tag {
+            after(html, i, b">")
+        } else {
+            let name_end = i + html[i..]
+                .iter()
+                .position(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
+                .unwrap_or(html.len() - i);
+            let name = &html[i..name_end];
+            let end = start_tag(html, name_end, &mut each);
+            match RAW_TEXT.iter().find(|r| r.eq_ignore_ascii_case(name)) {
+                Some(raw) => after(html, end_tag(html, end, raw), b">"),
+                None => end,
+            }
+        };
+        (start, i, after_comment) = (end, end, comment);
+    }
+    each(Piece::Text(start..html.len(), after_comment));
+}
+
 /// The position after the first `end` at or after `i` (the end of the
 /// input when there is none).
 fn after(html: &[u8], i: usize, end: &[u8]) -> usize {
-    memchr::memmem::find(&html[i.min(html.len())..], end)
-        .map_or(html.len(), |at| i + at + end.len())
+    let rest = &html[i.min(html.len())..];
+    // Most ends are one `>`: memchr finds it without memmem's set-up.
+    let found = match end {
+        [byte] => memchr(*byte, rest),
+        _ => memchr::memmem::find(rest, end),
+    };
+    found.map_or(html.len(), |at| i + at + end.len())
 }
 
 /// Reads a start tag's attributes from `i` (just after its name) to its
-/// `>`, noting in `gaps` where a quoted value runs into the next attribute,
-/// and giving `quoted` each attribute's name with its quoted value (the
-/// range inside the quotes). Returns the position after the tag.
-fn start_tag(
-    html: &[u8],
-    mut i: usize,
-    gaps: &mut Vec<usize>,
-    mut quoted: impl FnMut(&[u8], std::ops::Range<usize>),
-) -> usize {
+/// `>`, giving `each` their quoted values and the gaps after them. Returns
+/// the position after the tag.
+fn start_tag(html: &[u8], mut i: usize, each: &mut impl FnMut(Piece)) -> usize {
     let delimits = |c: u8| c.is_ascii_whitespace() || c == b'/' || c == b'>';
     while let Some(&c) = html.get(i) {
         if c == b'>' {
@@ -182,10 +213,10 @@ fn start_tag(
                 let Some(close) = memchr(quote, &html[i + 1..]) else {
                     return html.len();
                 };
-                quoted(&html[name], i + 1..i + 1 + close);
+                each(Piece::Value(name, i + 1..i + 1 + close));
                 i += close + 2;
                 if html.get(i).is_some_and(|&c| !delimits(c)) {
-                    gaps.push(i);
+                    each(Piece::Gap(i));
                 }
             }
             _ => {

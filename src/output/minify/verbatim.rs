@@ -6,27 +6,28 @@
 //! with no `&`, `<` or quote in it, comes out of the minifier exactly as it
 //! went in, and so does a quoted attribute value that is one such run.
 //! [`SetAside`] replaces each with a marker of private-use characters
-//! before the page is minified and puts them back after, so the minifier walks a fraction
-//! of the page and the result is byte for byte what it would have made of
-//! the whole (`minify_equals_minifying_the_whole_page` checks this).
+//! before the page is minified and puts them back after, so the minifier
+//! walks a fraction of the page and the result is byte for byte what it
+//! would have made of the whole (`minify_equals_minifying_the_whole_page`
+//! checks this).
 //!
-//! Runs are only taken where the minifier sees text: outside tags,
-//! comments, doctypes, processing instructions, CDATA sections and the
-//! content of raw text elements (`script`, `style`, `title`…), all found as
-//! [`space_attributes`](super::space_attributes) finds them. A text run
-//! starts after white space or a tag, so nothing before it reads its first
-//! character: not after a comment, which the minifier drops, bringing the
-//! text before it next to the run (`&lt;<!-- -->b` must come out as
-//! `&LTb`, not `<b`). Attribute values are only taken from
-//! attributes the minifier has no rule for (no default value it drops, no
-//! type it reads), and a value with a space in it is replaced by two markers
-//! around a space, so that the minifier still quotes it.
+//! Runs are only taken where the minifier sees text, as [`walk`] finds it:
+//! outside tags, comments, doctypes, processing instructions, CDATA
+//! sections and the content of raw text elements (`script`, `style`,
+//! `title`…). A text run starts after white space or a tag, so nothing
+//! before it reads its first character: not after a comment, which the
+//! minifier drops, bringing the text before it next to the run
+//! (`&lt;<!-- -->b` must come out as `&LTb`, not `<b`). Attribute values
+//! are only taken from attributes the minifier has no rule for (no default
+//! value it drops, no type it reads), and a value with a space in it is
+//! replaced by two markers around a space, so that the minifier still
+//! quotes it.
 
 use std::ops::Range;
 
 use memchr::memchr;
 
-use super::{after, end_tag, start_tag, RAW_TEXT};
+use super::{walk, Piece};
 
 /// What stands for a run of text: U+E000, a private-use character no page
 /// of ours contains (pages that do are minified whole).
@@ -141,55 +142,23 @@ fn markers(html: &[u8]) -> impl Iterator<Item = (usize, &'static [u8])> + '_ {
 }
 
 /// The runs of `html` worth setting aside, in order: in the text the
-/// minifier reads between markup, outside raw text elements (a `<` that
-/// opens nothing stays in the text), and the quoted values of
+/// minifier reads ([`walk`]), and the quoted values of
 /// [`PLAIN_ATTRIBUTES`] that are one run.
 fn runs(html: &[u8]) -> Vec<Run> {
     let mut runs = Vec::new();
-    let (mut start, mut i) = (0, 0);
-    // Whether the text from `start` follows a comment.
-    let mut after_comment = false;
-    let mut gaps = Vec::new();
-    let mut values = Vec::new();
-    while let Some(found) = memchr(b'<', &html[i..]) {
-        let at = i + found;
-        i = at + 1;
-        let comment = html[i..].starts_with(b"!--");
-        let end = match html.get(i) {
-            Some(b'!') if comment => after(html, i + 3, b"-->"),
-            Some(b'!') if html[i..].starts_with(b"![CDATA[") => after(html, i + 8, b"]]>"),
-            Some(b'?') => after(html, i, b"?>"),
-            Some(b'!' | b'/') => after(html, i, b">"),
-            // What the minifier takes for a tag name (more than HTML does).
-            Some(&c) if c.is_ascii_alphanumeric() || c == b':' || c == b'-' => {
-                let name_end = i + html[i..]
-                    .iter()
-                    .position(|&c| c.is_ascii_whitespace() || c == b'/' || c == b'>')
-                    .unwrap_or(html.len() - i);
-                let name = &html[i..name_end];
-                let end = start_tag(html, name_end, &mut gaps, |name, value| {
-                    if PLAIN_ATTRIBUTES
-                        .iter()
-                        .any(|a| a.eq_ignore_ascii_case(name))
-                    {
-                        values.push(value);
-                    }
-                });
-                match RAW_TEXT.iter().find(|r| r.eq_ignore_ascii_case(name)) {
-                    Some(raw) => after(html, end_tag(html, end, raw), b">"),
-                    None => end,
-                }
+    walk(html, |piece| match piece {
+        Piece::Text(text, after_comment) => text_runs(html, text, after_comment, &mut runs),
+        Piece::Value(name, range) => {
+            let name = &html[name];
+            let plain = PLAIN_ATTRIBUTES
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(name));
+            if let Some(marker) = value_marker(&html[range.clone()]).filter(|_| plain) {
+                runs.push(Run { range, marker });
             }
-            _ => continue,
-        };
-        text_runs(html, start..at, after_comment, &mut runs);
-        runs.extend(values.drain(..).filter_map(|range| {
-            let marker = value_marker(&html[range.clone()])?;
-            Some(Run { range, marker })
-        }));
-        (start, i, after_comment) = (end, end, comment);
-    }
-    text_runs(html, start..html.len(), after_comment, &mut runs);
+        }
+        Piece::Gap(_) => {}
+    });
     runs
 }
 
