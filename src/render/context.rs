@@ -222,7 +222,7 @@ impl<'a> Teaser<'a> {
             article.slug.as_str(),
             &article.lang,
             article.dir,
-            &article.summary,
+            article.summary(),
             article.reading_minutes,
             &article.image,
             terms,
@@ -260,7 +260,7 @@ impl<'a> Teaser<'a> {
             slug: article.slug.as_str(),
             lang: &article.lang,
             dir: article.dir,
-            summary: &article.summary,
+            summary: article.summary(),
             date: DateCtx::new(&front.date, style),
             updated: front.updated.as_ref().map(|d| DateCtx::new(d, style)),
             reading_time: ReadingTime {

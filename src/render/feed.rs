@@ -236,7 +236,7 @@ fn entry<'a>(site: &'a Site, a: &'a Article) -> EntryCtx<'a> {
         dir: a.dir,
         published: front.date.rfc3339(),
         updated: last_change(a).rfc3339(),
-        summary: &a.summary,
+        summary: a.summary(),
         content: None,
         authors,
         categories,

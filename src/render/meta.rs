@@ -117,8 +117,8 @@ pub fn article_jsonld(site: &Site, a: &Article) -> String {
     ld.insert("@context".into(), "https://schema.org".into());
     ld.insert("@type".into(), "NewsArticle".into());
     ld.insert("headline".into(), front.title.as_str().into());
-    if !a.summary.is_empty() {
-        ld.insert("description".into(), a.summary.as_str().into());
+    if !a.summary().is_empty() {
+        ld.insert("description".into(), a.summary().into());
     }
     ld.insert("url".into(), url.as_str().into());
     ld.insert(

@@ -84,8 +84,6 @@ pub struct Article {
     pub path: PagePath,
     pub lang: String,
     pub dir: &'static str,
-    /// The front matter's summary, else the first paragraph.
-    pub summary: String,
     pub reading_minutes: u32,
     pub image: Option<Image>,
     /// For each taxonomy (in configured order), positions of its terms in
@@ -98,6 +96,15 @@ pub struct Article {
     /// the most (and rarest) countries and actors, best first. Depends only
     /// on this article and earlier ones (see [`related`]).
     pub related: Vec<usize>,
+}
+
+impl Article {
+    /// The front matter's summary, else the first paragraph (read, not
+    /// copied: a copy per article is some 45 MB at 100,000 articles).
+    pub fn summary(&self) -> &str {
+        let front = self.source.front.summary.as_deref();
+        front.unwrap_or(&self.source.body.summary)
+    }
 }
 
 /// A lead image.
@@ -211,17 +218,13 @@ impl Site {
         let mut sources: Vec<Option<Source>> = sources.into_iter().map(Some).collect();
         let mut articles: Vec<Article> = Vec::with_capacity(sources.len());
         // Each page claimed, with the position of the article that has it.
-        let mut by_path: FxHashMap<PagePath, usize> = FxHashMap::default();
+        let mut by_path: FxHashMap<PagePath, usize> =
+            FxHashMap::with_capacity_and_hasher(sources.len(), Default::default());
         for (i, prepared) in order.into_iter().zip(prepared) {
             let Some(source) = sources[i].take() else {
                 continue;
             };
-            let Prepared {
-                claim,
-                lang,
-                summary,
-                image,
-            } = prepared;
+            let Prepared { claim, lang, image } = prepared;
             let (slug, path) = match claim {
                 Ok(claim) => claim,
                 Err(e) => {
@@ -261,7 +264,6 @@ impl Site {
                 path,
                 dir: direction_of(&lang),
                 lang,
-                summary,
                 reading_minutes: reading_minutes(source.body.word_count, config.reading_speed),
                 image,
                 terms: Vec::new(),
@@ -278,57 +280,41 @@ impl Site {
             a.older = (i + 1 < count).then_some(i + 1);
         }
 
-        // Per taxonomy: every mention, newest article first, in the order
-        // each article names them; gathered in one pass over the articles.
-        let mut mentions: Vec<Vec<taxonomy::Mention<'_>>> =
-            vec![Vec::new(); config.taxonomies.len()];
-        for (i, a) in articles.iter().enumerate() {
-            let front = &a.source.front;
-            for (tax, list) in config.taxonomies.iter().zip(&mut mentions) {
-                let Some(spellings) = front.taxonomies.get(&tax.name) else {
-                    continue;
-                };
-                let line = front.positions.get(&tax.name).map_or(1, |(line, _)| line);
-                list.extend(spellings.iter().map(|spelling| taxonomy::Mention {
-                    spelling,
-                    article: i,
-                    source: &a.source.source,
-                    line,
-                }));
-            }
-        }
         let collator = ArabicCollator::new();
         // The taxonomies are independent of each other: built in parallel,
-        // their results (and errors) then taken in configured order.
+        // each from every mention of its terms (newest article first, in the
+        // order each article names them), their results (and errors) then
+        // taken in configured order. Per taxonomy: (article, term) for every
+        // mention, in mention order.
         let built: Vec<_> = config
             .taxonomies
             .par_iter()
-            .zip(&mentions)
-            .map(|(tax, mentions)| {
+            .map(|tax| {
+                let mentions = mentions_of(&articles, &tax.name);
                 let files: Vec<_> = term_files
                     .iter()
                     .filter(|f| f.taxonomy == tax.name)
                     .collect();
-                taxonomy::build(tax, &files, mentions, &collator)
-            })
-            .collect();
-        // Per taxonomy: (article, term) for every mention, in mention order.
-        let mut article_terms: Vec<Vec<(usize, usize)>> = Vec::new();
-        let mut taxonomies = Vec::with_capacity(config.taxonomies.len());
-        for (result, mentions) in built.into_iter().zip(&mentions) {
-            match result {
-                Ok((t, mention_terms)) => {
+                taxonomy::build(tax, &files, &mentions, &collator).map(|(t, terms)| {
                     let named = mentions
                         .iter()
-                        .zip(mention_terms)
+                        .zip(terms)
                         .map(|(m, term)| (m.article, term));
-                    article_terms.push(named.collect());
+                    (t, named.collect::<Vec<_>>())
+                })
+            })
+            .collect();
+        let mut article_terms: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut taxonomies = Vec::with_capacity(config.taxonomies.len());
+        for result in built {
+            match result {
+                Ok((t, named)) => {
+                    article_terms.push(named);
                     taxonomies.push(t);
                 }
                 Err(mut e) => errors.append(&mut e),
             }
         }
-        drop(mentions);
 
         drop(by_path);
         let redirects = redirects(&articles, &mut errors);
@@ -363,14 +349,32 @@ impl Site {
     }
 }
 
+/// Every mention of a term of the taxonomy `name`: newest article first, in
+/// the order each article names them.
+fn mentions_of<'a>(articles: &'a [Article], name: &str) -> Vec<taxonomy::Mention<'a>> {
+    let mut list = Vec::new();
+    for (i, a) in articles.iter().enumerate() {
+        let front = &a.source.front;
+        let Some(spellings) = front.taxonomies.get(name) else {
+            continue;
+        };
+        let line = front.positions.get(name).map_or(1, |(line, _)| line);
+        list.extend(spellings.iter().map(|spelling| taxonomy::Mention {
+            spelling,
+            article: i,
+            source: &a.source.source,
+            line,
+        }));
+    }
+    list
+}
+
 /// What an article of the model needs that depends on that article alone:
 /// worked out for all articles in parallel by [`Site::build_unrelated`].
 struct Prepared {
     /// Its slug and page, or why it has none.
     claim: std::result::Result<(Slug, PagePath), Diagnostic>,
     lang: String,
-    /// The front matter's summary, else the first paragraph.
-    summary: String,
     /// Its lead image, or why that cannot be used.
     image: Option<std::result::Result<Image, String>>,
 }
@@ -400,11 +404,6 @@ impl Prepared {
                 .lang
                 .clone()
                 .unwrap_or_else(|| config.language.clone()),
-            summary: source
-                .front
-                .summary
-                .clone()
-                .unwrap_or_else(|| source.body.summary.clone()),
             image: source.front.image.as_deref().map(image_ref),
         }
     }
