@@ -237,34 +237,27 @@ pub fn load_known(
     } = scan;
     let taxonomies: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
 
-    // Known articles whose file is unchanged are moved out of `known`, not
-    // copied: on a large archive that is almost all of them. Both lists are
-    // sorted by path (were the scan's not, an article would only be read
-    // again).
-    let mut known = known.parts.into_iter().flatten().peekable();
-    let reused: Vec<Option<Article>> = entries
-        .iter()
-        .zip(stamps)
-        .map(|(entry, stamp)| {
-            let Entry::Article(rel) = entry else {
-                return None;
-            };
-            // Those before it are gone: deleted or renamed.
-            while known
-                .next_if(|a| source_order(&a.source, rel).is_lt())
-                .is_some()
-            {}
-            let a = known.next_if(|a| a.source == *rel)?;
-            (stamp.is_some() && Some(a.stamp) == stamp).then_some(a)
-        })
-        .collect();
-    drop(known);
+    // Which entries a known article with an unchanged file stands for
+    // (both lists are sorted by path: were the scan's not, an article would
+    // only be read again). Found by reference here; each is moved once, into
+    // the content, below: on a large archive that is almost all of them.
+    let reused: Vec<bool> = {
+        let mut known = known.parts.iter().flatten().peekable();
+        entries
+            .iter()
+            .zip(&stamps)
+            .map(|(entry, &stamp)| match entry {
+                Entry::Article(rel) => unchanged(&mut known, rel, stamp).is_some(),
+                _ => false,
+            })
+            .collect()
+    };
 
     let loaded: Vec<Option<Result<Loaded, Vec<Diagnostic>>>> = entries
         .par_iter()
         .zip(&reused)
-        .map(|(entry, reused)| {
-            if reused.is_some() {
+        .map(|(entry, &reused)| {
+            if reused {
                 return None;
             }
             Some(match entry {
@@ -290,11 +283,23 @@ pub fn load_known(
             content.drafts.push(a);
         }
     };
-    for (item, reused) in loaded.into_iter().zip(reused) {
-        if let Some(a) = reused {
-            add(&mut content, a);
-            continue;
-        }
+    let mut known = known.parts.into_iter().flatten().peekable();
+    for ((item, entry), stamp) in loaded.into_iter().zip(&entries).zip(stamps) {
+        let item = match (item, entry) {
+            // Reused: the same walk as above finds the same article (were it
+            // not found, the file would be read).
+            (None, Entry::Article(rel)) => match unchanged(&mut known, rel, stamp) {
+                Some(a) => {
+                    add(&mut content, a);
+                    continue;
+                }
+                None => Some(
+                    load_article(root, rel, config, &taxonomies, opts)
+                        .map(|(a, w)| Loaded::Article(Box::new(a), w)),
+                ),
+            },
+            (item, _) => item,
+        };
         match item {
             Some(Ok(Loaded::Article(a, warnings))) => {
                 content.warnings.extend(warnings);
@@ -318,6 +323,23 @@ enum Loaded {
     Article(Box<Article>, Vec<Diagnostic>),
     Term(Box<TermFile>),
     Media(MediaFile),
+}
+
+/// The known article for the file `rel`, if its stamp is `stamp` (the file
+/// is unchanged). `known` is sorted by source, and called with increasing
+/// `rel`: the articles before `rel` (deleted or renamed files) and `rel`'s
+/// own are taken from it.
+fn unchanged<A: std::borrow::Borrow<Article>>(
+    known: &mut std::iter::Peekable<impl Iterator<Item = A>>,
+    rel: &Path,
+    stamp: Option<FileStamp>,
+) -> Option<A> {
+    while known
+        .next_if(|a| source_order(&a.borrow().source, rel).is_lt())
+        .is_some()
+    {}
+    let a = known.next_if(|a| a.borrow().source == *rel)?;
+    (stamp.is_some() && Some(a.borrow().stamp) == stamp).then_some(a)
 }
 
 /// Lists the files under `dir` in a stable order, sorted into kinds, and
