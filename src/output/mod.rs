@@ -151,6 +151,28 @@ impl Drop for Staging {
     }
 }
 
+/// Whether `rel` is not empty, holds no NUL or `\\`, and is a relative path
+/// of names only: what `Path::components` would give as `Normal` names and
+/// nothing else (a `.` after the first name or an empty name, which it
+/// skips, is allowed; `..`, a leading `/` or `.` are not). Read a byte at a
+/// time, not taken apart as a `Path`: every file a build claims is checked.
+fn stays_inside(rel: &str) -> bool {
+    let b = rel.as_bytes();
+    // A `..` that is a whole name: found from the dots, of which an output
+    // path has one or two (`index.html`).
+    let parent = |at: usize| {
+        b.get(at + 1) == Some(&b'.')
+            && (at == 0 || b[at - 1] == b'/')
+            && b.get(at + 2).is_none_or(|&c| c == b'/')
+    };
+    !b.is_empty()
+        && b[0] != b'/'
+        && rel != "."
+        && !rel.starts_with("./")
+        && memchr::memchr2(0, b'\\', b).is_none()
+        && !memchr::memchr_iter(b'.', b).any(parent)
+}
+
 /// A relative output path that cannot leave the output folder.
 fn checked(rel: &str) -> Result<PathBuf> {
     check(rel).map(|()| PathBuf::from(rel))
@@ -159,13 +181,7 @@ fn checked(rel: &str) -> Result<PathBuf> {
 /// Fails unless `rel` is a relative output path that stays inside the
 /// output folder; allocates nothing, since every claim checks one.
 fn check(rel: &str) -> Result<()> {
-    let safe = !rel.is_empty()
-        && !rel.contains('\0')
-        && !rel.contains('\\')
-        && Path::new(rel)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
-    if safe {
+    if stays_inside(rel) {
         Ok(())
     } else {
         Err(Error::Content(vec![Diagnostic::error(
@@ -1148,5 +1164,41 @@ mod tests {
         assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"new");
         assert!(!out.join("gone.txt").exists());
         assert!(!patch_dir.exists());
+    }
+
+    /// What `check` allowed when it took paths apart with `Path::components`.
+    fn components_stay_inside(rel: &str) -> bool {
+        !rel.is_empty()
+            && !rel.contains('\0')
+            && !rel.contains('\\')
+            && Path::new(rel)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+    }
+
+    #[test]
+    fn output_paths_that_would_leave_are_refused() {
+        for rel in ["", "/a", ".", "./a", "..", "a/..", "a/../b", "a\\b", "a\0b"] {
+            assert!(check(rel).is_err(), "{rel:?}");
+        }
+        for rel in [
+            "a",
+            "a/b/index.html",
+            "a/./b",
+            "a//b",
+            "a/",
+            "a/.",
+            ".a",
+            "a/..b",
+        ] {
+            assert!(check(rel).is_ok(), "{rel:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_check_is_the_one_path_components_make(rel in "[a./\\\\\\x00]{0,8}") {
+            proptest::prop_assert_eq!(stays_inside(&rel), components_stay_inside(&rel));
+        }
     }
 }
