@@ -9,7 +9,6 @@
 //! Only arshif reads the cache, so nothing else sees these forms: the fields'
 //! own serde forms are unchanged.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{Error as _, SeqAccess, Visitor};
@@ -82,12 +81,12 @@ pub mod list {
 pub mod lists_by_name {
     use super::*;
 
-    type Map = BTreeMap<String, Vec<String>>;
+    type Map = crate::content::frontmatter::TermLists;
 
     /// Writes `map` as a sequence of pairs.
     pub fn serialize<S: Serializer>(map: &Map, ser: S) -> Result<S::Ok, S::Error> {
-        let mut seq = ser.serialize_seq(Some(map.len()))?;
-        for (name, list) in map {
+        let mut seq = ser.serialize_seq(Some(map.iter().len()))?;
+        for (name, list) in map.iter() {
             seq.serialize_element(&(Text(name), List(list)))?;
         }
         seq.end()
@@ -102,7 +101,7 @@ pub mod lists_by_name {
                 f.write_str("a sequence of (name, list) pairs")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Map, A::Error> {
-                let mut map = Map::new();
+                let mut map = Map::default();
                 while let Some((name, list)) = seq.next_element::<(Owned, OwnedList)>()? {
                     map.insert(name.0, list.0);
                 }
@@ -338,7 +337,7 @@ mod tests {
         #[serde(with = "list")]
         aliases: Vec<String>,
         #[serde(with = "lists_by_name")]
-        terms: BTreeMap<String, Vec<String>>,
+        terms: crate::content::frontmatter::TermLists,
         #[serde(with = "date")]
         date: ArticleDate,
         #[serde(with = "date::option")]
@@ -363,10 +362,12 @@ mod tests {
             summary: Some(String::new()),
             none: None,
             aliases: vec!["/old/1.html".into(), "قديم".into()],
-            terms: BTreeMap::from([
-                ("countries".into(), vec!["سوريا".into(), "تركيا".into()]),
-                ("actors".into(), Vec::new()),
-            ]),
+            terms: {
+                let mut terms = crate::content::frontmatter::TermLists::default();
+                terms.insert("countries".into(), vec!["سوريا".into(), "تركيا".into()]);
+                terms.insert("actors".into(), Vec::new());
+                terms
+            },
             date: date("2020-10-27T14:05:09.123456789+03:00"),
             updated: Some(date("1969-12-31T23:59:59-09:30")),
             never: None,
