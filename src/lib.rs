@@ -205,7 +205,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             opts,
             Previous {
                 files,
-                search: search_state.as_ref(),
+                search: search_state,
                 listing,
             },
             &output_dir,
@@ -268,10 +268,11 @@ fn drop_later<T: Send + 'static>(value: T) {
 }
 
 /// What the previous build left that this one builds on (from the cache).
-struct Previous<'a> {
+struct Previous {
     /// Each output file's fingerprint: the build patches the output.
     files: Option<output::Fingerprints>,
-    search: Option<&'a search::State>,
+    /// The search index's state, which an update of the index takes over.
+    search: Option<search::State>,
     /// The previous output's files, when a full build is expected.
     listing: Option<output::Listing>,
 }
@@ -293,7 +294,7 @@ fn write_output(
     site: &Site,
     renderer: &render::Renderer,
     opts: &BuildOptions,
-    previous: Previous<'_>,
+    previous: Previous,
     output_dir: &Path,
     timings: &mut Timings,
 ) -> Result<Written> {
@@ -531,7 +532,7 @@ fn write_search_index(
     prep: &render::Prepared<'_>,
     out: &output::Output,
     offline: bool,
-    previous: Option<&search::State>,
+    previous: Option<search::State>,
     article_page: &(dyn Fn(usize, &str) + Sync),
 ) -> Result<(search::State, search::Report)> {
     let body = |i: usize, a: &site::Article| {
