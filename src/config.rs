@@ -363,12 +363,15 @@ impl Config {
 
 /// `rtl` for languages written right to left (ar, fa, he, ur…), else `ltr`.
 pub fn direction_of(lang: &str) -> &'static str {
+    const RTL: [&str; 12] = [
+        "ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "ckb", "dv", "ku", "syr",
+    ];
     let primary = lang.split(['-', '_']).next().unwrap_or("");
-    match primary.to_ascii_lowercase().as_str() {
-        "ar" | "fa" | "he" | "ur" | "ps" | "sd" | "ug" | "yi" | "ckb" | "dv" | "ku" | "syr" => {
-            "rtl"
-        }
-        _ => "ltr",
+    // Compared without a lowercased copy: the model asks once per article.
+    if RTL.iter().any(|rtl| rtl.eq_ignore_ascii_case(primary)) {
+        "rtl"
+    } else {
+        "ltr"
     }
 }
 
@@ -627,7 +630,10 @@ mod tests {
         for (lang, dir) in [
             ("ar", "rtl"),
             ("ar-SY", "rtl"),
+            ("AR", "rtl"),
+            ("He_IL", "rtl"),
             ("fa", "rtl"),
+            ("ara", "ltr"),
             ("en", "ltr"),
             ("fr-FR", "ltr"),
         ] {
