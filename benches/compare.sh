@@ -16,9 +16,9 @@
 #     speed can change between two builds;
 #   - the floor: `cp -r` of arshif's own output tree;
 #   - by arshif again: a no-op rebuild, then ROUNDS times (default 3) one
-#     story added and one edited, each undone by a build after it
-#     (incremental builds: the median is reported, and the first, which
-#     comes right after the copy and is the slowest).
+#     story added and one edited, each undone by a build after it, and a
+#     no-op rebuild (incremental builds: the median is reported, and the
+#     first, which comes right after the copy and is the slowest).
 # It prints wall time, CPU time (user+sys), peak RSS, pages, files and
 # output bytes for each build, and arshif's ratios to the peers and to the
 # floor, all measured in the same run (these machines are noisy: compare
@@ -171,9 +171,12 @@ for n in $sizes; do
   row "floor: cp -r of the output" "$wall" "$cpu" "$rss" "" "" ""
   discard "$bench/floor"
 
+  # The first no-op rebuild comes right after the copy; the others end each
+  # round below. The median of all is reported.
+  declare -a noop_walls=() noop_cpus=() noop_rss=()
   sync
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
-  row "arshif, no-op rebuild" "$wall" "$cpu" "$rss" "" "" ""
+  noop_walls+=("$wall") noop_cpus+=("$cpu") noop_rss+=("$rss")
 
   # One new story, then one edited story, each undone by a build after
   # it, ROUNDS times: incremental builds (stories.sh).
@@ -197,15 +200,19 @@ for n in $sizes; do
     edit_walls+=("$wall") edit_cpus+=("$cpu") edit_rss+=("$rss")
     cp "$bench/edited.bak" "$edited"
     "$arshif" build --root "$corpus" --output "$out" --quiet
+    sync
+    timed "$arshif" build --root "$corpus" --output "$out" --quiet
+    noop_walls+=("$wall") noop_cpus+=("$cpu") noop_rss+=("$rss")
   done
   trap empty_trash EXIT
   add_wall=$(median "${add_walls[@]}")
   edit_wall=$(median "${edit_walls[@]}")
   # Medians of the times, and the largest peak memory.
+  row "arshif, no-op rebuild" "$(median "${noop_walls[@]}")" "$(median "${noop_cpus[@]}")" "$(largest "${noop_rss[@]}")" "" "" ""
   row "arshif, one story added" "$add_wall" "$(median "${add_cpus[@]}")" "$(largest "${add_rss[@]}")" "" "" ""
   row "arshif, one story edited" "$edit_wall" "$(median "${edit_cpus[@]}")" "$(largest "${edit_rss[@]}")" "" "" ""
 
-  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x (full builds: ${full_walls[*]} s); one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall"))"
+  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x (full builds: ${full_walls[*]} s); one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall")); no-ops: ${noop_walls[*]} s"
   if [[ -n $hugo ]]; then
     summary+="; arshif/Hugo wall: $(ratio "$full_wall" "$hugo_wall")x (medians of $full_rounds builds in turns; each round: ${round_ratios[*]})"
     peers_hugo=$(awk '$1 == "hugo" && $2 ~ /^wall_s=/ { sub("wall_s=", "", $2); print $2 }' "$peers_log")
