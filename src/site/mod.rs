@@ -323,18 +323,27 @@ impl Site {
             return Err(Error::Content(errors));
         }
 
-        // Each article's terms, per taxonomy, in the order it names them.
-        for a in &mut articles {
-            a.terms = vec![Vec::new(); taxonomies.len()];
-        }
-        for (t_index, named) in article_terms.into_iter().enumerate() {
-            for (article, term) in named {
-                let list = &mut articles[article].terms[t_index];
-                if !list.contains(&term) {
-                    list.push(term);
-                }
-            }
-        }
+        // Each article's terms, per taxonomy, in the order it names them:
+        // each taxonomy's mentions are in article order, so an article's
+        // are one run of them, found by bisection; articles in parallel.
+        articles.par_iter_mut().enumerate().for_each(|(i, a)| {
+            a.terms = article_terms
+                .iter()
+                .map(|named| {
+                    let start = named.partition_point(|&(article, _)| article < i);
+                    let mut list: Vec<usize> = Vec::new();
+                    for &(_, term) in named[start..]
+                        .iter()
+                        .take_while(|&&(article, _)| article == i)
+                    {
+                        if !list.contains(&term) {
+                            list.push(term);
+                        }
+                    }
+                    list
+                })
+                .collect();
+        });
 
         let years = archive(&articles);
         Ok(Site {
