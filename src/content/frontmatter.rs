@@ -302,6 +302,7 @@ impl TermLists {
         self.0.iter().map(|(n, t)| (n.as_str(), t.as_slice()))
     }
 
+    /// Where the pair of `name` is, or where it would go.
     fn find(&self, name: &str) -> std::result::Result<usize, usize> {
         self.0.binary_search_by(|(n, _)| n.as_str().cmp(name))
     }

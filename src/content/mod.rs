@@ -433,7 +433,7 @@ fn walk(root: &Path, dir: &Path, config: &Config) -> Result<Scan> {
             problems.push(d);
             continue;
         }
-        // Taken from the path's bytes: `rel` is checked UTF-8 without `\\`,
+        // Taken from the path's bytes: `rel` is checked UTF-8 without `\`,
         // made by the walk (no `.`, `..`, doubled or trailing `/`), and
         // taking paths apart was a third of a large archive's scan.
         let rel_str = rel.to_str().unwrap_or_default();

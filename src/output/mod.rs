@@ -151,7 +151,7 @@ impl Drop for Staging {
     }
 }
 
-/// Whether `rel` is not empty, holds no NUL or `\\`, and is a relative path
+/// Whether `rel` is not empty, holds no NUL or `\`, and is a relative path
 /// of names only: what `Path::components` would give as `Normal` names and
 /// nothing else (a `.` after the first name or an empty name, which it
 /// skips, is allowed; `..`, a leading `/` or `.` are not). Read a byte at a
