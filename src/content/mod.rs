@@ -238,18 +238,27 @@ pub fn load_known(
     } = scan;
     let taxonomies: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
 
-    // Which entries a known article with an unchanged file stands for
-    // (both lists are sorted by path: were the scan's not, an article would
-    // only be read again). Found by reference here; each is moved once, into
-    // the content, below: on a large archive that is almost all of them.
-    let reused: Vec<bool> = {
-        let mut known = known.parts.iter().flatten().peekable();
+    // Where each entry's known article is, when its file is unchanged: its
+    // position in `known`, found by walking both lists, sorted by path (were
+    // the scan's not, an article would only be read again). Found by
+    // reference here; each is moved once, into the content, below: on a
+    // large archive that is almost all of them.
+    let reused: Vec<Option<usize>> = {
+        let mut known = known.parts.iter().flatten().enumerate().peekable();
         entries
             .iter()
             .zip(&stamps)
-            .map(|(entry, &stamp)| match entry {
-                Entry::Article(rel) => unchanged(&mut known, rel, stamp).is_some(),
-                _ => false,
+            .map(|(entry, &stamp)| {
+                let Entry::Article(rel) = entry else {
+                    return None;
+                };
+                // Those before it are gone: deleted or renamed.
+                while known
+                    .next_if(|(_, a)| source_order(&a.source, rel).is_lt())
+                    .is_some()
+                {}
+                let (at, a) = known.next_if(|(_, a)| a.source == *rel)?;
+                (stamp.is_some() && Some(a.stamp) == stamp).then_some(at)
             })
             .collect()
     };
@@ -257,8 +266,8 @@ pub fn load_known(
     let loaded: Vec<Option<Result<Loaded, Vec<Diagnostic>>>> = entries
         .par_iter()
         .zip(&reused)
-        .map(|(entry, &reused)| {
-            if reused {
+        .map(|(entry, reused)| {
+            if reused.is_some() {
                 return None;
             }
             Some(match entry {
@@ -284,23 +293,13 @@ pub fn load_known(
             content.drafts.push(a);
         }
     };
-    let mut known = known.parts.into_iter().flatten().peekable();
-    for ((item, entry), stamp) in loaded.into_iter().zip(&entries).zip(stamps) {
-        let item = match (item, entry) {
-            // Reused: the same walk as above finds the same article (were it
-            // not found, the file would be read).
-            (None, Entry::Article(rel)) => match unchanged(&mut known, rel, stamp) {
-                Some(a) => {
-                    add(&mut content, a);
-                    continue;
-                }
-                None => Some(
-                    load_article(root, rel, config, &taxonomies, opts)
-                        .map(|(a, w)| Loaded::Article(Box::new(a), w)),
-                ),
-            },
-            (item, _) => item,
-        };
+    // The positions increase: each reused article is ahead in `known`.
+    let mut known = known.parts.into_iter().flatten().enumerate();
+    for (item, reused) in loaded.into_iter().zip(reused) {
+        if let Some((_, a)) = reused.and_then(|at| known.find(|&(i, _)| i == at)) {
+            add(&mut content, a);
+            continue;
+        }
         match item {
             Some(Ok(Loaded::Article(a, warnings))) => {
                 content.warnings.extend(warnings);
@@ -324,23 +323,6 @@ enum Loaded {
     Article(Box<Article>, Vec<Diagnostic>),
     Term(Box<TermFile>),
     Media(MediaFile),
-}
-
-/// The known article for the file `rel`, if its stamp is `stamp` (the file
-/// is unchanged). `known` is sorted by source, and called with increasing
-/// `rel`: the articles before `rel` (deleted or renamed files) and `rel`'s
-/// own are taken from it.
-fn unchanged<A: std::borrow::Borrow<Article>>(
-    known: &mut std::iter::Peekable<impl Iterator<Item = A>>,
-    rel: &Path,
-    stamp: Option<FileStamp>,
-) -> Option<A> {
-    while known
-        .next_if(|a| source_order(&a.borrow().source, rel).is_lt())
-        .is_some()
-    {}
-    let a = known.next_if(|a| a.borrow().source == *rel)?;
-    (stamp.is_some() && Some(a.borrow().stamp) == stamp).then_some(a)
 }
 
 /// Lists the files under `dir` in a stable order, sorted into kinds, and
