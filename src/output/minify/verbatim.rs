@@ -68,6 +68,8 @@ struct Run {
 pub(super) struct SetAside {
     html: Vec<u8>,
     runs: Vec<Run>,
+    /// The runs' length in all.
+    kept: usize,
 }
 
 impl SetAside {
@@ -87,7 +89,11 @@ impl SetAside {
             from = run.range.end;
         }
         out.extend_from_slice(&html[from..]);
-        Some(SetAside { html: out, runs })
+        Some(SetAside {
+            html: out,
+            runs,
+            kept,
+        })
     }
 
     /// The page the minifier is to see.
@@ -100,8 +106,7 @@ impl SetAside {
     /// are one for each run, in order (the minifier dropped a value, or
     /// decoded an entity into a marker).
     pub(super) fn put_back(&self, original: &[u8], minified: &[u8]) -> Option<Vec<u8>> {
-        let kept: usize = self.runs.iter().map(|r| r.range.len()).sum();
-        let mut out = Vec::with_capacity(minified.len() + kept);
+        let mut out = Vec::with_capacity(minified.len() + self.kept);
         let mut runs = self.runs.iter();
         let mut from = 0;
         for (at, marker) in markers(minified) {
@@ -153,7 +158,8 @@ fn runs(html: &[u8]) -> Vec<Run> {
             let plain = PLAIN_ATTRIBUTES
                 .iter()
                 .any(|a| a.eq_ignore_ascii_case(name));
-            if let Some(marker) = value_marker(&html[range.clone()]).filter(|_| plain) {
+            // Only a plain attribute's value is read.
+            if let Some(marker) = plain.then(|| value_marker(&html[range.clone()])).flatten() {
                 runs.push(Run { range, marker });
             }
         }
