@@ -72,7 +72,9 @@ impl PagePath {
 
     /// The file a page at this path is written to.
     pub fn file(&self) -> String {
-        format!("{}index.html", self.0)
+        // Not `format!`: every build asks for 150,000 of these at 100,000
+        // articles, and the formatting machinery was most of their cost.
+        [self.0.as_str(), "index.html"].concat()
     }
 }
 
