@@ -179,36 +179,19 @@ fn stored_key(bytes: &[u8]) -> Option<(Key, usize)> {
 /// Anything else (no cache, another version, a damaged file) is no cache.
 pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     let file = fs::File::open(path).ok()?;
-    let (spans, decoded, related, tail) = {
-        let map = map(&file);
-        let read;
-        let bytes: &[u8] = match &map {
-            Some(map) => map,
-            // A file system that cannot map files: read it whole.
-            None => {
-                read = fs::read(path).ok()?;
-                &read
-            }
-        };
-        // The key, then where each part of the article list lies. The
-        // parts, then the rest of the file, are each decoded on their own,
-        // in parallel, from the mapped file: nothing is copied to be
-        // decoded.
-        let (stored, at) = stored_key(bytes)?;
-        if !key.admits(&stored) {
-            return None;
+    let Decoded {
+        spans,
+        articles: decoded,
+        related,
+        tail,
+    } = match map(&file) {
+        Some(map) => decode(&map, key)?,
+        // A file system that cannot map files: the file is read whole.
+        None => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut &file, &mut bytes).ok()?;
+            decode(&bytes, key)?
         }
-        let (spans, at) = article_spans(bytes, at)?;
-        // The rest of the file is decoded while the articles are.
-        let (decoded, rest) = rayon::join(
-            || decode_articles(bytes, &spans),
-            || -> Option<(crate::site::related::Lists, Tail<Fingerprints, crate::search::State>)> {
-                let (related, rest) = postcard::take_from_bytes(&bytes[at..]).ok()?;
-                Some((related, postcard::from_bytes(rest).ok()?))
-            },
-        );
-        let (decoded, (related, tail)) = (decoded?, rest?);
-        (spans, decoded, related, tail)
     };
     let mut old = Vec::with_capacity(spans.len());
     for (&(offset, len), articles) in spans.iter().zip(&decoded) {
@@ -240,6 +223,41 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         files: tail.files,
         search: tail.search,
         parts: Parts { file, parts: old },
+    })
+}
+
+/// A cache file's contents, decoded.
+struct Decoded {
+    /// Where each part of the article list lies (offset and length).
+    spans: Vec<(usize, usize)>,
+    articles: Vec<Vec<content::Article>>,
+    related: crate::site::related::Lists,
+    tail: Tail<Fingerprints, crate::search::State>,
+}
+
+/// Decodes a cache file's `bytes` if its key admits `key`: the key, then
+/// where each part of the article list lies; the parts, then the rest of
+/// the file, each on its own, in parallel, where they are (nothing is
+/// copied to be decoded).
+fn decode(bytes: &[u8], key: Key) -> Option<Decoded> {
+    let (stored, at) = stored_key(bytes)?;
+    if !key.admits(&stored) {
+        return None;
+    }
+    let (spans, at) = article_spans(bytes, at)?;
+    let (articles, rest) = rayon::join(
+        || decode_articles(bytes, &spans),
+        || -> Option<(crate::site::related::Lists, Tail<Fingerprints, crate::search::State>)> {
+            let (related, rest) = postcard::take_from_bytes(&bytes[at..]).ok()?;
+            Some((related, postcard::from_bytes(rest).ok()?))
+        },
+    );
+    let (related, tail) = rest?;
+    Some(Decoded {
+        spans,
+        articles: articles?,
+        related,
+        tail,
     })
 }
 
