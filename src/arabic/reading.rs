@@ -51,16 +51,18 @@ pub(crate) fn tokens(text: &str) -> impl Iterator<Item = Token<'_>> {
         let mut simple = true;
         while i < bytes.len() {
             let b = bytes[i];
+            // The Arabic block first: most bytes of Arabic text lead one of
+            // its characters.
             let (len, space) = match b {
+                0xD8..=0xDB => {
+                    simple &= is_simple_arabic(b, bytes.get(i + 1));
+                    (2, false)
+                }
                 b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => (1, true),
                 b if b.is_ascii_alphanumeric() => (1, false),
                 0..=0x7F => {
                     simple = false;
                     (1, false)
-                }
-                0xD8..=0xDB => {
-                    simple &= is_simple_arabic(b, bytes.get(i + 1));
-                    (2, false)
                 }
                 _ => {
                     let (len, space) = text[i..]
