@@ -16,15 +16,19 @@ use crate::site::{Article, Site, Term};
 /// JSON for inside a `<script>` element.
 pub fn script_json(value: &Value) -> String {
     let text = value.to_string();
+    // Most JSON-LD has none of the three: found by memchr, not char by char.
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
+    let mut from = 0;
+    for at in memchr::memchr3_iter(b'<', b'>', b'&', text.as_bytes()) {
+        out.push_str(&text[from..at]);
+        out.push_str(match text.as_bytes()[at] {
+            b'<' => "\\u003c",
+            b'>' => "\\u003e",
+            _ => "\\u0026",
+        });
+        from = at + 1;
     }
+    out.push_str(&text[from..]);
     out
 }
 
