@@ -10,7 +10,7 @@
 //! in a few small *tail* shards, so that a new story does not rewrite the
 //! long posting lists of the commonest words.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, Serializer};
 
@@ -295,7 +295,9 @@ pub type Shard = BTreeMap<String, Posting>;
 /// increasing order.
 #[derive(Default)]
 pub struct ShardBuffer {
-    keys: HashMap<Box<str>, u32>,
+    /// Each key's number, by first record (hashed with FxHash: the keys are
+    /// the articles' own words, and this map is looked up once per record).
+    keys: rustc_hash::FxHashMap<Box<str>, u32>,
     bytes: Vec<u8>,
 }
 
