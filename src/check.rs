@@ -458,7 +458,7 @@ fn mention(
             .front
             .taxonomies
             .get(taxonomy)
-            .is_some_and(|v| v.iter().any(|s| s == spelling))
+            .is_some_and(|v| v.iter().any(|s| &**s == spelling))
     })?;
     let mut d = a.source.error_at(taxonomy, String::new());
     d.severity = crate::error::Severity::Warning;

@@ -383,12 +383,14 @@ fn map(file: &fs::File) -> Option<memmap2::Mmap> {
 }
 
 /// The articles of the parts at `spans` (offset and length) of `bytes`,
-/// decoded in parallel, part by part.
+/// decoded in parallel, part by part, each sharing the texts its articles
+/// repeat (their terms).
 fn decode_articles(bytes: &[u8], spans: &[(usize, usize)]) -> Option<Vec<Vec<content::Article>>> {
     spans
         .par_iter()
         .map(|&(offset, len)| {
-            postcard::from_bytes(bytes.get(offset..offset.checked_add(len)?)?).ok()
+            let part = bytes.get(offset..offset.checked_add(len)?)?;
+            content::compact::shared::within(|| postcard::from_bytes(part).ok())
         })
         .collect()
 }

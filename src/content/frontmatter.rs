@@ -7,10 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::FixedOffset;
 use serde_yaml::Value;
 
+use super::compact::shared;
 use crate::arabic::{nfc, ArticleDate, Slug};
 use crate::error::Diagnostic;
 
@@ -279,18 +281,20 @@ pub fn list(v: &Value) -> Result<Vec<String>, &'static str> {
 
 /// An article's terms, by taxonomy name: each list as the article gives it
 /// (NFC), in its order. A handful of pairs, sorted by name, in one vector: a
-/// map allocated a node of half a kilobyte per article.
+/// map allocated a node of half a kilobyte per article. Names and terms are
+/// `Arc<str>`, so that articles read together, from their files or from the
+/// build cache, share them (see `compact::shared`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TermLists(Vec<(String, Vec<String>)>);
+pub struct TermLists(Vec<(Arc<str>, Vec<Arc<str>>)>);
 
 impl TermLists {
     /// The terms given in the taxonomy `name`.
-    pub fn get(&self, name: &str) -> Option<&[String]> {
+    pub fn get(&self, name: &str) -> Option<&[Arc<str>]> {
         self.find(name).ok().map(|i| self.0[i].1.as_slice())
     }
 
     /// Sets the terms given in the taxonomy `name`.
-    pub fn insert(&mut self, name: String, terms: Vec<String>) {
+    pub fn insert(&mut self, name: Arc<str>, terms: Vec<Arc<str>>) {
         match self.find(&name) {
             Ok(i) => self.0[i].1 = terms,
             Err(i) => self.0.insert(i, (name, terms)),
@@ -298,13 +302,13 @@ impl TermLists {
     }
 
     /// Each taxonomy named and its terms, by name.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &[String])> {
-        self.0.iter().map(|(n, t)| (n.as_str(), t.as_slice()))
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &[Arc<str>])> {
+        self.0.iter().map(|(n, t)| (&**n, t.as_slice()))
     }
 
     /// Where the pair of `name` is, or where it would go.
     fn find(&self, name: &str) -> std::result::Result<usize, usize> {
-        self.0.binary_search_by(|(n, _)| n.as_str().cmp(name))
+        self.0.binary_search_by(|(n, _)| (**n).cmp(name))
     }
 }
 
@@ -495,7 +499,8 @@ pub fn article(
                         );
                     }
                 }
-                terms.insert(name.to_string(), values);
+                let values = values.iter().map(|v| shared::str(v)).collect();
+                terms.insert(shared::str(name), values);
             }
             Err(what) => errors.push(
                 at.error(path, name, format!("`{name}`: {what}"))
@@ -635,6 +640,14 @@ pub fn term(split: &Split<'_>, path: &Path) -> Result<TermFrontMatter, Vec<Diagn
 mod tests {
     use super::*;
 
+    /// A term list's texts, for comparing with literals.
+    fn strs(list: Option<&[Arc<str>]>) -> Vec<&str> {
+        list.expect("the taxonomy is set")
+            .iter()
+            .map(|t| &**t)
+            .collect()
+    }
+
     #[test]
     fn positions_are_the_locators() {
         let yaml = "title: x\n\"countries\": [a]\n  nested: 1\n# c\nسوريا:   y\ntitle: again\n";
@@ -666,9 +679,9 @@ mod tests {
         terms.insert("actors".into(), vec!["الأسد".into(), "بوتين".into()]);
         terms.insert("category".into(), Vec::new());
         terms.insert("countries".into(), vec!["لبنان".into()]);
-        assert_eq!(terms.get("actors").unwrap(), ["الأسد", "بوتين"]);
-        assert_eq!(terms.get("countries").unwrap(), ["لبنان"]);
-        assert_eq!(terms.get("category").unwrap(), [] as [String; 0]);
+        assert_eq!(strs(terms.get("actors")), ["الأسد", "بوتين"]);
+        assert_eq!(strs(terms.get("countries")), ["لبنان"]);
+        assert_eq!(strs(terms.get("category")), [] as [&str; 0]);
         assert_eq!(terms.get("authors"), None);
         let names: Vec<&str> = terms.iter().map(|(name, _)| name).collect();
         assert_eq!(names, ["actors", "category", "countries"]);
@@ -682,8 +695,8 @@ mod tests {
         .unwrap();
         assert!(warnings.is_empty());
         assert_eq!(fm.title, "عنوان");
-        assert_eq!(fm.taxonomies.get("countries").unwrap(), ["سوريا", "روسيا"]);
-        assert_eq!(fm.taxonomies.get("actors").unwrap(), ["علي مملوك"]);
+        assert_eq!(strs(fm.taxonomies.get("countries")), ["سوريا", "روسيا"]);
+        assert_eq!(strs(fm.taxonomies.get("actors")), ["علي مملوك"]);
         assert_eq!(fm.extra["photographer"], "سامر");
         assert_eq!(fm.date.iso_date(), "2020-10-27");
     }

@@ -221,6 +221,10 @@ pub fn scan(root: &Path, config: &Config) -> Result<Scan> {
     walk(root, &root.join(CONTENT_DIR), config)
 }
 
+/// How many entries one thread reads in a row, sharing their terms' texts:
+/// enough for most terms to be met again, few enough to spread the work.
+const SHARED_RUN: usize = 128;
+
 /// Loads the scanned `content/`, taking unchanged articles from `known`
 /// (see [`Known`]). Articles with warnings are always read again, so
 /// warnings are never lost.
@@ -263,23 +267,29 @@ pub fn load_known(
             .collect()
     };
 
+    // Read in runs of entries, each run on one thread sharing the texts its
+    // articles repeat (their terms: see `compact::shared`).
     let loaded: Vec<Option<Result<Loaded, Vec<Diagnostic>>>> = entries
-        .par_iter()
-        .zip(&reused)
-        .map(|(entry, reused)| {
-            if reused.is_some() {
-                return None;
-            }
-            Some(match entry {
-                Entry::Article(rel) => load_article(root, rel, config, &taxonomies, opts)
-                    .map(|(a, w)| Loaded::Article(Box::new(a), w)),
-                Entry::Term(rel, taxonomy) => {
-                    load_term(root, rel, taxonomy, config, opts).map(|t| Loaded::Term(Box::new(t)))
-                }
-                Entry::Media(rel) => Ok(Loaded::Media(MediaFile {
-                    source: root.join(rel),
-                    output: rel.strip_prefix(CONTENT_DIR).unwrap_or(rel).to_path_buf(),
-                })),
+        .par_chunks(SHARED_RUN)
+        .zip(reused.par_chunks(SHARED_RUN))
+        .flat_map_iter(|(entries, reused)| {
+            compact::shared::within(|| {
+                let load = |(entry, reused): (&Entry, &Option<usize>)| {
+                    if reused.is_some() {
+                        return None;
+                    }
+                    Some(match entry {
+                        Entry::Article(rel) => load_article(root, rel, config, &taxonomies, opts)
+                            .map(|(a, w)| Loaded::Article(Box::new(a), w)),
+                        Entry::Term(rel, taxonomy) => load_term(root, rel, taxonomy, config, opts)
+                            .map(|t| Loaded::Term(Box::new(t))),
+                        Entry::Media(rel) => Ok(Loaded::Media(MediaFile {
+                            source: root.join(rel),
+                            output: rel.strip_prefix(CONTENT_DIR).unwrap_or(rel).to_path_buf(),
+                        })),
+                    })
+                };
+                entries.iter().zip(reused).map(load).collect::<Vec<_>>()
             })
         })
         .collect();

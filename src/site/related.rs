@@ -269,7 +269,7 @@ mod tests {
                     &format!("a{k:05}"),
                     &format!("2020-01-01T{:02}:{:02}:00+00:00", k / 60, k % 60),
                 );
-                let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+                let list = |v: &[&str]| v.iter().map(|&s| s.into()).collect();
                 a.front
                     .taxonomies
                     .insert("countries".into(), list(countries));
