@@ -26,7 +26,9 @@ pub mod text {
 
     /// Reads text written by [`serialize`].
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        d.deserialize_bytes(TextVisitor)
+        d.deserialize_bytes(TextVisitor(|bytes| {
+            simdutf8::basic::from_utf8(bytes).ok().map(str::to_owned)
+        }))
     }
 }
 
@@ -72,7 +74,8 @@ pub mod list {
 
     /// Reads a list written by [`serialize`].
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-        d.deserialize_seq(ListVisitor)
+        let list = d.deserialize_seq(ListVisitor::<Owned>::new())?;
+        Ok(list.into_iter().map(|t| t.0).collect())
     }
 }
 
@@ -87,8 +90,7 @@ pub mod lists_by_name {
     pub fn serialize<S: Serializer>(map: &Map, ser: S) -> Result<S::Ok, S::Error> {
         let mut seq = ser.serialize_seq(Some(map.iter().len()))?;
         for (name, list) in map.iter() {
-            let list = SharedList(list);
-            seq.serialize_element(&(Text(name), list))?;
+            seq.serialize_element(&(Text(name), SharedList(list)))?;
         }
         seq.end()
     }
@@ -299,23 +301,7 @@ struct Shared(std::sync::Arc<str>);
 
 impl<'de> Deserialize<'de> for Shared {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shared, D::Error> {
-        struct SharedVisitor;
-        impl Visitor<'_> for SharedVisitor {
-            type Value = Shared;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("UTF-8 bytes")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Shared, E> {
-                shared::text(bytes)
-                    .map(Shared)
-                    .ok_or_else(|| E::custom("text that is not UTF-8"))
-            }
-            // Formats that hand bytes over as text.
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Shared, E> {
-                self.visit_bytes(s.as_bytes())
-            }
-        }
-        d.deserialize_bytes(SharedVisitor)
+        d.deserialize_bytes(TextVisitor(shared::text)).map(Shared)
     }
 }
 
@@ -333,23 +319,8 @@ struct ReadSharedList(Vec<std::sync::Arc<str>>);
 
 impl<'de> Deserialize<'de> for ReadSharedList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ReadSharedList, D::Error> {
-        struct SharedListVisitor;
-        impl<'de> Visitor<'de> for SharedListVisitor {
-            type Value = ReadSharedList;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a sequence of texts")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ReadSharedList, A::Error> {
-                // As [`ListVisitor`]: never trust the length hint for more
-                // than a few entries.
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-                while let Some(t) = seq.next_element::<Shared>()? {
-                    out.push(t.0);
-                }
-                Ok(ReadSharedList(out))
-            }
-        }
-        d.deserialize_seq(SharedListVisitor)
+        let list = d.deserialize_seq(ListVisitor::<Shared>::new())?;
+        Ok(ReadSharedList(list.into_iter().map(|t| t.0).collect()))
     }
 }
 
@@ -371,33 +342,24 @@ impl<'de> Deserialize<'de> for Owned {
     }
 }
 
-/// Reads bytes into a `String`, checking them with `simdutf8`.
-struct TextVisitor;
+/// Reads text from bytes with its function (`None`: not UTF-8), which
+/// makes a `String` ([`text`]) or a shared text ([`shared`]).
+struct TextVisitor<T>(fn(&[u8]) -> Option<T>);
 
-impl Visitor<'_> for TextVisitor {
-    type Value = String;
+impl<T> Visitor<'_> for TextVisitor<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("UTF-8 bytes")
     }
 
-    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<String, E> {
-        simdutf8::basic::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| E::custom("text that is not UTF-8"))
-    }
-
-    fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<String, E> {
-        String::from_utf8(bytes).map_err(|_| E::custom("text that is not UTF-8"))
+    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<T, E> {
+        (self.0)(bytes).ok_or_else(|| E::custom("text that is not UTF-8"))
     }
 
     // Formats that hand bytes over as text.
-    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<String, E> {
-        Ok(s.to_owned())
-    }
-
-    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<String, E> {
-        Ok(s)
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
+        self.visit_bytes(s.as_bytes())
     }
 }
 
@@ -429,22 +391,28 @@ impl<'de> Visitor<'de> for BytesVisitor {
     }
 }
 
-/// Reads a list of texts, each with [`TextVisitor`].
-struct ListVisitor;
+/// Reads a list of texts, each as `E` (text or shared text).
+struct ListVisitor<E>(std::marker::PhantomData<E>);
 
-impl<'de> Visitor<'de> for ListVisitor {
-    type Value = Vec<String>;
+impl<E> ListVisitor<E> {
+    fn new() -> Self {
+        ListVisitor(std::marker::PhantomData)
+    }
+}
+
+impl<'de, E: Deserialize<'de>> Visitor<'de> for ListVisitor<E> {
+    type Value = Vec<E>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a sequence of texts")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<E>, A::Error> {
         // The hint is the length the cache wrote, but a damaged file could
         // claim any: never reserve more than a few entries up front.
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(t) = seq.next_element::<Owned>()? {
-            out.push(t.0);
+        while let Some(t) = seq.next_element::<E>()? {
+            out.push(t);
         }
         Ok(out)
     }
