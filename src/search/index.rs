@@ -145,10 +145,10 @@ pub fn extract(title: &str, body_html: &str) -> DocEntry {
     }
     let mut entry = DocEntry::new(pos, cut_at_word(&text, EXCERPT_CHARS));
     let mut positions: Vec<u32> = Vec::new();
-    for (key, run) in keys.sorted(&occurrences) {
+    for (key, run) in keys.sorted(&occurrences).iter() {
         positions.clear();
         let mut fields = 0;
-        for pos in run {
+        for &pos in run {
             fields |= if pos < body_start { TITLE } else { BODY };
             if positions.last() != Some(&pos) {
                 positions.push(pos);
@@ -226,7 +226,7 @@ impl<'a> Keys<'a> {
 
     /// The keys in sorted order, each with its positions, taken from
     /// `occurrences` in their order (so increasing).
-    fn sorted(self, occurrences: &[(u32, u32)]) -> Vec<(&'a str, Vec<u32>)> {
+    fn sorted(self, occurrences: &[(u32, u32)]) -> Sorted<'a> {
         let keys = self.keys;
         // Sorted by the first eight bytes first, as a number that orders as
         // they do: most keys differ there, and comparing two numbers costs
@@ -238,20 +238,53 @@ impl<'a> Keys<'a> {
             a.0.cmp(&b.0)
                 .then_with(|| keys[a.1 as usize].cmp(keys[b.1 as usize]))
         });
-        let order: Vec<u32> = prefixed.into_iter().map(|(_, n)| n).collect();
         // Each key's place in that order, by number.
         let mut place = vec![0usize; keys.len()];
-        for (i, &n) in order.iter().enumerate() {
+        for (i, &(_, n)) in prefixed.iter().enumerate() {
             place[n as usize] = i;
         }
-        let mut sorted: Vec<(&str, Vec<u32>)> = order
-            .iter()
-            .map(|&n| (keys[n as usize], Vec::new()))
-            .collect();
-        for &(n, pos) in occurrences {
-            sorted[place[n as usize]].1.push(pos);
+        // All positions in one array, key after key (a counting sort by
+        // place, which keeps each key's in their order), rather than a
+        // vector per key.
+        let mut ends = vec![0usize; keys.len() + 1];
+        for &(n, _) in occurrences {
+            ends[place[n as usize] + 1] += 1;
         }
-        sorted
+        for i in 1..ends.len() {
+            ends[i] += ends[i - 1];
+        }
+        let mut next = ends.clone();
+        let mut positions = vec![0u32; occurrences.len()];
+        for &(n, pos) in occurrences {
+            let at = &mut next[place[n as usize]];
+            positions[*at] = pos;
+            *at += 1;
+        }
+        Sorted {
+            keys: prefixed.iter().map(|&(_, n)| keys[n as usize]).collect(),
+            ends,
+            positions,
+        }
+    }
+}
+
+/// A document's keys in sorted order with their positions (see
+/// [`Keys::sorted`]).
+struct Sorted<'a> {
+    keys: Vec<&'a str>,
+    /// Where each key's positions start in `positions`, and after the last
+    /// key, where they end.
+    ends: Vec<usize>,
+    positions: Vec<u32>,
+}
+
+impl<'a> Sorted<'a> {
+    /// Each key with its positions, in order.
+    fn iter(&self) -> impl Iterator<Item = (&'a str, &[u32])> + '_ {
+        self.keys
+            .iter()
+            .zip(self.ends.windows(2))
+            .map(|(&key, run)| (key, &self.positions[run[0]..run[1]]))
     }
 }
 
