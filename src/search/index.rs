@@ -246,14 +246,14 @@ impl<'a> Keys<'a> {
         // All positions in one array, key after key (a counting sort by
         // place, which keeps each key's in their order), rather than a
         // vector per key.
-        let mut ends = vec![0usize; keys.len() + 1];
+        let mut bounds = vec![0usize; keys.len() + 1];
         for &(n, _) in occurrences {
-            ends[place[n as usize] + 1] += 1;
+            bounds[place[n as usize] + 1] += 1;
         }
-        for i in 1..ends.len() {
-            ends[i] += ends[i - 1];
+        for i in 1..bounds.len() {
+            bounds[i] += bounds[i - 1];
         }
-        let mut next = ends.clone();
+        let mut next = bounds.clone();
         let mut positions = vec![0u32; occurrences.len()];
         for &(n, pos) in occurrences {
             let at = &mut next[place[n as usize]];
@@ -262,7 +262,7 @@ impl<'a> Keys<'a> {
         }
         Sorted {
             keys: prefixed.iter().map(|&(_, n)| keys[n as usize]).collect(),
-            ends,
+            bounds,
             positions,
         }
     }
@@ -272,9 +272,8 @@ impl<'a> Keys<'a> {
 /// [`Keys::sorted`]).
 struct Sorted<'a> {
     keys: Vec<&'a str>,
-    /// Where each key's positions start in `positions`, and after the last
-    /// key, where they end.
-    ends: Vec<usize>,
+    /// Key `i`'s positions are `positions[bounds[i]..bounds[i + 1]]`.
+    bounds: Vec<usize>,
     positions: Vec<u32>,
 }
 
@@ -283,7 +282,7 @@ impl<'a> Sorted<'a> {
     fn iter(&self) -> impl Iterator<Item = (&'a str, &[u32])> + '_ {
         self.keys
             .iter()
-            .zip(self.ends.windows(2))
+            .zip(self.bounds.windows(2))
             .map(|(&key, run)| (key, &self.positions[run[0]..run[1]]))
     }
 }
