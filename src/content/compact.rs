@@ -270,17 +270,17 @@ pub mod shared {
     /// The text of `bytes`, shared if met before inside [`within`]; `None`
     /// if they are not UTF-8.
     pub(super) fn text(bytes: &[u8]) -> Option<Arc<str>> {
-        shared(bytes, || simdutf8::basic::from_utf8(bytes).ok())
+        lookup(bytes, || simdutf8::basic::from_utf8(bytes).ok())
     }
 
     /// `s` as a shared text, the one met before inside [`within`] if any.
     pub fn str(s: &str) -> Arc<str> {
-        shared(s.as_bytes(), || Some(s)).unwrap_or_else(|| Arc::from(s))
+        lookup(s.as_bytes(), || Some(s)).unwrap_or_else(|| Arc::from(s))
     }
 
     /// The text of `bytes` met before inside [`within`], else `checked`
     /// made shared (`None` if it is `None`).
-    fn shared<'a>(bytes: &[u8], checked: impl FnOnce() -> Option<&'a str>) -> Option<Arc<str>> {
+    fn lookup<'a>(bytes: &[u8], checked: impl FnOnce() -> Option<&'a str>) -> Option<Arc<str>> {
         TABLE.with(|t| {
             let mut table = t.borrow_mut();
             let Some(table) = table.as_mut() else {

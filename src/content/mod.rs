@@ -267,30 +267,29 @@ pub fn load_known(
             .collect()
     };
 
+    let load = |(entry, reused): (&Entry, &Option<usize>)| {
+        if reused.is_some() {
+            return None;
+        }
+        Some(match entry {
+            Entry::Article(rel) => load_article(root, rel, config, &taxonomies, opts)
+                .map(|(a, w)| Loaded::Article(Box::new(a), w)),
+            Entry::Term(rel, taxonomy) => {
+                load_term(root, rel, taxonomy, config, opts).map(|t| Loaded::Term(Box::new(t)))
+            }
+            Entry::Media(rel) => Ok(Loaded::Media(MediaFile {
+                source: root.join(rel),
+                output: rel.strip_prefix(CONTENT_DIR).unwrap_or(rel).to_path_buf(),
+            })),
+        })
+    };
     // Read in runs of entries, each run on one thread sharing the texts its
     // articles repeat (their terms: see `compact::shared`).
     let loaded: Vec<Option<Result<Loaded, Vec<Diagnostic>>>> = entries
         .par_chunks(SHARED_RUN)
         .zip(reused.par_chunks(SHARED_RUN))
         .flat_map_iter(|(entries, reused)| {
-            compact::shared::within(|| {
-                let load = |(entry, reused): (&Entry, &Option<usize>)| {
-                    if reused.is_some() {
-                        return None;
-                    }
-                    Some(match entry {
-                        Entry::Article(rel) => load_article(root, rel, config, &taxonomies, opts)
-                            .map(|(a, w)| Loaded::Article(Box::new(a), w)),
-                        Entry::Term(rel, taxonomy) => load_term(root, rel, taxonomy, config, opts)
-                            .map(|t| Loaded::Term(Box::new(t))),
-                        Entry::Media(rel) => Ok(Loaded::Media(MediaFile {
-                            source: root.join(rel),
-                            output: rel.strip_prefix(CONTENT_DIR).unwrap_or(rel).to_path_buf(),
-                        })),
-                    })
-                };
-                entries.iter().zip(reused).map(load).collect::<Vec<_>>()
-            })
+            compact::shared::within(|| entries.iter().zip(reused).map(load).collect::<Vec<_>>())
         })
         .collect();
 
