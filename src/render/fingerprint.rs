@@ -52,7 +52,7 @@ impl ContextSink for Sink<'_> {
         self.hasher.update(&prep.site_hash.to_le_bytes());
     }
 
-    fn teasers(&mut self, key: &str, articles: &[usize]) -> Result<()> {
+    fn teasers(&mut self, key: &str, articles: &[usize], _template: &str) -> Result<()> {
         self.key(key);
         // Counted, so that the run of hashes cannot be read another way
         // with the key after it.
@@ -80,7 +80,7 @@ impl ContextSink for Sink<'_> {
             ("older", a.older.as_slice()),
             ("related", a.related.as_slice()),
         ] {
-            self.teasers(slot, list)?;
+            self.teasers(slot, list, "article.html")?;
         }
         self.body(a)?;
         self.insert("extra", &a.source.front.extra);

@@ -11,6 +11,7 @@ pub mod filters;
 mod fingerprint;
 pub mod meta;
 pub mod pages;
+mod reads;
 pub mod sitemap;
 
 use std::borrow::Cow;
@@ -77,6 +78,9 @@ pub struct Renderer {
     search: bool,
     /// Whether the theme has [`TEASER_TEMPLATE`].
     teaser: bool,
+    /// The list templates that read nothing of their teasers but `html`
+    /// and `front_html` (see [`reads`]): theirs are given as those alone.
+    html_only: Vec<&'static str>,
     /// [`SLOT_START`] and a random number: a page's text cannot name a
     /// slot it does not know.
     slot_start: String,
@@ -126,6 +130,10 @@ impl Renderer {
         let feeds = feed_templates(&templates, config)?;
         let search = tera.get_template_names().any(|n| n == "search.html");
         let teaser = tera.get_template_names().any(|n| n == TEASER_TEMPLATE);
+        let html_only = ["list.html", "month.html"]
+            .into_iter()
+            .filter(|t| teaser && reads::reads_only(&tera, t, reads::TEASERS))
+            .collect();
         let nonce = {
             use std::hash::{BuildHasher, Hasher};
             std::collections::hash_map::RandomState::new()
@@ -135,6 +143,7 @@ impl Renderer {
         Ok(Renderer {
             search,
             teaser,
+            html_only,
             slot_start: format!("{SLOT_START}{nonce:016x}:"),
             templates: crate::cache::hash_folder(&templates)?,
             tera,
@@ -215,7 +224,7 @@ impl Renderer {
             // Its text holds the mark: made for this page alone.
             Some(None) | None => {
                 let html = self
-                    .render_teaser(prep, i, root)
+                    .render_teaser(prep, i, root, false)
                     .map_err(|d| Error::Template(vec![d]))?;
                 out.extend_from_slice(html.as_bytes());
             }
@@ -238,7 +247,9 @@ impl Renderer {
             if marked {
                 return Ok(None);
             }
-            let html = self.render_teaser(prep, i, ROOT_MARK).map_err(Box::new)?;
+            let html = self
+                .render_teaser(prep, i, ROOT_MARK, false)
+                .map_err(Box::new)?;
             Ok(Some(RootedHtml::new(&html)))
         });
         match made {
@@ -247,12 +258,14 @@ impl Renderer {
         }
     }
 
-    /// Runs [`TEASER_TEMPLATE`] for the article at position `i`.
+    /// Runs [`TEASER_TEMPLATE`] for the article at position `i`, with
+    /// `front` set for the home page's lead story.
     fn render_teaser(
         &self,
         prep: &Prepared<'_>,
         i: usize,
         root: &str,
+        front: bool,
     ) -> std::result::Result<String, Diagnostic> {
         let config = &prep.model.config;
         let mut ctx = Context::new();
@@ -261,7 +274,7 @@ impl Renderer {
         ctx.insert("site", &prep.site);
         ctx.insert("lang", &config.language);
         ctx.insert("dir", config.dir());
-        ctx.insert("front", &false);
+        ctx.insert("front", &front);
         let html = self.tera.render(TEASER_TEMPLATE, &ctx).map_err(|e| {
             template_error(&self.template_path(TEASER_TEMPLATE), &e).with_hint(format!(
                 "while rendering the teaser of {}",
@@ -289,26 +302,22 @@ impl Renderer {
         if page.slots.is_empty() {
             return Ok(html);
         }
-        let start = self.slot_start.as_bytes();
-        let mut out = Vec::with_capacity(html.len() + page.slots.len() * 1024);
-        let mut from = 0;
-        for at in memchr::memmem::find_iter(&html, start) {
-            let number = at + start.len();
-            let Some(len) = memchr::memmem::find(&html[number..], SLOT_END.as_bytes()) else {
-                break;
+        let capacity = html.len() + page.slots.len() * 1024;
+        fill_slots(&html, &self.slot_start, capacity, |n, out| {
+            let Some(&Slot { article, front }) = page.slots.get(n) else {
+                return Ok(false);
             };
-            let slot = std::str::from_utf8(&html[number..number + len])
-                .ok()
-                .and_then(|n| n.parse::<usize>().ok())
-                .and_then(|n| page.slots.get(n));
-            if let Some(&i) = slot {
-                out.extend_from_slice(&html[from..at]);
-                self.put_teaser(prep, i, &page.root, &mut out)?;
-                from = number + len + SLOT_END.len();
+            if front {
+                // One a build: made for its page.
+                let html = self
+                    .render_teaser(prep, article, &page.root, true)
+                    .map_err(|d| Error::Template(vec![d]))?;
+                out.extend_from_slice(html.as_bytes());
+            } else {
+                self.put_teaser(prep, article, &page.root, out)?;
             }
-        }
-        out.extend_from_slice(&html[from..]);
-        Ok(out)
+            Ok(true)
+        })
     }
 
     /// A template's path as messages name it: from the site root, as
@@ -522,7 +531,7 @@ impl Renderer {
                     // Without counts: a story added to another month of the
                     // year leaves this page as it is.
                     sink.insert("year", &YearCtx::numbered(year, links));
-                    sink.teasers("articles", &month.articles)?;
+                    sink.teasers("articles", &month.articles, "month.html")?;
                     (
                         "month.html",
                         Cow::Owned(title),
@@ -668,11 +677,11 @@ impl Renderer {
         let total = match list {
             Listed::All => {
                 let items: Vec<usize> = page.items.clone().collect();
-                sink.teasers("articles", &items)?;
+                sink.teasers("articles", &items, "list.html")?;
                 site.articles.len()
             }
             Listed::Only(list) => {
-                sink.teasers("articles", &list[page.items.clone()])?;
+                sink.teasers("articles", &list[page.items.clone()], "list.html")?;
                 list.len()
             }
         };
@@ -765,6 +774,41 @@ struct TeaserHtml {
     html: Vec<OnceLock<std::result::Result<Option<RootedHtml>, Box<Diagnostic>>>>,
 }
 
+/// `text` with each slot (`start`, a number, [`SLOT_END`]) replaced by what
+/// `put` writes for its number; a slot `put` does not know (it returns
+/// false) is left as it is. `capacity` is the output's expected length.
+fn fill_slots(
+    text: &[u8],
+    start: &str,
+    capacity: usize,
+    mut put: impl FnMut(usize, &mut Vec<u8>) -> Result<bool>,
+) -> Result<Vec<u8>> {
+    let start = start.as_bytes();
+    let mut out = Vec::with_capacity(capacity);
+    let mut from = 0;
+    for at in memchr::memmem::find_iter(text, start) {
+        let number = at + start.len();
+        let Some(len) = memchr::memmem::find(&text[number..], SLOT_END.as_bytes()) else {
+            break;
+        };
+        let Some(n) = std::str::from_utf8(&text[number..number + len])
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        let before = out.len();
+        out.extend_from_slice(&text[from..at]);
+        if put(n, &mut out)? {
+            from = number + len + SLOT_END.len();
+        } else {
+            out.truncate(before);
+        }
+    }
+    out.extend_from_slice(&text[from..]);
+    Ok(out)
+}
+
 /// HTML rendered for any page: the text between the places of `root`.
 struct RootedHtml {
     html: String,
@@ -805,8 +849,9 @@ trait ContextSink {
     fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T);
     /// The `site` object, the same on every page.
     fn site(&mut self, prep: &Prepared<'_>);
-    /// The teasers of the articles at these positions, as `key`.
-    fn teasers(&mut self, key: &str, articles: &[usize]) -> Result<()>;
+    /// The teasers of the articles at these positions, as `key`, for
+    /// `template`.
+    fn teasers(&mut self, key: &str, articles: &[usize], template: &str) -> Result<()>;
     /// The article's body, for `page.body`.
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
     /// `page` on the page of the article at position `i`: its [`PageCtx`].
@@ -837,8 +882,8 @@ struct TeraSink<'r, 'a> {
     renderer: &'r Renderer,
     site: &'r Site,
     prep: &'r Prepared<'a>,
-    /// The article of each teaser slot, by number.
-    slots: Vec<usize>,
+    /// The teaser of each slot, by number.
+    slots: Vec<Slot>,
     /// The article's body, when the caller has rendered it.
     body: Option<&'r str>,
 }
@@ -849,8 +894,17 @@ pub struct Page {
     /// not checked for UTF-8 once more (Tera writes only UTF-8).
     pub html: Vec<u8>,
     root: String,
-    /// The article of each teaser slot in `html`, by number.
-    slots: Vec<usize>,
+    /// The teaser of each slot in `html`, by number.
+    slots: Vec<Slot>,
+}
+
+/// What a slot of a list page stands for: an article's teaser, as `html`,
+/// or as `front_html`, the home page's lead story.
+#[derive(Clone, Copy)]
+struct Slot {
+    /// The article's position.
+    article: usize,
+    front: bool,
 }
 
 impl ContextSink for TeraSink<'_, '_> {
@@ -862,7 +916,7 @@ impl ContextSink for TeraSink<'_, '_> {
         self.ctx.insert("site", &prep.site);
     }
 
-    fn teasers(&mut self, key: &str, articles: &[usize]) -> Result<()> {
+    fn teasers(&mut self, key: &str, articles: &[usize], template: &str) -> Result<()> {
         let mut teasers = Vec::with_capacity(articles.len());
         let slotted = self
             .prep
@@ -870,15 +924,22 @@ impl ContextSink for TeraSink<'_, '_> {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .is_some();
+        let html_only = slotted && self.renderer.html_only.contains(&template);
         for &i in articles {
-            let mut teaser = tera::to_value(self.prep.teaser(i)).unwrap_or_default();
+            let mut teaser = match html_only {
+                true => tera::Value::Object(tera::Map::new()),
+                false => tera::to_value(self.prep.teaser(i)).unwrap_or_default(),
+            };
             if let (true, tera::Value::Object(fields)) = (slotted, &mut teaser) {
                 // Made when the page is completed, and only if the page
                 // prints it: a month's page lists a thousand articles by
                 // title alone.
-                let slot = format!("{}{}{SLOT_END}", self.renderer.slot_start, self.slots.len());
-                self.slots.push(i);
-                fields.insert("html".to_string(), tera::Value::String(slot));
+                for (field, front) in [("html", false), ("front_html", true)] {
+                    let slot =
+                        format!("{}{}{SLOT_END}", self.renderer.slot_start, self.slots.len());
+                    self.slots.push(Slot { article: i, front });
+                    fields.insert(field.to_string(), tera::Value::String(slot));
+                }
             }
             teasers.push(teaser);
         }

@@ -82,8 +82,9 @@ fn a_teaser_whose_text_holds_the_root_mark_is_made_for_each_page() {
     let site = demo_copy();
     let title = "خبر \u{E000}arshif:root\u{E001} غريب";
     add_newest(&site, "mark", title);
-    // The home page's lead story is included by the list; the country's
-    // and the year's first teasers are made once, one and two folders deep.
+    // The home page's lead story (`front_html`) is made for its page; the
+    // country's and the year's first teasers are made once, one and two
+    // folders deep.
     for (page, root) in [
         ("index.html", "./"),
         ("countries/syria/index.html", "../../"),
@@ -150,6 +151,28 @@ fn check_names_a_broken_teaser_template() {
         .exit(1)
         .stderr_has("themes/default/templates/teaser.html")
         .stderr_has("no_such_field");
+}
+
+#[test]
+fn a_list_that_reads_a_teasers_field_gets_every_field() {
+    // The default list prints only `t.html` and `t.front_html`, and gets
+    // its teasers as those alone; one that reads a field too gets them all.
+    let site = demo_copy();
+    let list = site.root().join("themes/default/templates/list.html");
+    let text = fs::read_to_string(&list).unwrap();
+    assert_eq!(text.matches("{{ t.html | safe }}").count(), 1);
+    fs::write(
+        &list,
+        text.replace(
+            "{{ t.html | safe }}",
+            "{{ t.html | safe }}<p class=probe>{{ t.slug }}</p>",
+        ),
+    )
+    .unwrap();
+    site.build().success();
+    let page = site.read("page/2/index.html");
+    assert_eq!(page.matches("<p class=probe>").count(), 5, "{page}");
+    assert!(!page.contains("<p class=probe></p>"), "{page}");
 }
 
 #[test]
