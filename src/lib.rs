@@ -362,12 +362,13 @@ fn write_output(
         }
     };
     let feeds = || -> Vec<Result<()>> {
+        let entries = renderer.feed_entries(site);
         render::feed::feeds(site)
             .par_iter()
             .map(|feed| {
                 let file = feed.file(site);
                 if out.claim(&file, renderer.feed_fingerprint(site, &prep, feed))? {
-                    let xml = renderer.render_feed(site, &prep, feed)?;
+                    let xml = renderer.render_feed(site, &prep, feed, &entries)?;
                     out.write(&file, xml.as_bytes())?;
                 }
                 Ok(())

@@ -173,6 +173,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     theme_file!("templates/alias.html"),
     theme_file!("templates/archive.html"),
     theme_file!("templates/article.html"),
+    theme_file!("templates/atom-entry.xml"),
     theme_file!("templates/atom.xml"),
     theme_file!("templates/base.html"),
     theme_file!("templates/list.html"),

@@ -16,6 +16,10 @@ use crate::site::{Article, Image, PagePath, Site};
 /// The file name of every feed, in its list's folder.
 pub const FEED_FILE: &str = "atom.xml";
 
+/// The optional template of one entry, rendered once per article and
+/// printed by `atom.xml` as `e.xml`.
+pub const ENTRY_FILE: &str = "atom-entry.xml";
+
 /// One feed to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Feed {
@@ -165,16 +169,6 @@ pub fn image_url(site: &Site, image: &Image) -> String {
     }
 }
 
-/// The template data of one feed.
-pub fn context<'a>(site: &'a Site, feed: &Feed) -> (FeedCtx<'a>, Vec<EntryCtx<'a>>) {
-    let positions = feed.entries(site);
-    let entries: Vec<EntryCtx<'a>> = positions
-        .iter()
-        .map(|&i| entry(site, &site.articles[i]))
-        .collect();
-    (feed_ctx(site, feed, &positions), entries)
-}
-
 /// `feed` in atom.xml, for a feed of the articles at `positions`.
 pub fn feed_ctx<'a>(site: &'a Site, feed: &Feed, positions: &[usize]) -> FeedCtx<'a> {
     let config = &site.config;
@@ -210,7 +204,7 @@ pub fn feed_ctx<'a>(site: &'a Site, feed: &Feed, positions: &[usize]) -> FeedCtx
 /// One entry. It reads nothing of the article that its teaser's inputs
 /// (`Teaser::inputs`) leave out, besides the configuration: feed
 /// fingerprints count an entry by its teaser's fingerprint.
-fn entry<'a>(site: &'a Site, a: &'a Article) -> EntryCtx<'a> {
+pub fn entry<'a>(site: &'a Site, a: &'a Article) -> EntryCtx<'a> {
     let front = &a.source.front;
     let url = absolute(site, &a.path);
     let mut authors = Vec::new();

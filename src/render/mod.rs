@@ -58,6 +58,11 @@ const ROOT_MARK: &str = "\u{E000}arshif:root\u{E001}";
 
 /// The default theme's feed template, used when a theme has no `atom.xml`.
 const DEFAULT_ATOM: &str = include_str!("../../themes/default/templates/atom.xml");
+const DEFAULT_ATOM_ENTRY: &str = include_str!("../../themes/default/templates/atom-entry.xml");
+
+/// Where a feed entry rendered once goes: this, a random number, `:`, the
+/// entry's place in the feed and [`SLOT_END`].
+const ENTRY_START: &str = "\u{E000}arshif:entry:";
 
 /// Pages a pager shows on each side of the current one.
 const PAGER_RADIUS: usize = 2;
@@ -73,8 +78,15 @@ enum Listed<'a> {
 /// The theme, loaded and ready to render pages of one site.
 pub struct Renderer {
     tera: Tera,
-    /// `atom.xml`, escaped for XML.
+    /// `atom.xml`, escaped for XML, and `atom-entry.xml` when there is one.
     feeds: Tera,
+    /// Whether `feeds` has [`feed::ENTRY_FILE`].
+    feed_entry: bool,
+    /// Whether `atom.xml` reads nothing of its entries but `xml` (see
+    /// [`reads`]): they are then given as that alone.
+    entries_xml_only: bool,
+    /// [`ENTRY_START`] and a random number.
+    entry_start: String,
     search: bool,
     /// Whether the theme has [`TEASER_TEMPLATE`].
     teaser: bool,
@@ -128,6 +140,9 @@ impl Renderer {
         }
         filters::register_filters(&mut tera, config.dates.digits);
         let feeds = feed_templates(&templates, config)?;
+        let feed_entry = feeds.get_template_names().any(|n| n == feed::ENTRY_FILE);
+        let entries_xml_only =
+            feed_entry && reads::reads_only(&feeds, feed::FEED_FILE, reads::ENTRIES);
         let search = tera.get_template_names().any(|n| n == "search.html");
         let teaser = tera.get_template_names().any(|n| n == TEASER_TEMPLATE);
         let html_only = ["list.html", "month.html"]
@@ -145,9 +160,12 @@ impl Renderer {
             teaser,
             html_only,
             slot_start: format!("{SLOT_START}{nonce:016x}:"),
+            entry_start: format!("{ENTRY_START}{nonce:016x}:"),
             templates: crate::cache::hash_folder(&templates)?,
             tera,
             feeds,
+            feed_entry,
+            entries_xml_only,
             theme_dir,
             site_root: root.to_path_buf(),
             links: Links { offline },
@@ -620,38 +638,132 @@ impl Renderer {
         h.finish()
     }
 
+    /// The memo of feed entries for one build's feeds (see
+    /// [`render_feed`](Self::render_feed)).
+    pub fn feed_entries(&self, site: &Site) -> FeedEntries {
+        FeedEntries {
+            summaries: site.articles.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
     /// Renders one Atom feed to XML.
+    ///
+    /// With an entry template (`atom-entry.xml`), the feed's template
+    /// prints each entry as `e.xml`. An entry with its summary alone is
+    /// rendered once into `entries` and put in every feed that lists it (an
+    /// article is in the feed of each of its terms); one with its body is
+    /// rendered for its feed (the body is not kept).
     pub fn render_feed(
         &self,
         site: &Site,
         prep: &Prepared<'_>,
         feed: &feed::Feed,
+        entries: &FeedEntries,
     ) -> Result<String> {
-        let (feed_ctx, mut entries) = feed::context(site, feed);
-        if feed.content(site) == crate::config::FeedContent::Full {
-            for (entry, i) in entries.iter_mut().zip(feed.entries(site)) {
-                let article = &site.articles[i].source;
-                entry.content = Some(
-                    crate::content::body_html(
-                        &self.site_root,
-                        article,
-                        &site.config,
-                        self.links.offline,
-                    )
-                    .map_err(|d| Error::Content(vec![d]))?,
-                );
+        let full = feed.content(site) == crate::config::FeedContent::Full;
+        let positions = feed.entries(site);
+        let feed_ctx = feed::feed_ctx(site, feed, &positions);
+        let mut values = Vec::with_capacity(positions.len());
+        for (n, &i) in positions.iter().enumerate() {
+            let mut value = match self.entries_xml_only {
+                true => tera::Value::Object(tera::Map::new()),
+                false => tera::to_value(self.entry_ctx(site, i, full)?).unwrap_or_default(),
+            };
+            if let (true, tera::Value::Object(fields)) = (self.feed_entry, &mut value) {
+                let slot = format!("{}{n}{SLOT_END}", self.entry_start);
+                fields.insert("xml".to_string(), tera::Value::String(slot));
             }
+            values.push(value);
         }
         let mut ctx = Context::new();
         ctx.insert("site", &prep.site);
         ctx.insert("feed", &feed_ctx);
-        ctx.insert("entries", &entries);
-        self.feeds.render("atom.xml", &ctx).map_err(|e| {
+        let mut list = tera::Map::new();
+        list.insert("entries".to_string(), tera::Value::Array(values));
+        if let Ok(more) = Context::from_value(tera::Value::Object(list)) {
+            ctx.extend(more);
+        }
+        let xml = self.feeds.render(feed::FEED_FILE, &ctx).map_err(|e| {
             Error::Template(vec![template_error(
-                &self.theme_dir.join("templates").join("atom.xml"),
+                &self.theme_dir.join("templates").join(feed::FEED_FILE),
                 &e,
             )
             .with_hint(format!("while rendering {}", feed.file(site)))])
+        })?;
+        if !self.feed_entry {
+            return Ok(xml);
+        }
+        let capacity = xml.len() + positions.len() * 2048;
+        let filled = fill_slots(xml.as_bytes(), &self.entry_start, capacity, |n, out| {
+            let Some(&i) = positions.get(n) else {
+                return Ok(false);
+            };
+            if full {
+                out.extend_from_slice(self.render_entry(site, prep, i, true)?.as_bytes());
+                return Ok(true);
+            }
+            let made = entries.summaries[i].get_or_init(|| {
+                self.render_entry(site, prep, i, false)
+                    .map_err(|e| match e {
+                        Error::Template(mut d) if d.len() == 1 => Box::new(d.remove(0)),
+                        other => Box::new(Diagnostic::error(feed::ENTRY_FILE, other.to_string())),
+                    })
+            });
+            match made {
+                Ok(entry) => out.extend_from_slice(entry.as_bytes()),
+                Err(d) => return Err(Error::Template(vec![(**d).clone()])),
+            }
+            Ok(true)
+        })?;
+        // Tera writes UTF-8, and the entries are whole strings.
+        String::from_utf8(filled).map_err(|e| {
+            Error::Template(vec![Diagnostic::error(
+                self.theme_dir.join("templates").join(feed::FEED_FILE),
+                format!("the feed {} is not UTF-8: {e}", feed.file(site)),
+            )])
+        })
+    }
+
+    /// `e` in the feed templates: the entry of the article at position `i`,
+    /// with its body when the feed carries whole articles.
+    fn entry_ctx<'s>(&self, site: &'s Site, i: usize, full: bool) -> Result<feed::EntryCtx<'s>> {
+        let mut entry = feed::entry(site, &site.articles[i]);
+        if full {
+            let article = &site.articles[i].source;
+            entry.content = Some(
+                crate::content::body_html(
+                    &self.site_root,
+                    article,
+                    &site.config,
+                    self.links.offline,
+                )
+                .map_err(|d| Error::Content(vec![d]))?,
+            );
+        }
+        Ok(entry)
+    }
+
+    /// Runs [`feed::ENTRY_FILE`] for the article at position `i`, with its
+    /// body when `full`: it sees `e` and `site`.
+    fn render_entry(
+        &self,
+        site: &Site,
+        prep: &Prepared<'_>,
+        i: usize,
+        full: bool,
+    ) -> Result<String> {
+        let mut ctx = Context::new();
+        ctx.insert("e", &self.entry_ctx(site, i, full)?);
+        ctx.insert("site", &prep.site);
+        self.feeds.render(feed::ENTRY_FILE, &ctx).map_err(|e| {
+            Error::Template(vec![template_error(
+                &self.theme_dir.join("templates").join(feed::ENTRY_FILE),
+                &e,
+            )
+            .with_hint(format!(
+                "while rendering the feed entry of {}",
+                site.articles[i].source.source.display()
+            ))])
         })
     }
 
@@ -807,6 +919,13 @@ fn fill_slots(
     }
     out.extend_from_slice(&text[from..]);
     Ok(out)
+}
+
+/// Each article's feed entry with its summary, rendered once for all the
+/// feeds of one build (see [`Renderer::render_feed`]), or the template's
+/// error. Dropped with the feeds: about 1 KB an article.
+pub struct FeedEntries {
+    summaries: Vec<OnceLock<std::result::Result<String, Box<Diagnostic>>>>,
 }
 
 /// HTML rendered for any page: the text between the places of `root`.
@@ -1005,12 +1124,24 @@ impl ContextSink for TeraSink<'_, '_> {
 fn feed_templates(templates: &Path, config: &Config) -> Result<Tera> {
     let mut tera = Tera::default();
     let own = templates.join(feed::FEED_FILE);
+    let own_entry = templates.join(feed::ENTRY_FILE);
     let added = if own.is_file() {
         tera.add_template_file(&own, Some(feed::FEED_FILE))
     } else {
         tera.add_raw_template(feed::FEED_FILE, DEFAULT_ATOM)
     };
     added.map_err(|e| Error::Template(vec![template_error(&own, &e)]))?;
+    // The theme's entry template, else the default one where the feed is
+    // the default one too: a theme's own `atom.xml` without an entry
+    // template renders its entries itself.
+    let entry = if own_entry.is_file() {
+        Some(tera.add_template_file(&own_entry, Some(feed::ENTRY_FILE)))
+    } else {
+        (!own.is_file()).then(|| tera.add_raw_template(feed::ENTRY_FILE, DEFAULT_ATOM_ENTRY))
+    };
+    if let Some(Err(e)) = entry {
+        return Err(Error::Template(vec![template_error(&own_entry, &e)]));
+    }
     tera.autoescape_on(vec![".xml"]);
     tera.set_escape_fn(escape::escape_xml);
     filters::register_filters(&mut tera, config.dates.digits);

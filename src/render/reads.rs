@@ -3,10 +3,11 @@
 //!
 //! Each article of a list page's `articles` is a teaser: every field of the
 //! article, and `html` and `front_html`, the teaser template's output made
-//! once per article (see the README's theme section). A template that only
+//! once per article; each entry of a feed's `entries` has `xml`, the entry
+//! template's (see the README's theme section). A template that only
 //! prints those needs none of the fields, and making them is most of the
-//! cost of a list page's variables: an article is listed on about eight
-//! pages. [`reads_only`] reads a
+//! cost of a list page's or a feed's variables: an article is listed on
+//! about eight pages and in about eight feeds. [`reads_only`] reads a
 //! template's syntax tree, with its parents' and every template it
 //! includes, and tells whether it does: the items are then given as those
 //! fields alone.
@@ -25,6 +26,9 @@ use tera::Tera;
 
 /// A list's teasers, read only through their markup.
 pub const TEASERS: (&str, &[&str]) = ("articles", &["html", "front_html"]);
+
+/// A feed's entries, read only through their markup.
+pub const ENTRIES: (&str, &[&str]) = ("entries", &["xml"]);
 
 /// Whether `template`, rendered with the list `list.0`, reads nothing of
 /// its items but the fields `list.1` (see the module's doc).

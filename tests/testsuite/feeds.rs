@@ -8,7 +8,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{percent_decode, Page, SiteTest};
+use std::fs;
+
+use crate::support::{assert_same_tree, percent_decode, snapshot, Page, SiteTest};
+use crate::teasers::demo_copy;
 
 const BASE: &str = "https://archive.example.org/";
 
@@ -485,4 +488,97 @@ fn the_sitemap_limit_is_the_protocols() {
         &format!("{toml}\n[sitemap]\nurls_per_file = 50001\n"),
     );
     site.build().exit(2).stderr_has("urls_per_file");
+}
+
+/// Makes the theme's feed render each entry itself, as an `atom.xml` written
+/// before `atom-entry.xml` does: the entry template's markup in its loop.
+fn inline_entries(site: &SiteTest) {
+    let templates = site.root().join("themes/default/templates");
+    let entry = fs::read_to_string(templates.join("atom-entry.xml")).unwrap();
+    let (_, markup) = entry.split_once("-#}").unwrap();
+    let (markup, _) = markup.rsplit_once("{#-").unwrap();
+    let atom = fs::read_to_string(templates.join("atom.xml")).unwrap();
+    assert_eq!(atom.matches("{{ e.xml | safe }}").count(), 1);
+    fs::write(
+        templates.join("atom.xml"),
+        atom.replace("{{ e.xml | safe }}", markup.trim_end()),
+    )
+    .unwrap();
+    fs::remove_file(templates.join("atom-entry.xml")).unwrap();
+}
+
+#[test]
+fn entries_made_once_read_as_rendered_in_each_feed() {
+    for terms_full in [false, true] {
+        let sites = [demo_copy(), demo_copy()];
+        for site in &sites {
+            if terms_full {
+                let toml = fs::read_to_string(site.root().join("site.toml")).unwrap();
+                let toml = format!("{toml}\n[feeds]\nterm_content = \"full\"\n");
+                fs::write(site.root().join("site.toml"), toml).unwrap();
+            }
+        }
+        inline_entries(&sites[1]);
+        for site in &sites {
+            site.build().success();
+        }
+        let (made_once, own) = (snapshot(sites[0].output()), snapshot(sites[1].output()));
+        assert_same_tree(
+            &own,
+            &made_once,
+            &format!(
+                "term feeds full: {terms_full}; feeds rendering their own entries, then made once"
+            ),
+        );
+        let country = feed(&sites[0], "countries/syria/atom.xml");
+        assert!(country.entries.len() >= 2, "{:?}", country.entries.len());
+        assert_eq!(
+            country.entries.iter().all(|e| e.content.is_some()),
+            terms_full,
+            "term feeds full: {terms_full}"
+        );
+        let xml = fs::read_to_string(sites[0].out_path("atom.xml")).unwrap();
+        assert!(!xml.contains('\u{E000}'), "a feed kept an entry's mark");
+    }
+}
+
+#[test]
+fn a_feed_that_reads_an_entrys_field_gets_every_field() {
+    // The default feed prints only `e.xml` and gets its entries as that
+    // alone; one that reads a field too gets them all.
+    let site = demo_copy();
+    let atom = site.root().join("themes/default/templates/atom.xml");
+    let text = fs::read_to_string(&atom).unwrap();
+    fs::write(
+        &atom,
+        text.replace(
+            "{{ e.xml | safe }}",
+            "{{ e.xml | safe }}<!-- {{ e.id }} -->",
+        ),
+    )
+    .unwrap();
+    site.build().success();
+    let xml = fs::read_to_string(site.out_path("atom.xml")).unwrap();
+    let parsed = feed(&site, "atom.xml");
+    assert!(!parsed.entries.is_empty());
+    for entry in &parsed.entries {
+        assert!(xml.contains(&format!("<!-- {} -->", entry.id)), "{xml}");
+    }
+}
+
+#[test]
+fn a_broken_entry_template_names_itself_and_the_article() {
+    let site = demo_copy();
+    let entry = site.root().join("themes/default/templates/atom-entry.xml");
+    let text = fs::read_to_string(&entry).unwrap();
+    fs::write(
+        &entry,
+        text.replacen("<id>", "{{ e.no_such_field }}<id>", 1),
+    )
+    .unwrap();
+    site.build()
+        .exit(1)
+        .stderr_has("themes/default/templates/atom-entry.xml")
+        .stderr_has("no_such_field")
+        .stderr_has("while rendering the feed entry of content/");
 }

@@ -9,7 +9,7 @@ use crate::support::{assert_same_tree, copy_dir, repo_root, snapshot, Entry, Sit
 
 /// The demo site (30 articles, five to a list page: lists one to four
 /// folders deep), in a temp folder.
-fn demo_copy() -> SiteTest {
+pub fn demo_copy() -> SiteTest {
     let site = SiteTest::empty();
     copy_dir(&repo_root().join("content"), &site.root().join("content"));
     fs::copy(repo_root().join("site.toml"), site.root().join("site.toml")).unwrap();
