@@ -235,6 +235,18 @@ fn text_runs(html: &[u8], text: Range<usize>, after_comment: bool, runs: &mut Ve
         }
         let start = i;
         let mut seen = PLAIN;
+        // Bytes that lead or continue a multi-byte character are plain:
+        // an Arabic word is skipped eight bytes at a time, up to its first
+        // ASCII byte (most often the space after it).
+        while let Some(eight) = html.get(i..i + 8).filter(|_| i + 8 <= text.end) {
+            let word = u64::from_le_bytes(eight.try_into().unwrap_or_default());
+            let ascii = !word & 0x8080_8080_8080_8080;
+            if ascii != 0 {
+                i += ascii.trailing_zeros() as usize / 8;
+                break;
+            }
+            i += 8;
+        }
         while i < text.end {
             let class = CLASS[usize::from(html[i])];
             if class == SPACE {
