@@ -58,6 +58,7 @@ const ROOT_MARK: &str = "\u{E000}arshif:root\u{E001}";
 
 /// The default theme's feed template, used when a theme has no `atom.xml`.
 const DEFAULT_ATOM: &str = include_str!("../../themes/default/templates/atom.xml");
+/// The default theme's feed entry template, used with its `atom.xml`.
 const DEFAULT_ATOM_ENTRY: &str = include_str!("../../themes/default/templates/atom-entry.xml");
 
 /// Where a feed entry rendered once goes: this, a random number, `:`, the
