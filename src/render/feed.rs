@@ -127,8 +127,8 @@ pub struct EntryCtx<'a> {
     pub updated: String,
     pub summary: &'a str,
     /// The body as HTML (its links relative to `url`), or none when
-    /// `[feeds] content = "summary"`. Filled by `Renderer::render_feed`,
-    /// which renders bodies again (the model does not keep them).
+    /// `[feeds] content = "summary"`. Filled by the renderer, which
+    /// renders bodies again (the model does not keep them).
     pub content: Option<String>,
     pub authors: Vec<&'a str>,
     pub categories: Vec<CategoryCtx<'a>>,

@@ -24,19 +24,32 @@ use std::collections::HashSet;
 use tera::ast::{Expr, ExprVal, FunctionCall, Node};
 use tera::Tera;
 
+/// A list a template is given, and the fields of its items that hold
+/// their markup.
+pub struct Markup {
+    list: &'static str,
+    fields: &'static [&'static str],
+}
+
 /// A list's teasers, read only through their markup.
-pub const TEASERS: (&str, &[&str]) = ("articles", &["html", "front_html"]);
+pub const TEASERS: Markup = Markup {
+    list: "articles",
+    fields: &["html", "front_html"],
+};
 
 /// A feed's entries, read only through their markup.
-pub const ENTRIES: (&str, &[&str]) = ("entries", &["xml"]);
+pub const ENTRIES: Markup = Markup {
+    list: "entries",
+    fields: &["xml"],
+};
 
-/// Whether `template`, rendered with the list `list.0`, reads nothing of
-/// its items but the fields `list.1` (see the module's doc).
-pub fn reads_only(tera: &Tera, template: &str, (list, fields): (&str, &[&str])) -> bool {
+/// Whether `template`, rendered with `markup`'s list, reads nothing of its
+/// items but their markup fields (see the module's doc).
+pub fn reads_only(tera: &Tera, template: &str, markup: Markup) -> bool {
     let mut walk = Walk {
         tera,
-        list,
-        fields,
+        list: markup.list,
+        fields: markup.fields,
         seen: HashSet::new(),
         items: Vec::new(),
     };
