@@ -664,26 +664,34 @@ impl Renderer {
         let full = feed.content(site) == crate::config::FeedContent::Full;
         let positions = feed.entries(site);
         let feed_ctx = feed::feed_ctx(site, feed, &positions);
-        let mut values = Vec::with_capacity(positions.len());
-        for (n, &i) in positions.iter().enumerate() {
-            let mut value = match self.entries_xml_only {
-                true => tera::Value::Object(tera::Map::new()),
-                false => tera::to_value(self.entry_ctx(site, i, full)?).unwrap_or_default(),
-            };
-            if let (true, tera::Value::Object(fields)) = (self.feed_entry, &mut value) {
-                let slot = format!("{}{n}{SLOT_END}", self.entry_start);
-                fields.insert("xml".to_string(), tera::Value::String(slot));
-            }
-            values.push(value);
-        }
+        // Whole entries, made once for this feed: for a template that reads
+        // their fields, or for an entry template printing their bodies.
+        let whole = match !self.entries_xml_only || (full && self.feed_entry) {
+            true => positions
+                .iter()
+                .map(|&i| self.entry_ctx(site, i, full))
+                .collect::<Result<Vec<_>>>()?,
+            false => Vec::new(),
+        };
+        let values = (0..positions.len())
+            .map(|n| {
+                let mut value = match whole.get(n) {
+                    Some(entry) if !self.entries_xml_only => {
+                        tera::to_value(entry).unwrap_or_default()
+                    }
+                    _ => tera::Value::Object(tera::Map::new()),
+                };
+                if let (true, tera::Value::Object(fields)) = (self.feed_entry, &mut value) {
+                    let slot = format!("{}{n}{SLOT_END}", self.entry_start);
+                    fields.insert("xml".to_string(), tera::Value::String(slot));
+                }
+                value
+            })
+            .collect();
         let mut ctx = Context::new();
         ctx.insert("site", &prep.site);
         ctx.insert("feed", &feed_ctx);
-        let mut list = tera::Map::new();
-        list.insert("entries".to_string(), tera::Value::Array(values));
-        if let Ok(more) = Context::from_value(tera::Value::Object(list)) {
-            ctx.extend(more);
-        }
+        insert_list(&mut ctx, "entries", values);
         let xml = self.feeds.render(feed::FEED_FILE, &ctx).map_err(|e| {
             Error::Template(vec![template_error(
                 &self.theme_dir.join("templates").join(feed::FEED_FILE),
@@ -700,15 +708,18 @@ impl Renderer {
                 return Ok(false);
             };
             if full {
-                out.extend_from_slice(self.render_entry(site, prep, i, true)?.as_bytes());
+                let Some(entry) = whole.get(n) else {
+                    return Ok(false);
+                };
+                let xml = self
+                    .render_entry(site, prep, i, entry)
+                    .map_err(|d| Error::Template(vec![d]))?;
+                out.extend_from_slice(xml.as_bytes());
                 return Ok(true);
             }
             let made = entries.summaries[i].get_or_init(|| {
-                self.render_entry(site, prep, i, false)
-                    .map_err(|e| match e {
-                        Error::Template(mut d) if d.len() == 1 => Box::new(d.remove(0)),
-                        other => Box::new(Diagnostic::error(feed::ENTRY_FILE, other.to_string())),
-                    })
+                let entry = feed::entry(site, &site.articles[i]);
+                self.render_entry(site, prep, i, &entry).map_err(Box::new)
             });
             match made {
                 Ok(entry) => out.extend_from_slice(entry.as_bytes()),
@@ -744,27 +755,25 @@ impl Renderer {
         Ok(entry)
     }
 
-    /// Runs [`feed::ENTRY_FILE`] for the article at position `i`, with its
-    /// body when `full`: it sees `e` and `site`.
+    /// Runs [`feed::ENTRY_FILE`] for `entry`, the entry of the article at
+    /// position `i`: it sees `e` and `site`.
     fn render_entry(
         &self,
         site: &Site,
         prep: &Prepared<'_>,
         i: usize,
-        full: bool,
-    ) -> Result<String> {
+        entry: &feed::EntryCtx<'_>,
+    ) -> std::result::Result<String, Diagnostic> {
         let mut ctx = Context::new();
-        ctx.insert("e", &self.entry_ctx(site, i, full)?);
+        ctx.insert("e", entry);
         ctx.insert("site", &prep.site);
         self.feeds.render(feed::ENTRY_FILE, &ctx).map_err(|e| {
-            Error::Template(vec![template_error(
-                &self.theme_dir.join("templates").join(feed::ENTRY_FILE),
-                &e,
+            template_error(&self.theme_dir.join("templates").join(feed::ENTRY_FILE), &e).with_hint(
+                format!(
+                    "while rendering the feed entry of {}",
+                    site.articles[i].source.source.display()
+                ),
             )
-            .with_hint(format!(
-                "while rendering the feed entry of {}",
-                site.articles[i].source.source.display()
-            ))])
         })
     }
 
@@ -885,6 +894,16 @@ struct TeaserHtml {
     /// when its text holds the mark, or the template's error.
     /// (Boxed: one slot per article, and errors are rare.)
     html: Vec<OnceLock<std::result::Result<Option<RootedHtml>, Box<Diagnostic>>>>,
+}
+
+/// Puts `values` in `ctx` as the list `key`, moved in, not serialized once
+/// more as [`Context::insert`] would.
+fn insert_list(ctx: &mut Context, key: &str, values: Vec<tera::Value>) {
+    let mut list = tera::Map::new();
+    list.insert(key.to_string(), tera::Value::Array(values));
+    if let Ok(more) = Context::from_value(tera::Value::Object(list)) {
+        ctx.extend(more);
+    }
 }
 
 /// `text` with each slot (`start`, a number, [`SLOT_END`]) replaced by what
@@ -1063,12 +1082,7 @@ impl ContextSink for TeraSink<'_, '_> {
             }
             teasers.push(teaser);
         }
-        // Moved in, not serialized once more as `insert` would.
-        let mut list = tera::Map::new();
-        list.insert(key.to_string(), tera::Value::Array(teasers));
-        if let Ok(ctx) = Context::from_value(tera::Value::Object(list)) {
-            self.ctx.extend(ctx);
-        }
+        insert_list(&mut self.ctx, key, teasers);
         Ok(())
     }
 

@@ -188,9 +188,7 @@ impl Walk<'_> {
             ExprVal::Logic(l) => self.expr(&l.lhs) && self.expr(&l.rhs),
             ExprVal::In(i) => self.expr(&i.lhs) && self.expr(&i.rhs),
             ExprVal::Test(test) => {
-                !self.is_bound(test.ident.split(['.', '[']).next().unwrap_or(""))
-                    && !test.ident.starts_with(self.list)
-                    && test.args.iter().all(|e| self.expr(e))
+                self.ident(&test.ident, None, false) && test.args.iter().all(|e| self.expr(e))
             }
             ExprVal::MacroCall(call) => call.args.values().all(|e| self.expr(e)),
             ExprVal::FunctionCall(call) => call.args.values().all(|e| self.expr(e)),

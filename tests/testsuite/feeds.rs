@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use std::fs;
 
 use crate::support::{assert_same_tree, percent_decode, snapshot, Page, SiteTest};
-use crate::teasers::demo_copy;
 
 const BASE: &str = "https://archive.example.org/";
 
@@ -510,7 +509,7 @@ fn inline_entries(site: &SiteTest) {
 #[test]
 fn entries_made_once_read_as_rendered_in_each_feed() {
     for terms_full in [false, true] {
-        let sites = [demo_copy(), demo_copy()];
+        let sites = [SiteTest::demo_copy(), SiteTest::demo_copy()];
         for site in &sites {
             if terms_full {
                 let toml = fs::read_to_string(site.root().join("site.toml")).unwrap();
@@ -546,17 +545,12 @@ fn entries_made_once_read_as_rendered_in_each_feed() {
 fn a_feed_that_reads_an_entrys_field_gets_every_field() {
     // The default feed prints only `e.xml` and gets its entries as that
     // alone; one that reads a field too gets them all.
-    let site = demo_copy();
-    let atom = site.root().join("themes/default/templates/atom.xml");
-    let text = fs::read_to_string(&atom).unwrap();
-    fs::write(
-        &atom,
-        text.replace(
-            "{{ e.xml | safe }}",
-            "{{ e.xml | safe }}<!-- {{ e.id }} -->",
-        ),
-    )
-    .unwrap();
+    let site = SiteTest::demo_copy();
+    site.replace_in(
+        "themes/default/templates/atom.xml",
+        "{{ e.xml | safe }}",
+        "{{ e.xml | safe }}<!-- {{ e.id }} -->",
+    );
     site.build().success();
     let xml = fs::read_to_string(site.out_path("atom.xml")).unwrap();
     let parsed = feed(&site, "atom.xml");
@@ -568,14 +562,12 @@ fn a_feed_that_reads_an_entrys_field_gets_every_field() {
 
 #[test]
 fn a_broken_entry_template_names_itself_and_the_article() {
-    let site = demo_copy();
-    let entry = site.root().join("themes/default/templates/atom-entry.xml");
-    let text = fs::read_to_string(&entry).unwrap();
-    fs::write(
-        &entry,
-        text.replacen("<id>", "{{ e.no_such_field }}<id>", 1),
-    )
-    .unwrap();
+    let site = SiteTest::demo_copy();
+    site.replace_in(
+        "themes/default/templates/atom-entry.xml",
+        "<id>",
+        "{{ e.no_such_field }}<id>",
+    );
     site.build()
         .exit(1)
         .stderr_has("themes/default/templates/atom-entry.xml")

@@ -204,6 +204,15 @@ impl SiteTest {
         }
     }
 
+    /// A copy of the demo site (30 articles, five to a list page: lists
+    /// one to four folders deep) in a temp folder, to change.
+    pub fn demo_copy() -> SiteTest {
+        let site = SiteTest::empty();
+        copy_dir(&repo_root().join("content"), &site.root().join("content"));
+        fs::copy(repo_root().join("site.toml"), site.root().join("site.toml")).unwrap();
+        site
+    }
+
     /// A site with the given site.toml and nothing else yet.
     pub fn with_config(site_toml: &str) -> SiteTest {
         let site = SiteTest::empty();
@@ -279,6 +288,15 @@ impl SiteTest {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
         self
+    }
+
+    /// Replaces the first `from` in a file of the site by `to`; the file
+    /// must hold `from`.
+    pub fn replace_in(&self, rel: &str, from: &str, to: &str) -> &Self {
+        let text =
+            fs::read_to_string(self.root.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"));
+        assert!(text.contains(from), "{rel} does not hold {from:?}");
+        self.write_file(rel, &text.replacen(from, to, 1))
     }
 
     /// Removes a file of the site.

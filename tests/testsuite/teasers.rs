@@ -5,16 +5,7 @@
 
 use std::fs;
 
-use crate::support::{assert_same_tree, copy_dir, repo_root, snapshot, Entry, SiteTest};
-
-/// The demo site (30 articles, five to a list page: lists one to four
-/// folders deep), in a temp folder.
-pub fn demo_copy() -> SiteTest {
-    let site = SiteTest::empty();
-    copy_dir(&repo_root().join("content"), &site.root().join("content"));
-    fs::copy(repo_root().join("site.toml"), site.root().join("site.toml")).unwrap();
-    site
-}
+use crate::support::{assert_same_tree, snapshot, Entry, SiteTest};
 
 /// Makes the theme's lists render each teaser themselves, as a theme
 /// written before `t.html` does.
@@ -44,9 +35,9 @@ fn add_newest(site: &SiteTest, slug: &str, title: &str) {
 #[test]
 fn teasers_made_once_read_as_rendered_on_each_page() {
     for args in [&[][..], &["--offline"][..]] {
-        let made_once = demo_copy();
+        let made_once = SiteTest::demo_copy();
         made_once.build_with(args).success();
-        let own = demo_copy();
+        let own = SiteTest::demo_copy();
         include_teasers(&own);
         own.build_with(args).success();
 
@@ -79,7 +70,7 @@ fn teasers_made_once_read_as_rendered_on_each_page() {
 
 #[test]
 fn a_teaser_whose_text_holds_the_root_mark_is_made_for_each_page() {
-    let site = demo_copy();
+    let site = SiteTest::demo_copy();
     let title = "خبر \u{E000}arshif:root\u{E001} غريب";
     add_newest(&site, "mark", title);
     // The home page's lead story (`front_html`) is made for its page; the
@@ -99,7 +90,7 @@ fn a_teaser_whose_text_holds_the_root_mark_is_made_for_each_page() {
 
 #[test]
 fn nothing_a_writer_types_takes_a_teasers_place() {
-    let site = demo_copy();
+    let site = SiteTest::demo_copy();
     // The mark of the first teaser slot, as far as a writer can know it, in
     // the title of the newest story: on lists at one to two folders deep,
     // in its own teaser and beside others.
@@ -123,10 +114,12 @@ fn nothing_a_writer_types_takes_a_teasers_place() {
 /// The demo site with a teaser template that fails on every article: it
 /// prints a field teasers do not have.
 fn demo_with_a_broken_teaser() -> SiteTest {
-    let site = demo_copy();
-    let t = site.root().join("themes/default/templates/teaser.html");
-    let text = fs::read_to_string(&t).unwrap();
-    fs::write(&t, text.replacen("<h2", "{{ t.no_such_field }}<h2", 1)).unwrap();
+    let site = SiteTest::demo_copy();
+    site.replace_in(
+        "themes/default/templates/teaser.html",
+        "<h2",
+        "{{ t.no_such_field }}<h2",
+    );
     site
 }
 
@@ -157,18 +150,15 @@ fn check_names_a_broken_teaser_template() {
 fn a_list_that_reads_a_teasers_field_gets_every_field() {
     // The default list prints only `t.html` and `t.front_html`, and gets
     // its teasers as those alone; one that reads a field too gets them all.
-    let site = demo_copy();
-    let list = site.root().join("themes/default/templates/list.html");
-    let text = fs::read_to_string(&list).unwrap();
+    let site = SiteTest::demo_copy();
+    let list = "themes/default/templates/list.html";
+    let text = fs::read_to_string(site.root().join(list)).unwrap();
     assert_eq!(text.matches("{{ t.html | safe }}").count(), 1);
-    fs::write(
-        &list,
-        text.replace(
-            "{{ t.html | safe }}",
-            "{{ t.html | safe }}<p class=probe>{{ t.slug }}</p>",
-        ),
-    )
-    .unwrap();
+    site.replace_in(
+        list,
+        "{{ t.html | safe }}",
+        "{{ t.html | safe }}<p class=probe>{{ t.slug }}</p>",
+    );
     site.build().success();
     let page = site.read("page/2/index.html");
     assert_eq!(page.matches("<p class=probe>").count(), 5, "{page}");
@@ -177,15 +167,13 @@ fn a_list_that_reads_a_teasers_field_gets_every_field() {
 
 #[test]
 fn a_theme_without_a_teaser_template_still_lists() {
-    let site = demo_copy();
+    let site = SiteTest::demo_copy();
     include_teasers(&site);
-    let list = site.root().join("themes/default/templates/list.html");
-    let text = fs::read_to_string(&list).unwrap();
-    fs::write(
-        &list,
-        text.replace("{% include \"teaser.html\" %}", "<p>{{ t.title }}</p>"),
-    )
-    .unwrap();
+    site.replace_in(
+        "themes/default/templates/list.html",
+        "{% include \"teaser.html\" %}",
+        "<p>{{ t.title }}</p>",
+    );
     fs::remove_file(site.root().join("themes/default/templates/teaser.html")).unwrap();
     site.build().success();
     let home = site.read("index.html");
