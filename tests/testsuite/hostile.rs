@@ -1160,13 +1160,21 @@ fn raw_html_the_minifier_gives_up_on_is_written_as_rendered_with_a_warning() {
     let r = site.build();
     r.success();
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("broken-script.md") && r.stderr.contains("could not be minified"),
-        "no warning naming the article:\n{}",
-        r.stderr
-    );
     let page = site.read("2020/11/broken-script/index.html");
-    assert!(page.contains("<td><script>x</scriptcript>"), "{page}");
+    // The one-pass minifier checks this input with a debug assertion:
+    // arshif built with debug assertions (as `cargo test` builds it) sees
+    // both minifiers give up, while a release build's second minifier
+    // minifies the page (closing the script at `</scriptcript>`). Either
+    // way the build goes on and the article's raw HTML is in the page.
+    assert!(page.contains("<script>x</script"), "{page}");
+    if cfg!(debug_assertions) {
+        assert!(
+            r.stderr.contains("broken-script.md") && r.stderr.contains("could not be minified"),
+            "no warning naming the article:\n{}",
+            r.stderr
+        );
+        assert!(page.contains("<td><script>x</scriptcript>"), "{page}");
+    }
 }
 
 /// Every HTML page's elements and attribute names: what the theme writes.
