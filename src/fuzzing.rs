@@ -138,7 +138,7 @@ impl Pipeline {
             };
         article.digest = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
         let content = Content {
-            articles: vec![article],
+            articles: vec![Box::new(article)],
             ..Content::default()
         };
         let site = match Site::build(self.config.clone(), content) {

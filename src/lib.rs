@@ -189,7 +189,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         // own while the pages are rendered: it is known now, and writing it
         // is a long stretch on one core.
         let cache = scope.spawn(|| {
-            let articles = site.articles.iter().map(|a| &a.source).chain(&drafts);
+            let articles = site
+                .articles
+                .iter()
+                .map(|a| &*a.source)
+                .chain(drafts.iter().map(|d| &**d));
             cache::Writer::start(
                 &cache_path,
                 key,

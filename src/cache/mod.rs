@@ -101,7 +101,7 @@ pub fn hash_folder(dir: &Path) -> Result<u128> {
 pub struct Cache {
     /// Every article as loaded, the drafts a build left out included: in
     /// parts, sorted by source.
-    pub articles: Vec<Vec<content::Article>>,
+    pub articles: Vec<Vec<Box<content::Article>>>,
     /// Every article's related articles (`site::related`).
     pub related: crate::site::related::Lists,
     /// Each output file's fingerprint.
@@ -227,10 +227,14 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
 }
 
 /// A cache file's contents, decoded.
+#[expect(
+    clippy::vec_box,
+    reason = "articles are boxed where they are made, see `content::Content`"
+)]
 struct Decoded {
     /// Where each part of the article list lies (offset and length).
     spans: Vec<(usize, usize)>,
-    articles: Vec<Vec<content::Article>>,
+    articles: Vec<Vec<Box<content::Article>>>,
     related: crate::site::related::Lists,
     tail: Tail<Fingerprints, crate::search::State>,
 }
@@ -385,7 +389,14 @@ fn map(file: &fs::File) -> Option<memmap2::Mmap> {
 /// The articles of the parts at `spans` (offset and length) of `bytes`,
 /// decoded in parallel, part by part, each sharing the texts its articles
 /// repeat (their terms).
-fn decode_articles(bytes: &[u8], spans: &[(usize, usize)]) -> Option<Vec<Vec<content::Article>>> {
+#[expect(
+    clippy::vec_box,
+    reason = "articles are boxed where they are made, see `content::Content`"
+)]
+fn decode_articles(
+    bytes: &[u8],
+    spans: &[(usize, usize)],
+) -> Option<Vec<Vec<Box<content::Article>>>> {
     spans
         .par_iter()
         .map(|&(offset, len)| {
@@ -614,7 +625,7 @@ mod tests {
         assert_eq!(copied, 0);
         assert!(total > 1, "{total} parts");
         bytes.extend_from_slice(b"rest");
-        type Read<'b> = (Vec<Vec<content::Article>>, &'b [u8]);
+        type Read<'b> = (Vec<Vec<Box<content::Article>>>, &'b [u8]);
         fn read(bytes: &[u8]) -> Option<Read<'_>> {
             let (spans, rest) = article_spans(bytes, 0)?;
             Some((decode_articles(bytes, &spans)?, &bytes[rest..]))
@@ -641,12 +652,12 @@ mod tests {
         } = built();
         // Long after the articles' stamps: none is too recent to keep.
         let now = std::time::SystemTime::now();
-        let write = |articles: &[content::Article], previous: Option<&Parts>| {
+        let write = |articles: &[Box<content::Article>], previous: Option<&Parts>| {
             let mut w = Writer::start(
                 &path,
                 Key::new("7", 1),
                 now,
-                articles.iter(),
+                articles.iter().map(|a| &**a),
                 &Default::default(),
                 previous,
             );
@@ -656,7 +667,10 @@ mod tests {
             (fs::read(&path).unwrap(), copied)
         };
         let config = crate::Config::parse("title = \"t\"\n").unwrap();
-        let all = articles(ARTICLES_PER_PART * 3, &config);
+        let all: Vec<_> = articles(ARTICLES_PER_PART * 3, &config)
+            .into_iter()
+            .map(Box::new)
+            .collect();
         let (fresh, [copied, total]) = write(&all, None);
         assert_eq!(copied, 0);
         assert!(total > 1, "{total} parts");
@@ -679,13 +693,15 @@ mod tests {
         changed.remove(changed.len() / 2);
         let mut new = articles(ARTICLES_PER_PART * 3 + 1, &config).pop().unwrap();
         new.source = PathBuf::from("content/2020/01/new.md");
-        changed.push(new);
+        changed.push(Box::new(new));
         let expected = {
             let fresh: Vec<_> = changed
                 .iter()
-                .map(|a| content::Article {
-                    cached: false,
-                    ..a.clone()
+                .map(|a| {
+                    Box::new(content::Article {
+                        cached: false,
+                        ..(**a).clone()
+                    })
                 })
                 .collect();
             // Put in place of the cache read, which stays open, as a

@@ -103,20 +103,24 @@ impl FileStamp {
 /// one pass, without a map of 100,000 paths (and the articles are moved
 /// once, not into a map and out again).
 #[derive(Debug, Default)]
+#[expect(
+    clippy::vec_box,
+    reason = "articles are boxed where they are made, see `Content`"
+)]
 pub struct Known {
-    parts: Vec<Vec<Article>>,
+    parts: Vec<Vec<Box<Article>>>,
 }
 
 impl Known {
     /// The articles of `parts`, in any order (the build cache's come
     /// sorted; others are sorted here).
-    pub fn new(mut parts: Vec<Vec<Article>>) -> Known {
+    pub fn new(mut parts: Vec<Vec<Box<Article>>>) -> Known {
         let sorted = parts
             .iter()
             .flatten()
             .is_sorted_by(|a, b| source_order(&a.source, &b.source).is_le());
         if !sorted {
-            let mut all: Vec<Article> = parts.into_iter().flatten().collect();
+            let mut all: Vec<Box<Article>> = parts.into_iter().flatten().collect();
             all.par_sort_unstable_by(|a, b| source_order(&a.source, &b.source));
             parts = vec![all];
         }
@@ -181,13 +185,18 @@ pub struct MediaFile {
 }
 
 /// Everything under `content/`.
+///
+/// Articles are boxed where they are made (read, or decoded from the build
+/// cache, both in parallel): an article is large, and on its way into the
+/// model each is moved, one after another, in path order and then in date
+/// order; a box moves as a pointer.
 #[derive(Clone, Debug, Default)]
 pub struct Content {
     /// Articles in file-path order; drafts only with `--drafts`.
-    pub articles: Vec<Article>,
+    pub articles: Vec<Box<Article>>,
     /// The drafts left out (without `--drafts`), for the build cache: the
     /// next build need not read them again either.
-    pub drafts: Vec<Article>,
+    pub drafts: Vec<Box<Article>>,
     pub terms: Vec<TermFile>,
     pub media: Vec<MediaFile>,
     /// Problems that do not stop the build.
@@ -295,7 +304,7 @@ pub fn load_known(
 
     let mut content = Content::default();
     content.articles.reserve(reused.len());
-    let add = |content: &mut Content, a: Article| {
+    let add = |content: &mut Content, a: Box<Article>| {
         if opts.drafts || !a.front.draft {
             content.articles.push(a);
         } else {
@@ -312,7 +321,7 @@ pub fn load_known(
         match item {
             Some(Ok(Loaded::Article(a, warnings))) => {
                 content.warnings.extend(warnings);
-                add(&mut content, *a);
+                add(&mut content, a);
             }
             Some(Ok(Loaded::Term(t))) => content.terms.push(*t),
             Some(Ok(Loaded::Media(m))) => content.media.push(m),

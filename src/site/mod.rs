@@ -81,7 +81,8 @@ impl PagePath {
 /// An article as the site shows it.
 #[derive(Clone, Debug)]
 pub struct Article {
-    pub source: Source,
+    /// The article as read (boxed, see [`Content`]).
+    pub source: Box<Source>,
     pub slug: Slug,
     pub path: PagePath,
     pub lang: String,
@@ -199,11 +200,9 @@ impl Site {
         } = content;
         let mut errors = Vec::new();
 
-        // Newest first, by a list of positions: sorting the articles
-        // themselves would move each (a large value) many times.
-        let mut order: Vec<usize> = (0..sources.len()).collect();
-        order.par_sort_unstable_by(|&a, &b| {
-            let (a, b) = (&sources[a], &sources[b]);
+        // Newest first (boxes: each moves as a pointer).
+        let mut sources = sources;
+        sources.par_sort_unstable_by(|a, b| {
             b.front
                 .date
                 .cmp(&a.front.date)
@@ -213,19 +212,15 @@ impl Site {
         // What each article needs that depends on it alone, in parallel;
         // then, in order, which path each claims (the first article to claim
         // one has it, as before).
-        let prepared: Vec<Prepared> = order
+        let prepared: Vec<Prepared> = sources
             .par_iter()
-            .map(|&i| Prepared::new(&sources[i], &config))
+            .map(|source| Prepared::new(source, &config))
             .collect();
-        let mut sources: Vec<Option<Source>> = sources.into_iter().map(Some).collect();
         let mut articles: Vec<Article> = Vec::with_capacity(sources.len());
         // Each page claimed, with the position of the article that has it.
         let mut by_path: FxHashMap<PagePath, usize> =
             FxHashMap::with_capacity_and_hasher(sources.len(), Default::default());
-        for (i, prepared) in order.into_iter().zip(prepared) {
-            let Some(source) = sources[i].take() else {
-                continue;
-            };
+        for (source, prepared) in sources.into_iter().zip(prepared) {
             let Prepared { claim, lang, image } = prepared;
             let (slug, path) = match claim {
                 Ok(claim) => claim,

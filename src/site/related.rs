@@ -274,7 +274,7 @@ mod tests {
                     .taxonomies
                     .insert("countries".into(), list(countries));
                 a.front.taxonomies.insert("actors".into(), list(actors));
-                a
+                Box::new(a)
             })
             .collect();
         let content = Content {
