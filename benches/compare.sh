@@ -29,7 +29,8 @@
 # just after deleting as many makes the kernel skip the recently freed
 # inodes one by one, which would charge a build for the deletion before it.
 # For the same reason a run that starts within six minutes of the last
-# one's end waits until then.
+# one's end waits until then, and one started while another runs on the
+# same $BENCH_DIR (or still deletes its trash) waits for it to end.
 #
 # env: BENCH_DIR (default: $TMPDIR/arshif-bench), BENCH_TOOLS (the folder
 #      holding gen_corpus.py and run_peers.sh; default: ../shared/bench next
@@ -48,6 +49,12 @@ HUGO=${HUGO:-hugo}
 [[ -f $tools/gen_corpus.py ]] || { echo "gen_corpus.py not found in $tools (set BENCH_TOOLS)" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 2; }
 mkdir -p "$bench"
+# One run at a time: the lock is held to the end, trash deletion included.
+exec 9>"$bench/.lock"
+if ! flock -n 9; then
+  echo "another compare.sh is running on $bench: waiting for it to end" >&2
+  flock 9
+fi
 # shellcheck source=stories.sh
 source "$repo/benches/stories.sh"
 
