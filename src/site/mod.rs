@@ -191,7 +191,7 @@ impl Site {
     /// [`Site::link_related`].
     pub fn build_unrelated(config: Config, content: Content) -> Result<Site> {
         let Content {
-            articles: sources,
+            articles: mut sources,
             terms: term_files,
             media,
             warnings,
@@ -201,7 +201,6 @@ impl Site {
         let mut errors = Vec::new();
 
         // Newest first (boxes: each moves as a pointer).
-        let mut sources = sources;
         sources.par_sort_unstable_by(|a, b| {
             b.front
                 .date

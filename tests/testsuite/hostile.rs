@@ -1161,11 +1161,12 @@ fn raw_html_the_minifier_gives_up_on_is_written_as_rendered_with_a_warning() {
     r.success();
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     let page = site.read("2020/11/broken-script/index.html");
-    // The one-pass minifier checks this input with a debug assertion:
-    // arshif built with debug assertions (as `cargo test` builds it) sees
-    // both minifiers give up, while a release build's second minifier
-    // minifies the page (closing the script at `</scriptcript>`). Either
-    // way the build goes on and the article's raw HTML is in the page.
+    // The one-pass minifier gives up on this page; the second one, which
+    // takes over, checks it with a debug assertion: arshif built with debug
+    // assertions (as `cargo test` builds it) sees both give up, while a
+    // release build's second minifier minifies the page (closing the
+    // script at `</scriptcript>`). Either way the build goes on and the
+    // article's raw HTML is in the page.
     assert!(page.contains("<script>x</script"), "{page}");
     if cfg!(debug_assertions) {
         assert!(
