@@ -730,7 +730,7 @@ impl Renderer {
         // Tera writes UTF-8, and the entries are whole strings.
         String::from_utf8(filled).map_err(|e| {
             Error::Template(vec![Diagnostic::error(
-                self.theme_dir.join("templates").join(feed::FEED_FILE),
+                self.template_path(feed::FEED_FILE),
                 format!("the feed {} is not UTF-8: {e}", feed.file(site)),
             )])
         })
@@ -768,12 +768,10 @@ impl Renderer {
         ctx.insert("e", entry);
         ctx.insert("site", &prep.site);
         self.feeds.render(feed::ENTRY_FILE, &ctx).map_err(|e| {
-            template_error(&self.theme_dir.join("templates").join(feed::ENTRY_FILE), &e).with_hint(
-                format!(
-                    "while rendering the feed entry of {}",
-                    site.articles[i].source.source.display()
-                ),
-            )
+            template_error(&self.template_path(feed::ENTRY_FILE), &e).with_hint(format!(
+                "while rendering the feed entry of {}",
+                site.articles[i].source.source.display()
+            ))
         })
     }
 
