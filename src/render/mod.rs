@@ -430,7 +430,7 @@ impl Renderer {
         job: &PageJob,
         file: &str,
     ) -> Result<&'static str> {
-        let depth = file.matches('/').count();
+        let depth = crate::site::slashes(file);
         let links = self.links;
         let config = &site.config;
         // A host serves 404.html at any depth, so online its links are

@@ -67,7 +67,7 @@ impl PagePath {
 
     /// How many folders deep the page is.
     pub fn depth(&self) -> usize {
-        self.0.matches('/').count()
+        slashes(&self.0)
     }
 
     /// The file a page at this path is written to.
@@ -544,6 +544,13 @@ fn redirects(articles: &[Article], errors: &mut Vec<Diagnostic>) -> Vec<Redirect
         }
     }
     out
+}
+
+/// How many `/` a path has: the folders a page or file is below the root.
+/// Counted byte by byte, which the compiler vectorizes: `matches('/')`
+/// searches for each one anew, and every build asks this of every page.
+pub fn slashes(path: &str) -> usize {
+    path.bytes().filter(|&b| b == b'/').count()
 }
 
 #[cfg(test)]
