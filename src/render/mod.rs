@@ -694,7 +694,7 @@ impl Renderer {
         insert_list(&mut ctx, "entries", values);
         let xml = self.feeds.render(feed::FEED_FILE, &ctx).map_err(|e| {
             Error::Template(vec![template_error(
-                &self.theme_dir.join("templates").join(feed::FEED_FILE),
+                &self.template_path(feed::FEED_FILE),
                 &e,
             )
             .with_hint(format!("while rendering {}", feed.file(site)))])

@@ -574,3 +574,30 @@ fn a_broken_entry_template_names_itself_and_the_article() {
         .stderr_has("no_such_field")
         .stderr_has("while rendering the feed entry of content/");
 }
+
+#[test]
+fn a_broken_feed_template_is_named_from_the_site_root() {
+    // As page, teaser and entry templates are: the message names the file
+    // a writer opens, not where the site happens to lie on this machine.
+    let site = SiteTest::demo_copy();
+    site.replace_in(
+        "themes/default/templates/atom.xml",
+        "<id>",
+        "{{ feed.no_such_field }}<id>",
+    );
+    let result = site.build();
+    result
+        .exit(1)
+        .stderr_has("no_such_field")
+        .stderr_has("while rendering ");
+    let lines = result.error_lines();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("themes/default/templates/atom.xml")),
+        "{}",
+        result.stderr
+    );
+    let root = site.root().to_string_lossy().into_owned();
+    assert!(!result.stderr.contains(&root), "{}", result.stderr);
+}
