@@ -225,21 +225,26 @@ fn identities(input: &Input<'_>, terms: &[Vec<TermInfo>]) -> Vec<u64> {
         .collect()
 }
 
-/// One key of one document.
+/// One key of one document: where its key and its positions lie in the
+/// document's [`Contribution`].
 struct Record {
     shard: u32,
-    key: String,
     fields: u8,
+    key: std::ops::Range<usize>,
     /// Encoded: the length, the first position and the gaps.
-    positions: String,
+    positions: std::ops::Range<usize>,
 }
 
 /// What a result shows of a document (`d/`): title, link, date as RFC 3339,
 /// date as shown, excerpt.
 type DocRow = (String, String, String, String, String);
 
-/// All one document gives the index.
+/// All one document gives the index. Its records' keys and positions are
+/// ranges of two strings (the analysis's own, with the terms' appended), so
+/// that the few hundred records of a document allocate nothing each.
 struct Contribution {
+    keys: String,
+    positions: String,
     records: Vec<Record>,
     row: DocRow,
 }
@@ -251,6 +256,17 @@ impl Contribution {
         shards.sort_unstable();
         shards.dedup();
         shards
+    }
+
+    /// Each record with its key and its positions.
+    fn records(&self) -> impl Iterator<Item = (&Record, &str, &str)> {
+        self.records.iter().map(|r| {
+            (
+                r,
+                &self.keys[r.key.clone()],
+                &self.positions[r.positions.clone()],
+            )
+        })
     }
 }
 
@@ -266,24 +282,39 @@ fn contribute(
     let article = &input.site.articles[position];
     let html = (input.body)(position, article)?;
     let entry = extract(&article.source.front.title, &html);
-    let mut records = Vec::new();
-    let mut push = |key: String, fields: u8, positions: String| {
-        records.push(Record {
-            shard: layout.slot(&key, doc),
-            key,
-            fields,
-            positions,
-        });
-    };
-    let mut reader = PositionReader::new(&entry.positions);
-    for (key, &fields) in entry.keys.split(' ').zip(&entry.fields) {
-        let positions = reader.next_list();
+    let (mut keys, mut positions) = (entry.keys, entry.positions);
+    let mut records = Vec::with_capacity(entry.fields.len() + 16);
+    // The text's keys, each with its list of positions, in order.
+    let mut reader = PositionReader::new(&positions);
+    let mut key_at = 0;
+    for (key, &fields) in keys.split(' ').zip(&entry.fields) {
+        let list = reader.next_list();
+        let list_at = list.as_ptr() as usize - positions.as_ptr() as usize;
         if !key.is_empty() {
-            push(key.to_string(), fields, positions.to_string());
+            records.push(Record {
+                shard: layout.slot(key, doc),
+                fields,
+                key: key_at..key_at + key.len(),
+                positions: list_at..list_at + list.len(),
+            });
         }
+        key_at += key.len() + 1;
     }
     // Terms: filter keys, and the unstemmed words of their names, placed
-    // after the text.
+    // after the text. Their keys and positions go after the text's.
+    let mut push = |keys: &mut String, positions: &mut String, key: &str, list: &str| {
+        let key_at = keys.len();
+        keys.push_str(key);
+        let list_at = positions.len();
+        positions.push_str(list);
+        let key = key_at..keys.len();
+        records.push(Record {
+            shard: layout.slot(&keys[key.clone()], doc),
+            fields: TAG,
+            key,
+            positions: list_at..positions.len(),
+        });
+    };
     let mut tags: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut pos = entry.length;
     for (t, list) in article.terms.iter().enumerate() {
@@ -291,7 +322,7 @@ fn contribute(
             let Some(term) = terms.get(t).and_then(|l| l.get(i)) else {
                 continue;
             };
-            push(term.filter.clone(), TAG, "0".into());
+            push(&mut keys, &mut positions, &term.filter, "0");
             for spelling in &term.words {
                 for w in spelling.split(' ') {
                     tags.entry(format!("={w}")).or_default().push(pos);
@@ -301,12 +332,13 @@ fn contribute(
             }
         }
     }
+    let mut encoded = String::new();
     for (key, mut list) in tags {
         list.sort_unstable();
         list.dedup();
-        let mut positions = String::new();
-        push_positions(&mut positions, &list);
-        push(key, TAG, positions);
+        encoded.clear();
+        push_positions(&mut encoded, &list);
+        push(&mut keys, &mut positions, &key, &encoded);
     }
     let front = &article.source.front;
     let row = (
@@ -316,7 +348,12 @@ fn contribute(
         front.date.display(input.site.config.dates),
         entry.excerpt,
     );
-    Ok(Contribution { records, row })
+    Ok(Contribution {
+        keys,
+        positions,
+        records,
+        row,
+    })
 }
 
 /// Analyzes the documents `docs` in parallel, in order.
@@ -400,8 +437,8 @@ impl Router {
             .enumerate()
             .try_for_each(|(i, rows)| put(out, &format!("d/{}", chunk + i), &rows))?;
         for (doc, c) in (first..).zip(&batch) {
-            for r in &c.records {
-                self.buffers[r.shard as usize].push(&r.key, doc, r.fields, &r.positions);
+            for (r, key, positions) in c.records() {
+                self.buffers[r.shard as usize].push(key, doc, r.fields, positions);
             }
             let identity = identities.get(doc as usize).copied().unwrap_or(0);
             self.docs.push(DocState::new(identity, &c.shards()));
@@ -547,11 +584,11 @@ fn update(
     // The new records of each shard, in document order.
     let mut added: BTreeMap<u32, Vec<(&str, u32, u8, &str)>> = BTreeMap::new();
     for (&doc, c) in present.iter().zip(&contributions) {
-        for r in &c.records {
+        for (r, key, positions) in c.records() {
             added
                 .entry(r.shard)
                 .or_default()
-                .push((&r.key, doc, r.fields, &r.positions));
+                .push((key, doc, r.fields, positions));
         }
     }
     // The base shards of each document handed over, for its state.
