@@ -53,11 +53,49 @@ pub fn fold(text: &str) -> String {
     fold_search(text)
 }
 
-/// The words of folded text (step 2).
+/// The words of folded text (step 2): the runs of [`is_word_char`].
+///
+/// Found by bytes, as an article's text is thousands of them: ASCII answers
+/// by itself, and a character of the Arabic block (two bytes led by
+/// 0xD8–0xDB) by the table; only other characters are decoded.
 pub fn words(folded: &str) -> impl Iterator<Item = &str> {
-    folded
-        .split(|c: char| !is_word_char(c))
-        .filter(|w| !w.is_empty())
+    let table: &[u64; 4] = &ARABIC_WORD_CHARS;
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let start = loop {
+            let (len, word) = char_at(folded, i, table)?;
+            if word {
+                break i;
+            }
+            i += len;
+        };
+        while let Some((len, true)) = char_at(folded, i, table) {
+            i += len;
+        }
+        // Both ends are character boundaries: `char_at` steps by whole
+        // characters.
+        Some(&folded[start..i])
+    })
+}
+
+/// The length of the character at byte `i` of `text` (a boundary) and
+/// whether it is a word character; `None` at the end. `table` is
+/// [`ARABIC_WORD_CHARS`].
+#[inline]
+fn char_at(text: &str, i: usize, table: &[u64; 4]) -> Option<(usize, bool)> {
+    let bytes = text.as_bytes();
+    let b = *bytes.get(i)?;
+    if b.is_ascii() {
+        return Some((1, b.is_ascii_alphanumeric()));
+    }
+    if let (0xD8..=0xDB, Some(&next)) = (b, bytes.get(i + 1)) {
+        // U+0600–U+06FF: 110x_xxxx 10yy_yyyy.
+        let code = (u32::from(b & 0x1F) << 6) | u32::from(next & 0x3F);
+        let at = (code - ARABIC_BLOCK.0) as usize;
+        return Some((2, table[at / 64] & (1 << (at % 64)) != 0));
+    }
+    let c = text.get(i..)?.chars().next()?;
+    Some((c.len_utf8(), is_word_char(c)))
 }
 
 /// First and one-past-last code point of the block [`ARABIC_WORD_CHARS`]
@@ -106,11 +144,14 @@ fn stem(word: &str) -> (&str, bool) {
     if !word.chars().all(is_arabic_letter) {
         return (word, false);
     }
+    // Every letter from here on is two bytes (U+0621–U+064A): a part's
+    // letters are half its bytes.
+    let letters = |s: &str| s.len() / 2;
     let mut stem = word;
     let mut prefixed = false;
     for p in PREFIXES {
         if let Some(rest) = stem.strip_prefix(p) {
-            if rest.chars().count() >= MIN_STEM {
+            if letters(rest) >= MIN_STEM {
                 stem = rest;
                 prefixed = true;
                 break;
@@ -119,7 +160,7 @@ fn stem(word: &str) -> (&str, bool) {
     }
     for s in SUFFIXES {
         if let Some(rest) = stem.strip_suffix(s) {
-            if rest.chars().count() >= MIN_STEM {
+            if letters(rest) >= MIN_STEM {
                 stem = rest;
                 break;
             }
@@ -217,6 +258,29 @@ mod tests {
             if let Some(c) = char::from_u32(code) {
                 assert_eq!(is_word_char(c), c.is_alphanumeric(), "U+{code:04X}");
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte scan finds the words splitting on every character
+        /// that is not alphanumeric finds.
+        #[test]
+        fn words_are_the_alphanumeric_runs(
+            text in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::char::range('\u{0600}', '\u{06FF}'),
+                    proptest::char::range('\0', '\u{7F}'),
+                    proptest::char::any(),
+                ],
+                0..40,
+            ),
+        ) {
+            let text: String = text.into_iter().collect();
+            let split: Vec<&str> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            proptest::prop_assert_eq!(words(&text).collect::<Vec<_>>(), split);
         }
     }
 
