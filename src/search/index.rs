@@ -117,7 +117,9 @@ pub struct DocEntry {
 
 /// Analyzes one article: its title and its body as HTML.
 pub fn extract(title: &str, body_html: &str) -> DocEntry {
-    let text = html_text(body_html);
+    // The fold collapses white space itself: only the excerpt needs the
+    // text collapsed, and only its start.
+    let text = raw_text(body_html);
     let title = fold(title);
     let body = fold(&text);
     // About one distinct word in 16 bytes of Arabic text: sized so that
@@ -143,7 +145,7 @@ pub fn extract(title: &str, body_html: &str) -> DocEntry {
         }
         pos += GAP;
     }
-    let mut entry = DocEntry::new(pos, cut_at_word(&text, EXCERPT_CHARS));
+    let mut entry = DocEntry::new(pos, excerpt(&text));
     let mut positions: Vec<u32> = Vec::new();
     for (key, run) in keys.sorted(&occurrences).iter() {
         positions.clear();
@@ -460,6 +462,11 @@ pub fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
 /// contents of `<script>` and `<style>` dropped, entities decoded,
 /// whitespace collapsed.
 pub fn html_text(html: &str) -> String {
+    collapsed(&raw_text(html), usize::MAX)
+}
+
+/// [`html_text`] before its white space is collapsed.
+fn raw_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
@@ -481,14 +488,36 @@ pub fn html_text(html: &str) -> String {
         }
     }
     push_decoded(&mut out, rest);
-    let mut collapsed = String::with_capacity(out.len());
-    for word in tokens(&out).map(|t| t.text).filter(|t| !t.is_empty()) {
-        if !collapsed.is_empty() {
-            collapsed.push(' ');
+    out
+}
+
+/// `text`'s words joined by single spaces, up to the first that makes it
+/// longer than `max` characters (all of them for `usize::MAX`).
+fn collapsed(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max.saturating_mul(4)));
+    let mut chars = 0;
+    for word in tokens(text).map(|t| t.text).filter(|t| !t.is_empty()) {
+        if chars > max {
+            break;
         }
-        collapsed.push_str(word);
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        if max != usize::MAX {
+            chars += word.chars().count();
+        }
     }
-    collapsed
+    out
+}
+
+/// The excerpt of a body's text (as [`raw_text`] gives it): its start,
+/// collapsed and cut at a word ([`cut_at_word`]). Only as much is collapsed
+/// as the cut can reach: one character more than it keeps tells that it
+/// cuts.
+fn excerpt(text: &str) -> String {
+    cut_at_word(&collapsed(text, EXCERPT_CHARS), EXCERPT_CHARS)
 }
 
 /// Appends `text` with its character references decoded (the ones
@@ -533,10 +562,10 @@ fn push_decoded(out: &mut String, text: &str) {
 
 /// `text` cut to at most `max` characters at a space, with `…` if cut.
 fn cut_at_word(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    let Some((end, _)) = text.char_indices().nth(max) else {
         return text.to_string();
-    }
-    let cut: String = text.chars().take(max).collect();
+    };
+    let cut = &text[..end];
     let at = cut.rfind(' ').unwrap_or(cut.len());
     format!("{}…", cut[..at].trim_end())
 }
@@ -582,6 +611,30 @@ mod tests {
             let (title, body) = (title.join(" "), format!("<p>{}</p>", body.concat()));
             prop_assert_eq!(extract(&title, &body), extract_by_sorting(&title, &body));
         }
+    }
+
+    proptest! {
+        /// Bodies with white space of every kind and length, and long enough
+        /// to be cut for their excerpt: the same entry, excerpt included.
+        #[test]
+        fn extract_reads_spaced_text_as_collapsed_text(
+            words in proptest::collection::vec(
+                "(<p>|</p>\n|<em>|</em>|&amp;|)(سوريا|مدرسة|قال|a1|Zé|الأسد|٢٠٢٠)([ \t\n\u{A0}\u{2003}،.]{0,3})",
+                0..150,
+            ),
+        ) {
+            let body = words.concat();
+            prop_assert_eq!(extract("عنوان", &body), extract_by_sorting("عنوان", &body));
+        }
+    }
+
+    #[test]
+    fn excerpts_are_cut_at_a_word() {
+        let body = "كلمة ".repeat(100);
+        let entry = extract("", &format!("<p>{body}</p>"));
+        assert!(entry.excerpt.ends_with("كلمة…"), "{}", entry.excerpt);
+        assert!(entry.excerpt.chars().count() <= EXCERPT_CHARS + 1);
+        assert_eq!(extract("", "<p>قصير  جدا</p>").excerpt, "قصير جدا");
     }
 
     proptest! {
