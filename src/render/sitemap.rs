@@ -82,18 +82,27 @@ impl File<'_> {
     /// A hash of all the file is made of, without making it: what an
     /// incremental build compares with the previous one.
     pub fn fingerprint(&self) -> u128 {
-        let (kind, urls, per_file): (u8, &[Url<'_>], usize) = match self.kind {
-            Kind::Urls(urls) => (0, urls, 0),
-            Kind::Index(urls, per_file) => (1, urls, per_file),
-            Kind::Robots => (2, &[], 0),
-        };
         let mut h = crate::cache::HashWriter::default();
-        h.value(&(kind, self.base, per_file));
-        for u in urls {
-            h.value(&(
-                u.path.as_str(),
-                u.lastmod.map(ArticleDate::seconds_and_offset),
-            ));
+        match self.kind {
+            Kind::Urls(urls) => {
+                h.value(&(0u8, self.base));
+                for u in urls {
+                    h.value(&(
+                        u.path.as_str(),
+                        u.lastmod.map(ArticleDate::seconds_and_offset),
+                    ));
+                }
+            }
+            // Made of the number of parts and each one's newest lastmod
+            // (see `index`): their URLs are hashed for the parts alone.
+            Kind::Index(urls, per_file) => {
+                h.value(&(1u8, self.base, per_file));
+                for chunk in urls.chunks(per_file) {
+                    let last = chunk.iter().filter_map(|u| u.lastmod).max();
+                    h.value(&last.map(ArticleDate::seconds_and_offset));
+                }
+            }
+            Kind::Robots => h.value(&(2u8, self.base)),
         }
         h.finish()
     }
