@@ -14,6 +14,8 @@ use memchr::memchr;
 
 mod verbatim;
 
+pub use verbatim::is_marker;
+
 /// The minifier settings: spec-compliant output only (the Nu checker must pass).
 fn minify_cfg() -> minify_html::Cfg {
     minify_html::Cfg {

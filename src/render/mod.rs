@@ -47,14 +47,19 @@ pub const TEASER_TEMPLATE: &str = "teaser.html";
 
 /// Where a list page's teaser `n` goes: `t.html` is this mark, with the
 /// renderer's nonce and `n`, until [`Renderer::complete`] replaces it.
-const SLOT_START: &str = "\u{E000}arshif:teaser:";
-const SLOT_END: &str = "\u{E001}";
+///
+/// The marks are private-use characters around a name, U+E010 and U+E011:
+/// not the minifier's own (U+E000–U+E002, see `output::minify`), with
+/// which it would minify every page and teaser holding a mark whole,
+/// walking all of its text.
+const SLOT_START: &str = "\u{E010}arshif:teaser:";
+const SLOT_END: &str = "\u{E011}";
 
 /// What `root` is while a teaser is rendered once for every page: each
 /// page puts its own root in its place. Private-use characters around a
 /// name no text has; an article whose teaser holds it anyway is rendered
 /// with each page's root instead.
-const ROOT_MARK: &str = "\u{E000}arshif:root\u{E001}";
+const ROOT_MARK: &str = "\u{E010}arshif:root\u{E011}";
 
 /// The default theme's feed template, used when a theme has no `atom.xml`.
 const DEFAULT_ATOM: &str = include_str!("../../themes/default/templates/atom.xml");
@@ -63,7 +68,7 @@ const DEFAULT_ATOM_ENTRY: &str = include_str!("../../themes/default/templates/at
 
 /// Where a feed entry rendered once goes: this, a random number, `:`, the
 /// entry's place in the feed and [`SLOT_END`].
-const ENTRY_START: &str = "\u{E000}arshif:entry:";
+const ENTRY_START: &str = "\u{E010}arshif:entry:";
 
 /// Pages a pager shows on each side of the current one.
 const PAGER_RADIUS: usize = 2;
@@ -1257,6 +1262,16 @@ fn parse_error(root: &Path, templates: &Path, e: &tera::Error) -> Diagnostic {
 mod tests {
     use super::*;
 
+    /// A mark made of the minifier's own characters would make it minify
+    /// every list page and teaser whole (a teaser took nearly twice the
+    /// instructions, and a build 2% more).
+    #[test]
+    fn render_marks_are_not_the_minifiers() {
+        for mark in [SLOT_START, SLOT_END, ROOT_MARK, ENTRY_START] {
+            assert!(!mark.chars().any(crate::output::is_marker), "{mark:?}");
+        }
+    }
+
     #[test]
     fn roots_and_urls() {
         assert_eq!(Links::root(0), "./");
@@ -1276,7 +1291,7 @@ mod tests {
         /// either end, or none.
         #[test]
         fn rooted_html_puts_the_root_where_each_mark_was(
-            parts in proptest::collection::vec("[a-z<>=\"/ سوريا\u{E000}\u{E001}]{0,6}", 0..6),
+            parts in proptest::collection::vec("[a-z<>=\"/ سوريا\u{E010}\u{E011}]{0,6}", 0..6),
             root in "(\\./|(\\.\\./){1,4})",
         ) {
             let marked = parts.join(ROOT_MARK);

@@ -53,7 +53,7 @@ fn teasers_made_once_read_as_rendered_on_each_page() {
                 let text = String::from_utf8_lossy(bytes);
                 lists += usize::from(text.contains("class=teaser"));
                 assert!(
-                    !text.contains('\u{E000}'),
+                    !text.contains('\u{E010}'),
                     "{args:?}: {rel} kept a teaser mark"
                 );
             }
@@ -71,7 +71,7 @@ fn teasers_made_once_read_as_rendered_on_each_page() {
 #[test]
 fn a_teaser_whose_text_holds_the_root_mark_is_made_for_each_page() {
     let site = SiteTest::demo_copy();
-    let title = "خبر \u{E000}arshif:root\u{E001} غريب";
+    let title = "خبر \u{E010}arshif:root\u{E011} غريب";
     add_newest(&site, "mark", title);
     // The home page's lead story (`front_html`) is made for its page; the
     // country's and the year's first teasers are made once, one and two
@@ -94,7 +94,7 @@ fn nothing_a_writer_types_takes_a_teasers_place() {
     // The mark of the first teaser slot, as far as a writer can know it, in
     // the title of the newest story: on lists at one to two folders deep,
     // in its own teaser and beside others.
-    let title = "خبر \u{E000}arshif:teaser:0\u{E001} مزيف";
+    let title = "خبر \u{E010}arshif:teaser:0\u{E011} مزيف";
     add_newest(&site, "fake", title);
     for page in [
         "index.html",
