@@ -53,7 +53,8 @@ pub fn fold(text: &str) -> String {
     fold_search(text)
 }
 
-/// The words of folded text (step 2): the runs of [`is_word_char`].
+/// The words of folded text (step 2): the runs of letters and digits
+/// (`char::is_alphanumeric`).
 ///
 /// Found by bytes, as an article's text is thousands of them: ASCII answers
 /// by itself, and a character of the Arabic block (two bytes led by
