@@ -288,8 +288,8 @@ fn contribute(
     let mut reader = PositionReader::new(&positions);
     let mut key_at = 0;
     for (key, &fields) in keys.split(' ').zip(&entry.fields) {
+        let list_at = positions.len() - reader.rest().len();
         let list = reader.next_list();
-        let list_at = list.as_ptr() as usize - positions.as_ptr() as usize;
         if !key.is_empty() {
             records.push(Record {
                 shard: layout.slot(key, doc),
