@@ -98,8 +98,7 @@ impl File<'_> {
             Kind::Index(urls, per_file) => {
                 h.value(&(1u8, self.base, per_file));
                 for chunk in urls.chunks(per_file) {
-                    let last = chunk.iter().filter_map(|u| u.lastmod).max();
-                    h.value(&last.map(ArticleDate::seconds_and_offset));
+                    h.value(&newest(chunk).map(ArticleDate::seconds_and_offset));
                 }
             }
             Kind::Robots => h.value(&(2u8, self.base)),
@@ -126,13 +125,19 @@ fn index(base: &str, urls: &[Url<'_>], per_file: usize) -> String {
             "<sitemap><loc>{}</loc>",
             escape_xml(&format!("{base}{}", part_name(n)))
         );
-        if let Some(last) = chunk.iter().filter_map(|u| u.lastmod).max() {
+        if let Some(last) = newest(chunk) {
             let _ = write!(index, "<lastmod>{}</lastmod>", last.rfc3339());
         }
         index.push_str("</sitemap>\n");
     }
     index.push_str("</sitemapindex>\n");
     index
+}
+
+/// The newest `lastmod` of a part of a split sitemap: what its index shows
+/// of it.
+fn newest<'a>(part: &[Url<'a>]) -> Option<&'a ArticleDate> {
+    part.iter().filter_map(|u| u.lastmod).max()
 }
 
 /// `robots.txt`: everything may be crawled; where the sitemap is.

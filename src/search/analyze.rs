@@ -60,17 +60,16 @@ pub fn fold(text: &str) -> String {
 /// by itself, and a character of the Arabic block (two bytes led by
 /// 0xD8–0xDB) by the table; only other characters are decoded.
 pub fn words(folded: &str) -> impl Iterator<Item = &str> {
-    let table: &[u64; 4] = &ARABIC_WORD_CHARS;
     let mut i = 0;
     std::iter::from_fn(move || {
         let start = loop {
-            let (len, word) = char_at(folded, i, table)?;
+            let (len, word) = char_at(folded, i)?;
             if word {
                 break i;
             }
             i += len;
         };
-        while let Some((len, true)) = char_at(folded, i, table) {
+        while let Some((len, true)) = char_at(folded, i) {
             i += len;
         }
         // Both ends are character boundaries: `char_at` steps by whole
@@ -80,10 +79,9 @@ pub fn words(folded: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The length of the character at byte `i` of `text` (a boundary) and
-/// whether it is a word character; `None` at the end. `table` is
-/// [`ARABIC_WORD_CHARS`].
+/// whether it is a word character; `None` at the end.
 #[inline]
-fn char_at(text: &str, i: usize, table: &[u64; 4]) -> Option<(usize, bool)> {
+fn char_at(text: &str, i: usize) -> Option<(usize, bool)> {
     let bytes = text.as_bytes();
     let b = *bytes.get(i)?;
     if b.is_ascii() {
@@ -92,8 +90,7 @@ fn char_at(text: &str, i: usize, table: &[u64; 4]) -> Option<(usize, bool)> {
     if let (0xD8..=0xDB, Some(&next)) = (b, bytes.get(i + 1)) {
         // U+0600–U+06FF: 110x_xxxx 10yy_yyyy.
         let code = (u32::from(b & 0x1F) << 6) | u32::from(next & 0x3F);
-        let at = (code - ARABIC_BLOCK.0) as usize;
-        return Some((2, table[at / 64] & (1 << (at % 64)) != 0));
+        return Some((2, is_arabic_word_char(code)));
     }
     let c = text.get(i..)?.chars().next()?;
     Some((c.len_utf8(), is_word_char(c)))
@@ -121,10 +118,17 @@ static ARABIC_WORD_CHARS: std::sync::LazyLock<[u64; 4]> = std::sync::LazyLock::n
 fn is_word_char(c: char) -> bool {
     let code = c as u32;
     if (ARABIC_BLOCK.0..ARABIC_BLOCK.1).contains(&code) {
-        let i = (code - ARABIC_BLOCK.0) as usize;
-        return ARABIC_WORD_CHARS[i / 64] & (1 << (i % 64)) != 0;
+        return is_arabic_word_char(code);
     }
     c.is_alphanumeric()
+}
+
+/// [`ARABIC_WORD_CHARS`]' answer for `code`, a code point of
+/// [`ARABIC_BLOCK`].
+#[inline]
+fn is_arabic_word_char(code: u32) -> bool {
+    let i = (code - ARABIC_BLOCK.0) as usize;
+    ARABIC_WORD_CHARS[i / 64] & (1 << (i % 64)) != 0
 }
 
 /// Whether `c` is a basic Arabic letter (ء … ي), the only letters the

@@ -303,15 +303,13 @@ fn contribute(
     // Terms: filter keys, and the unstemmed words of their names, placed
     // after the text. Their keys and positions go after the text's.
     let mut push = |keys: &mut String, positions: &mut String, key: &str, list: &str| {
-        let key_at = keys.len();
+        let (key_at, list_at) = (keys.len(), positions.len());
         keys.push_str(key);
-        let list_at = positions.len();
         positions.push_str(list);
-        let key = key_at..keys.len();
         records.push(Record {
-            shard: layout.slot(&keys[key.clone()], doc),
+            shard: layout.slot(key, doc),
             fields: TAG,
-            key,
+            key: key_at..keys.len(),
             positions: list_at..positions.len(),
         });
     };
