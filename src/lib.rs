@@ -230,7 +230,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     // The end of the cache is written while the output is committed; the
     // cache is put in place once the commit is done (and the previous one
     // is removed just before its point of no return).
-    let [copied, parts] = cache.copied();
+    let [kept, parts] = cache.kept();
     let mut cache = dir_id.map(|_| cache);
     let (committed, ()) = rayon::join(
         || commit.run(|| cache::remove(&cache_path)),
@@ -246,9 +246,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         warnings.extend(search::reader_warning(root, renderer.theme_dir()));
     }
     warnings.extend(written.unminified);
-    warnings.extend(cache.and_then(|cache| cache.place(&cache_path)));
+    warnings.extend(cache.and_then(cache::Writer::place));
     timings.stage(&format!(
-        "commit and cache ({copied} of {parts} article parts copied)"
+        "commit and cache ({kept} of {parts} article parts kept)"
     ));
     let report = BuildReport {
         pages: written.pages,

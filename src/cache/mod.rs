@@ -8,18 +8,38 @@
 //! valid only for the same arshif version, site.toml and build options (a
 //! theme change re-renders the pages from it, see [`Key`]), and only for
 //! the very output folder it describes (by device and inode: an output that
-//! was deleted, or replaced by another build, is not trusted). It lives next
-//! to the output folder, as `.<output>.arshif-cache` (like the staging
-//! folder of a build), so a build writes nothing into the site's own folder.
-//! It is removed just before a build's commit point, so a build killed after
-//! that leaves no cache that could describe the wrong files: the next build
-//! is then a full one. The articles are kept in parts, by source: a part
-//! none of whose articles changed is copied from the previous cache into
-//! the next (see [`Parts`]), so a build that changes a story encodes one part.
+//! was deleted, or replaced by another build, is not trusted).
+//!
+//! It is a folder next to the output folder, `.<output>.arshif-cache` (like
+//! the staging folder of a build), so a build writes nothing into the
+//! site's own folder. The folder holds:
+//!
+//! - `index`: the key (first, so that a cache of other settings is turned
+//!   down by reading the start of one file), the list of the article
+//!   parts (each by its file's name, its first article's source, its count
+//!   and its length), the related lists, and what only the end of a build
+//!   knows (the output folder's identity, the fingerprints, the search
+//!   index's state);
+//! - one file per part of the article list (about 4096 articles, by
+//!   source), named by the hash of its bytes (`<hex>.part`);
+//! - while a build writes, temporary files (`<pid>-<n>.tmp`).
+//!
+//! A part file is never written in place: it is written under a temporary
+//! name and renamed to its content's name, and a name already holding those
+//! bytes is not written again. A part none of whose articles changed is
+//! named by the next index as it is (see [`Parts`]), so a build that
+//! changes a story writes one part and the index, and copies nothing. The
+//! index is put in place by a rename too, and only then are the part files
+//! it does not name deleted. The index is removed just before a build's
+//! commit point, so a build killed after that leaves no cache that could
+//! describe the wrong files: the next build is then a full one, and the
+//! parts no index names are deleted once its index is in place.
 
+use std::collections::HashSet;
 use std::fs;
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -37,7 +57,7 @@ pub use hash::{hash_of, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 13;
+const FORMAT: u32 = 14;
 
 /// What a cache was written for. It is used only by a build of the same
 /// arshif version, configuration and options (`settings`). The theme's
@@ -96,6 +116,9 @@ pub fn hash_folder(dir: &Path) -> Result<u128> {
     Ok(h.finish())
 }
 
+/// The file of the cache folder that names the rest (see the module's doc).
+const INDEX: &str = "index";
+
 /// A previous build, as far as the next one needs to know it.
 #[derive(Debug)]
 pub struct Cache {
@@ -108,37 +131,44 @@ pub struct Cache {
     pub files: Fingerprints,
     /// What the search index needs to be updated rather than built anew.
     pub search: Option<crate::search::State>,
-    /// Where its articles lie in its file, for the next cache to copy.
+    /// Its article parts' files, for the next cache to name again.
     pub parts: Parts,
 }
 
-/// The parts of a cache's article list as they lie in its file (still open,
-/// so that a cache written in their place reads the same bytes): a part
-/// whose articles a build took from the cache unchanged is copied into the
-/// next cache instead of being encoded again.
+/// The parts of a cache's article list, as its index names them: a part
+/// whose articles a build took from the cache unchanged is named by the
+/// next index as it is, instead of being encoded and written again.
+///
+/// Only names are kept, no open file: a part file is never changed once
+/// made (its name is the hash of its bytes), and it is deleted only once an
+/// index that does not name it is in place; the next index names again
+/// every part it keeps, so those stay.
 #[derive(Debug)]
 pub struct Parts {
-    file: fs::File,
     /// By their first article's source, which is increasing.
-    parts: Vec<OldPart>,
+    parts: Vec<Part>,
 }
 
-/// One part of a previous cache's article list.
-#[derive(Debug)]
-struct OldPart {
+/// One part of a cache's article list, as its index names it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Part {
+    /// Its file in the cache folder, named by the hash of its bytes (see
+    /// [`part_name`]).
+    name: String,
+    /// Its first article's source.
     first: PathBuf,
+    /// How many articles it holds.
     count: usize,
-    /// Where its encoded articles start in the file, and their length.
-    offset: u64,
+    /// Its file's length: a file cut short is found before it is decoded.
     len: u64,
 }
 
-// The file holds postcard values one after the other: the key (so that a
+// The index holds postcard values one after the other: the key (so that a
 // cache of other settings is rejected before anything else is decoded), the
-// articles and the related lists (written while the build renders, see
+// list of parts and the related lists (written while the build renders, see
 // [`Writer`]), and the rest, which only the end of the build knows.
 
-/// The part of the file written at the end of a build.
+/// The part of the index written at the end of a build.
 #[derive(Serialize, Deserialize)]
 struct Tail<F, S> {
     /// The output folder's device and inode when the build committed.
@@ -147,7 +177,8 @@ struct Tail<F, S> {
     search: Option<S>,
 }
 
-/// Where the cache of the output folder `output` lives: beside it.
+/// Where the cache (a folder) of the output folder `output` lives: beside
+/// it.
 pub fn path(output: &Path) -> Result<PathBuf> {
     Ok(crate::output::beside(
         &crate::output::absolute(output)?,
@@ -156,10 +187,11 @@ pub fn path(output: &Path) -> Result<PathBuf> {
 }
 
 /// How a build with `key` may use the cache at `path`, read from the start
-/// of the file only (so [`load`] may still find the rest unusable): `None`
+/// of its index only (so [`load`] may still find the rest unusable): `None`
 /// when it may not, else whether it was written with the same templates.
+/// An older arshif's cache, a plain file at `path`, has no index: `None`.
 pub fn fit(path: &Path, key: Key) -> Option<bool> {
-    let file = fs::File::open(path).ok()?;
+    let file = fs::File::open(path.join(INDEX)).ok()?;
     let size = file.metadata().ok()?.len();
     // A key is two postcard `u128`s, at most 19 bytes each.
     let head = read_at(&file, 0, size.min(40))?;
@@ -168,7 +200,7 @@ pub fn fit(path: &Path, key: Key) -> Option<bool> {
         .then_some(stored.templates == key.templates)
 }
 
-/// The key a cache file's `bytes` start with, and where what follows it
+/// The key an index's `bytes` start with, and where what follows it
 /// starts.
 fn stored_key(bytes: &[u8]) -> Option<(Key, usize)> {
     let (key, rest): (Key, _) = postcard::take_from_bytes(bytes).ok()?;
@@ -176,35 +208,28 @@ fn stored_key(bytes: &[u8]) -> Option<(Key, usize)> {
 }
 
 /// Reads the cache at `path` if it describes `output` as built with `key`.
-/// Anything else (no cache, another version, a damaged file) is no cache.
+/// Anything else (no cache, another version, an older arshif's cache file,
+/// a part file missing or damaged) is no cache.
+///
+/// The index is decoded up to its list of parts; then the part files and
+/// the rest of the index, each on its own, in parallel, where they lie
+/// (mapped: nothing is copied to be decoded).
 pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
-    let file = fs::File::open(path).ok()?;
-    let Decoded {
-        spans,
-        articles: decoded,
-        related,
-        tail,
-    } = match map(&file) {
-        Some(map) => decode(&map, key)?,
-        // A file system that cannot map files: the file is read whole.
-        None => {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut &file, &mut bytes).ok()?;
-            decode(&bytes, key)?
-        }
-    };
-    let mut old = Vec::with_capacity(spans.len());
-    for (&(offset, len), articles) in spans.iter().zip(&decoded) {
-        if let Some(first) = articles.first() {
-            old.push(OldPart {
-                first: first.source.clone(),
-                count: articles.len(),
-                offset: offset as u64,
-                len: len as u64,
-            });
-        }
+    let index = contents(&fs::File::open(path.join(INDEX)).ok()?)?;
+    let (stored, at) = stored_key(&index)?;
+    if !key.admits(&stored) {
+        return None;
     }
-    let mut articles = decoded;
+    let (parts, rest): (Vec<Part>, _) = postcard::take_from_bytes(&index[at..]).ok()?;
+    let (articles, rest) = rayon::join(
+        || read_parts(path, &parts),
+        || -> Option<(crate::site::related::Lists, Tail<Fingerprints, crate::search::State>)> {
+            let (related, rest) = postcard::take_from_bytes(rest).ok()?;
+            Some((related, postcard::from_bytes(rest).ok()?))
+        },
+    );
+    let (related, tail) = rest?;
+    let mut articles = articles?;
     for a in articles.iter_mut().flatten() {
         a.cached = true;
     }
@@ -222,46 +247,7 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         related,
         files: tail.files,
         search: tail.search,
-        parts: Parts { file, parts: old },
-    })
-}
-
-/// A cache file's contents, decoded.
-#[expect(
-    clippy::vec_box,
-    reason = "articles are boxed where they are made, see `content::Content`"
-)]
-struct Decoded {
-    /// Where each part of the article list lies (offset and length).
-    spans: Vec<(usize, usize)>,
-    articles: Vec<Vec<Box<content::Article>>>,
-    related: crate::site::related::Lists,
-    tail: Tail<Fingerprints, crate::search::State>,
-}
-
-/// Decodes a cache file's `bytes` if its key admits `key`: the key, then
-/// where each part of the article list lies; the parts, then the rest of
-/// the file, each on its own, in parallel, where they are (nothing is
-/// copied to be decoded).
-fn decode(bytes: &[u8], key: Key) -> Option<Decoded> {
-    let (stored, at) = stored_key(bytes)?;
-    if !key.admits(&stored) {
-        return None;
-    }
-    let (spans, at) = article_spans(bytes, at)?;
-    let (articles, rest) = rayon::join(
-        || decode_articles(bytes, &spans),
-        || -> Option<(crate::site::related::Lists, Tail<Fingerprints, crate::search::State>)> {
-            let (related, rest) = postcard::take_from_bytes(&bytes[at..]).ok()?;
-            Some((related, postcard::from_bytes(rest).ok()?))
-        },
-    );
-    let (related, tail) = rest?;
-    Some(Decoded {
-        spans,
-        articles: articles?,
-        related,
-        tail,
+        parts: Parts { parts },
     })
 }
 
@@ -303,16 +289,10 @@ impl Serialize for Stored<'_> {
     }
 }
 
-/// Writes the articles (sorted by source) as a count of parts, then each
-/// part as its length and its postcard bytes, copied from the previous
-/// cache where it holds the same part unchanged. Returns the writer, and
-/// how many parts were copied of how many.
-fn write_articles<W: Write>(
-    articles: &[Stored<'_>],
-    previous: Option<&Parts>,
-    mut w: W,
-) -> std::io::Result<(W, [usize; 2])> {
-    let mut parts: Vec<&[Stored<'_>]> = Vec::new();
+/// The articles (sorted by source) cut into parts, each starting where
+/// [`starts_part`] says (or at the first article).
+fn split<'s, 'a>(articles: &'s [Stored<'a>]) -> Vec<&'s [Stored<'a>]> {
+    let mut parts = Vec::new();
     let mut start = 0;
     for (i, a) in articles.iter().enumerate() {
         if i > start && starts_part(&a.source) {
@@ -323,26 +303,7 @@ fn write_articles<W: Write>(
     if start < articles.len() {
         parts.push(&articles[start..]);
     }
-    w.write_all(&(parts.len() as u64).to_le_bytes())?;
-    let (mut copied, total) = (0, parts.len());
-    for part in parts {
-        if let Some((file, old)) = previous.and_then(|p| p.same(part)) {
-            w.write_all(&old.len.to_le_bytes())?;
-            let mut from = file;
-            std::io::Seek::seek(&mut from, std::io::SeekFrom::Start(old.offset))?;
-            // File to file, the kernel copies (`copy_file_range`).
-            let n = std::io::copy(&mut std::io::Read::take(from, old.len), &mut w)?;
-            if n != old.len {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            copied += 1;
-            continue;
-        }
-        let bytes = postcard::to_allocvec(part).map_err(std::io::Error::other)?;
-        w.write_all(&(bytes.len() as u64).to_le_bytes())?;
-        w.write_all(&bytes)?;
-    }
-    Ok((w, [copied, total]))
+    parts
 }
 
 impl Parts {
@@ -350,7 +311,7 @@ impl Parts {
     /// every one of them was taken from it unchanged: the same first
     /// article, as many, none read again (an article added or changed would
     /// have been read; one removed changes the count).
-    fn same(&self, part: &[Stored<'_>]) -> Option<(&fs::File, &OldPart)> {
+    fn same(&self, part: &[Stored<'_>]) -> Option<&Part> {
         let first = &part.first()?.source;
         let i = self
             .parts
@@ -360,30 +321,54 @@ impl Parts {
         let unchanged = part
             .iter()
             .all(|a| matches!(a, Stored::Kept(a) if a.cached));
-        (old.count == part.len() && unchanged).then_some((&self.file, old))
+        (old.count == part.len() && unchanged).then_some(old)
     }
 }
 
-/// Where the parts [`write_articles`] wrote from byte `at` of `bytes` lie,
-/// as offsets and lengths, and where the bytes after them start; `None` if
-/// they are not that.
-fn article_spans(bytes: &[u8], mut at: usize) -> Option<(Vec<(usize, usize)>, usize)> {
-    let u64_at = |at: usize| {
-        let word = bytes.get(at..at.checked_add(8)?)?;
-        usize::try_from(u64::from_le_bytes(word.try_into().ok()?)).ok()
-    };
-    let count = u64_at(at)?;
-    at += 8;
-    let mut spans = Vec::new();
-    for _ in 0..count {
-        let len = u64_at(at)?;
-        spans.push((at + 8, len));
-        at = at.checked_add(8)?.checked_add(len)?;
-        if at > bytes.len() {
-            return None;
-        }
+/// The name of the part file holding `bytes`: their 128-bit XXH3 hash, so
+/// that a name stands for one content.
+fn part_name(bytes: &[u8]) -> String {
+    format!("{:032x}.part", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+/// Whether `name` is one [`part_name`] makes: an index naming anything
+/// else (a path elsewhere) is no cache.
+fn is_part_name(name: &str) -> bool {
+    name.strip_suffix(".part").is_some_and(|hex| {
+        hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// The articles of the part files `parts` names in the cache folder `dir`,
+/// read and decoded in parallel, part by part; `None` if any is missing or
+/// is not what the index says.
+#[expect(
+    clippy::vec_box,
+    reason = "articles are boxed where they are made, see `content::Content`"
+)]
+fn read_parts(dir: &Path, parts: &[Part]) -> Option<Vec<Vec<Box<content::Article>>>> {
+    parts.par_iter().map(|part| read_part(dir, part)).collect()
+}
+
+/// The articles of one part file, decoded where it lies, sharing the texts
+/// its articles repeat (their terms); `None` unless it has the length, the
+/// first article and the count its index says.
+#[expect(
+    clippy::vec_box,
+    reason = "articles are boxed where they are made, see `content::Content`"
+)]
+fn read_part(dir: &Path, part: &Part) -> Option<Vec<Box<content::Article>>> {
+    if !is_part_name(&part.name) {
+        return None;
     }
-    Some((spans, at))
+    let bytes = contents(&fs::File::open(dir.join(&part.name)).ok()?)?;
+    if bytes.len() as u64 != part.len {
+        return None;
+    }
+    let articles: Vec<Box<content::Article>> =
+        content::compact::shared::within(|| postcard::from_bytes(&bytes).ok())?;
+    let first = &articles.first()?.source;
+    (articles.len() == part.count && *first == part.first).then_some(articles)
 }
 
 /// `len` bytes of `file` from `offset`; `None` if it ends before.
@@ -394,44 +379,61 @@ fn read_at(file: &fs::File, offset: u64, len: u64) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
+/// A cache file's bytes: mapped, or read where the file system cannot map
+/// it.
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            Bytes::Read(bytes) => bytes,
+        }
+    }
+}
+
+/// The whole of a cache `file`: mapped into memory (see [`map`]), or read
+/// where the file system cannot map it; `None` if it cannot be read.
+fn contents(file: &fs::File) -> Option<Bytes> {
+    if let Some(map) = map(file) {
+        return Some(Bytes::Mapped(map));
+    }
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut &*file, &mut bytes).ok()?;
+    Some(Bytes::Read(bytes))
+}
+
 /// The whole of a cache `file`, mapped into memory; `None` where the file
-/// system cannot map it. Reading it instead (some 145 MB at 100,000
+/// system cannot map it. Reading the cache instead (some 145 MB at 100,000
 /// articles) cost a rebuild close to a tenth of its CPU: the kernel zeroing
-/// fresh buffers, then copying the file into them.
+/// fresh buffers, then copying the files into them.
 fn map(file: &fs::File) -> Option<memmap2::Mmap> {
-    // SAFETY: the map is only read, and only while the cache is loaded. A
-    // cache file is never written in place: a build writes a new file
-    // beside it and renames it over (`Writer::place`), so the file mapped
-    // keeps its bytes. Someone truncating it by hand meanwhile would stop
-    // this process (SIGBUS), as it would any program reading a file that
-    // way (ripgrep maps the files it searches alike); the output is then
-    // left as it was, as when a build is killed.
+    // SAFETY: the map is only read, and only while the cache is loaded. No
+    // cache file is ever written in place: a part file is made under a
+    // temporary name and renamed to the hash of its bytes, an index is
+    // renamed over the previous one (`Writer::place`), and a part file no
+    // index names is deleted, which on Unix leaves a map of it readable. So
+    // the file mapped keeps its bytes. Someone truncating it by hand
+    // meanwhile would stop this process (SIGBUS), as it would any program
+    // reading a file that way (ripgrep maps the files it searches alike);
+    // the output is then left as it was, as when a build is killed.
     unsafe { memmap2::Mmap::map(file) }.ok()
 }
 
-/// The articles of the parts at `spans` (offset and length) of `bytes`,
-/// decoded in parallel, part by part, each sharing the texts its articles
-/// repeat (their terms).
-#[expect(
-    clippy::vec_box,
-    reason = "articles are boxed where they are made, see `content::Content`"
-)]
-fn decode_articles(
-    bytes: &[u8],
-    spans: &[(usize, usize)],
-) -> Option<Vec<Vec<Box<content::Article>>>> {
-    spans
-        .par_iter()
-        .map(|&(offset, len)| {
-            let part = bytes.get(offset..offset.checked_add(len)?)?;
-            content::compact::shared::within(|| postcard::from_bytes(part).ok())
-        })
-        .collect()
-}
-
 /// Removes the cache at `path`: done just before a build's commit point.
+/// Its index only: the part files it named are garbage once the next index
+/// is in place (see [`Writer::place`]). An older arshif's cache (a plain
+/// file there) goes too, since that arshif would still trust it.
 pub fn remove(path: &Path) {
-    let _ = fs::remove_file(path);
+    let _ = fs::remove_file(path.join(INDEX));
+    if !path.is_dir() {
+        let _ = fs::remove_file(path);
+    }
 }
 
 /// How close to the build's start a file may have been changed and still
@@ -440,22 +442,39 @@ pub fn remove(path: &Path) {
 const RACY_NANOS: i128 = 2_000_000_000;
 
 /// A cache being written while the build goes on. [`Writer::start`] writes
-/// the key, the articles and the related lists (known once the model is
-/// built, and most of the file) to a temporary file beside the cache, on a
-/// thread of its own while the pages are rendered; [`Writer::end`] adds
-/// what only the end of the build knows, while the output is committed;
-/// [`Writer::place`] puts the file in place once it is. A writer dropped
-/// before that (the build failed) removes its temporary file.
+/// the parts of the article list that changed to files of their own, and
+/// the start of the index (the key, the list of parts and the related
+/// lists, known once the model is built) to a temporary file in the cache
+/// folder, on a thread of its own while the pages are rendered;
+/// [`Writer::end`] adds to the index what only the end of the build knows,
+/// while the output is committed; [`Writer::place`] puts the index in
+/// place once it is, and deletes the part files it does not name.
+///
+/// A writer dropped before that (the build failed) removes its temporary
+/// file and the part files it made: the index in place does not name them,
+/// since they were not there when it started (or held other bytes than
+/// their name says, which that index could not be loaded with anyway), so
+/// that cache is left whole.
 pub struct Writer {
-    tmp: PathBuf,
-    file: std::io::Result<std::io::BufWriter<fs::File>>,
-    copied: [usize; 2],
+    /// The cache folder.
+    dir: PathBuf,
+    /// The index being written, by its temporary name in `dir`, once made.
+    tmp: Option<PathBuf>,
+    index: io::Result<io::BufWriter<fs::File>>,
+    /// The part files the index names.
+    names: Vec<String>,
+    /// The part files this writer made.
+    made: Vec<PathBuf>,
+    kept: [usize; 2],
+    /// Whether the index was put in place: the files are then the cache.
+    placed: bool,
 }
 
 impl Writer {
     /// Starts the cache at `path` of a build that started at `started`,
-    /// writing its key, its articles (the drafts left out included) and the
-    /// related lists.
+    /// writing the parts of its articles (the drafts left out included)
+    /// that `previous` does not hold unchanged, and its index's key, list
+    /// of parts and related lists.
     pub fn start<'a>(
         path: &Path,
         key: Key,
@@ -464,9 +483,6 @@ impl Writer {
         related: &crate::site::related::Lists,
         previous: Option<&Parts>,
     ) -> Writer {
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
         let started = content::FileStamp::nanos(started);
         // Sorted as references: an article is hundreds of bytes, and a sort
         // of 100,000 of them spent most of its time moving them.
@@ -486,24 +502,83 @@ impl Writer {
                 }
             })
             .collect();
-        // Streamed to the file: a large archive's cache is over 100 MB,
-        // which a buffer would add to the build's peak memory.
-        let mut copied = [0, 0];
-        let file = fs::File::create(&tmp)
-            .map(std::io::BufWriter::new)
-            .and_then(|file| postcard::to_io(&key, file).map_err(std::io::Error::other))
-            .and_then(|file| write_articles(&articles, previous, file))
-            .and_then(|(file, n)| {
-                copied = n;
-                postcard::to_io(related, file).map_err(std::io::Error::other)
-            });
-        Writer { tmp, file, copied }
+        let mut writer = Writer {
+            dir: path.to_path_buf(),
+            tmp: None,
+            index: Err(io::ErrorKind::NotFound.into()),
+            names: Vec::new(),
+            made: Vec::new(),
+            kept: [0, 0],
+            placed: false,
+        };
+        writer.index = writer.begin(key, &articles, related, previous);
+        writer
     }
 
-    /// How many parts of the article list were copied from the previous
-    /// cache rather than encoded again, of how many.
-    pub fn copied(&self) -> [usize; 2] {
-        self.copied
+    /// What [`Writer::start`] writes, in the cache folder (made if need
+    /// be): the part files, then the start of the index, which is returned
+    /// to be ended.
+    fn begin(
+        &mut self,
+        key: Key,
+        articles: &[Stored<'_>],
+        related: &crate::site::related::Lists,
+        previous: Option<&Parts>,
+    ) -> io::Result<io::BufWriter<fs::File>> {
+        folder(&self.dir)?;
+        let parts = self.write_parts(articles, previous)?;
+        let (tmp, file) = create_temp(&self.dir)?;
+        self.tmp = Some(tmp);
+        // Streamed to the file: the related lists and the fingerprints of a
+        // large archive are megabytes, which a buffer would add to the
+        // build's peak memory.
+        let file = postcard::to_io(&key, io::BufWriter::new(file)).map_err(io::Error::other)?;
+        let file = postcard::to_io(&parts, file).map_err(io::Error::other)?;
+        postcard::to_io(related, file).map_err(io::Error::other)
+    }
+
+    /// Writes each part of the articles (sorted by source) to a file of its
+    /// own, unless the previous cache holds it unchanged (see
+    /// [`Parts::same`]), whose file is named again. Returns every part, for
+    /// the index.
+    fn write_parts(
+        &mut self,
+        articles: &[Stored<'_>],
+        previous: Option<&Parts>,
+    ) -> io::Result<Vec<Part>> {
+        let parts = split(articles);
+        let mut list = Vec::with_capacity(parts.len());
+        let mut kept = 0;
+        for part in &parts {
+            if let Some(old) = previous.and_then(|p| p.same(part)) {
+                list.push(old.clone());
+                kept += 1;
+                continue;
+            }
+            let Some(first) = part.first() else {
+                continue;
+            };
+            let bytes = postcard::to_allocvec(part).map_err(io::Error::other)?;
+            let name = part_name(&bytes);
+            if put(&self.dir, &name, &bytes)? {
+                self.made.push(self.dir.join(&name));
+            }
+            list.push(Part {
+                name,
+                first: first.source.clone(),
+                count: part.len(),
+                len: bytes.len() as u64,
+            });
+        }
+        self.kept = [kept, parts.len()];
+        self.names = list.iter().map(|p| p.name.clone()).collect();
+        Ok(list)
+    }
+
+    /// How many parts of the article list the index names as the previous
+    /// cache had them, rather than encoded again, of how many.
+    pub fn kept(&self) -> [usize; 2] {
+        self.kept
     }
 
     /// Adds what only the end of the build knows: the identity of the
@@ -520,49 +595,163 @@ impl Writer {
             files,
             search,
         };
-        let file = std::mem::replace(&mut self.file, Err(std::io::ErrorKind::NotFound.into()));
-        self.file = file
-            .and_then(|file| postcard::to_io(&tail, file).map_err(std::io::Error::other))
+        let file = std::mem::replace(&mut self.index, Err(io::ErrorKind::NotFound.into()));
+        self.index = file
+            .and_then(|file| postcard::to_io(&tail, file).map_err(io::Error::other))
             .and_then(|mut file| file.flush().map(|()| file));
     }
 
-    /// Puts the ended cache at `path`, once the build has committed. A
-    /// cache that cannot be written is a warning: the next build is a full
-    /// one, nothing else is lost.
-    pub fn place(self, path: &Path) -> Option<Diagnostic> {
-        let written = match &self.file {
-            Ok(_) => fs::rename(&self.tmp, path),
-            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+    /// Puts the ended cache's index in place, once the build has
+    /// committed, then deletes from the cache folder what it does not name.
+    /// A cache that cannot be written is a warning: the next build is a
+    /// full one, nothing else is lost.
+    pub fn place(mut self) -> Option<Diagnostic> {
+        let placed = match (&self.index, &self.tmp) {
+            (Ok(_), Some(tmp)) => fs::rename(tmp, self.dir.join(INDEX)),
+            (Ok(_), None) => Err(io::ErrorKind::NotFound.into()),
+            (Err(e), _) => Err(io::Error::new(e.kind(), e.to_string())),
         };
-        written.err().map(|e| {
-            Diagnostic::warning(
-                path,
+        if let Err(e) = placed {
+            return Some(Diagnostic::warning(
+                &self.dir,
                 format!(
                     "the build cache cannot be written ({e}); the next build will be a full one"
                 ),
-            )
-        })
+            ));
+        }
+        self.placed = true;
+        collect(&self.dir, &self.names);
+        None
     }
 }
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        // Gone already when `place` renamed it.
-        let _ = fs::remove_file(&self.tmp);
+        // Once placed, the index and the parts it names are the cache.
+        if self.placed {
+            return;
+        }
+        if let Some(tmp) = &self.tmp {
+            let _ = fs::remove_file(tmp);
+        }
+        for part in &self.made {
+            let _ = fs::remove_file(part);
+        }
+        // An empty folder (a first build failed) goes too, as the build's
+        // other files do; one holding a cache is not empty, and stays.
+        let _ = fs::remove_dir(&self.dir);
+    }
+}
+
+/// Makes the cache folder at `path` unless it is there. A plain file there
+/// is an older arshif's cache, which this one cannot use (see [`fit`]): it
+/// makes way for the folder.
+fn folder(path: &Path) -> io::Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    fs::create_dir(path)
+}
+
+/// A new file of a temporary name in the cache folder `dir`:
+/// `<pid>-<n>.tmp`, so that it is no other writer's.
+fn create_temp(dir: &Path) -> io::Result<(PathBuf, fs::File)> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = dir.join(format!("{}-{n}.tmp", std::process::id()));
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+    };
+    let file = match create() {
+        // Left by a killed build whose process had this one's id: no one
+        // writes it any more.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(&path)?;
+            create()?
+        }
+        file => file?,
+    };
+    Ok((path, file))
+}
+
+/// Makes the part file `name` in the cache folder `dir` hold `bytes`, and
+/// says whether it wrote it. It is written under a temporary name and
+/// renamed, so that no reader sees it half written (nor a map of it
+/// changes), unless a file of that name holds those bytes already: a part
+/// encoded again to the same bytes (one with an article whose warnings
+/// are shown again is, on every build), or left by an earlier cache.
+/// The bytes are compared, not trusted by the name: a file damaged on disk
+/// would otherwise be named by every next index, and no cache be loaded.
+fn put(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<bool> {
+    let path = dir.join(name);
+    if crate::output::same_content(&path, bytes) {
+        return Ok(false);
+    }
+    let (tmp, mut file) = create_temp(dir)?;
+    let written = file.write_all(bytes).and_then(|()| fs::rename(&tmp, &path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written.map(|()| true)
+}
+
+/// Deletes from the cache folder `dir` the part files its index does not
+/// name (`names`: those of earlier caches, or made by failed builds) and
+/// the temporary files that builds killed on their way left.
+fn collect(dir: &Path, names: &[String]) {
+    let named: HashSet<&str> = names.iter().map(String::as_str).collect();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        if name.ends_with(".tmp") || (is_part_name(name) && !named.contains(name)) {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn beside(output: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(output.parent().unwrap())
+        listing(output.parent().unwrap())
+    }
+
+    /// The names in `dir`, sorted.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
         names
+    }
+
+    /// The part files in the cache folder `dir`, each with its inode and
+    /// mtime: a file written again (even to the same bytes) differs.
+    fn part_files(dir: &Path) -> BTreeMap<String, (u64, std::time::SystemTime)> {
+        use std::os::unix::fs::MetadataExt;
+        listing(dir)
+            .into_iter()
+            .filter(|n| n.ends_with(".part"))
+            .map(|n| {
+                let m = fs::metadata(dir.join(&n)).unwrap();
+                (n, (m.ino(), m.modified().unwrap()))
+            })
+            .collect()
     }
 
     /// An output folder holding one file, with its cache's path, the
@@ -590,6 +779,40 @@ mod tests {
         }
     }
 
+    impl Built {
+        /// Writes and places the cache of `articles`, as a build would, and
+        /// says how many parts it kept of how many.
+        fn write(
+            &self,
+            articles: &[Box<content::Article>],
+            previous: Option<&Parts>,
+        ) -> [usize; 2] {
+            let mut w = self.start(articles, previous);
+            w.end(self.id, &self.files, None);
+            let kept = w.kept();
+            let warning = w.place();
+            assert!(warning.is_none(), "{warning:?}");
+            kept
+        }
+
+        /// Starts the cache of `articles`, long after their stamps: none is
+        /// too recent to keep.
+        fn start(&self, articles: &[Box<content::Article>], previous: Option<&Parts>) -> Writer {
+            Writer::start(
+                &self.path,
+                Key::new("7", 1),
+                std::time::SystemTime::now(),
+                articles.iter().map(|a| &**a),
+                &Default::default(),
+                previous,
+            )
+        }
+
+        fn load(&self) -> Option<Cache> {
+            load(&self.path, Key::new("7", 1), &self.output)
+        }
+    }
+
     #[test]
     fn a_placed_writer_leaves_the_cache_and_an_unplaced_one_nothing() {
         let Built {
@@ -611,9 +834,10 @@ mod tests {
 
         let mut writer = start();
         writer.end(id, &files, None);
-        let warning = writer.place(&path);
+        let warning = writer.place();
         assert!(warning.is_none(), "{warning:?}");
         assert_eq!(beside(&output), [".public.arshif-cache", "public"]);
+        assert_eq!(listing(&path), ["index"]);
         let cache = load(&path, Key::new("7", 1), &output).expect("the cache is read back");
         assert_eq!(cache.files, files);
         assert!(cache.articles.is_empty() && cache.search.is_none());
@@ -624,119 +848,227 @@ mod tests {
         assert_eq!(fit(&path, Key::new("8", 1)), None);
         assert!(load(&path, Key::new("7", 2), &output).is_some());
         assert!(load(&path, Key::new("8", 1), &output).is_none());
-        let bytes = fs::read(&path).unwrap();
-        fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        let index = path.join(INDEX);
+        let bytes = fs::read(&index).unwrap();
+        fs::write(&index, &bytes[..bytes.len() - 1]).unwrap();
         assert!(load(&path, Key::new("7", 1), &output).is_none());
+        // Removed before a commit: no cache.
+        fs::write(&index, &bytes).unwrap();
+        assert!(load(&path, Key::new("7", 1), &output).is_some());
+        remove(&path);
+        assert_eq!(listing(&path), Vec::<String>::new());
+        assert_eq!(fit(&path, Key::new("7", 1)), None);
     }
 
-    fn articles(n: u64, config: &crate::Config) -> Vec<content::Article> {
+    #[expect(clippy::vec_box, reason = "boxed as a build's articles are")]
+    fn articles(n: u64, config: &crate::Config) -> Vec<Box<content::Article>> {
         let opts = content::LoadOptions::default();
         (0..n)
             .map(|n| {
                 let text = format!("---\ntitle: خبر {n}\ndate: 2020-01-01\n---\nنص {n}.\n");
                 let rel = PathBuf::from(format!("content/2020/01/a{n}.md"));
-                content::article_from_text(&text, &rel, config, &[], opts)
-                    .unwrap()
-                    .0
+                Box::new(
+                    content::article_from_text(&text, &rel, config, &[], opts)
+                        .unwrap()
+                        .0,
+                )
             })
             .collect()
     }
 
-    #[test]
-    fn articles_read_back_from_several_parts() {
+    /// Articles enough for several parts of the cache.
+    #[expect(clippy::vec_box, reason = "boxed as a build's articles are")]
+    fn several_parts() -> Vec<Box<content::Article>> {
         let config = crate::Config::parse("title = \"t\"\n").unwrap();
-        let mut articles = articles(ARTICLES_PER_PART * 3, &config);
+        articles(ARTICLES_PER_PART * 3, &config)
+    }
+
+    /// The articles' encoding, sorted by source: equal articles, equal
+    /// bytes (whether they were taken from a cache is not encoded).
+    fn encoded(articles: &[Box<content::Article>]) -> Vec<u8> {
+        let mut articles: Vec<_> = articles.iter().collect();
         articles.sort_by(|a, b| content::source_order(&a.source, &b.source));
-        let cows: Vec<_> = articles.iter().map(Stored::Kept).collect();
-        let (mut bytes, [copied, total]) = write_articles(&cows, None, Vec::new()).unwrap();
-        assert_eq!(copied, 0);
-        assert!(total > 1, "{total} parts");
-        bytes.extend_from_slice(b"rest");
-        type Read<'b> = (Vec<Vec<Box<content::Article>>>, &'b [u8]);
-        fn read(bytes: &[u8]) -> Option<Read<'_>> {
-            let (spans, rest) = article_spans(bytes, 0)?;
-            Some((decode_articles(bytes, &spans)?, &bytes[rest..]))
-        }
-        let (back, rest) = read(&bytes).expect("read back");
-        assert_eq!(rest, b"rest");
-        let back = back.concat();
-        assert_eq!(back.len(), articles.len());
-        for (a, b) in articles.iter().zip(&back) {
-            assert_eq!((&a.source, &a.front.title), (&b.source, &b.front.title));
-        }
-        // Cut anywhere in the parts: not articles.
-        assert!(read(&bytes[..bytes.len() / 2]).is_none());
+        postcard::to_allocvec(&articles).unwrap()
     }
 
     #[test]
-    fn unchanged_parts_are_copied_and_the_cache_is_the_same() {
-        let Built {
-            output,
-            path,
-            id,
-            files,
-            _dir,
-        } = built();
-        // Long after the articles' stamps: none is too recent to keep.
-        let now = std::time::SystemTime::now();
-        let write = |articles: &[Box<content::Article>], previous: Option<&Parts>| {
-            let mut w = Writer::start(
-                &path,
-                Key::new("7", 1),
-                now,
-                articles.iter().map(|a| &**a),
-                &Default::default(),
-                previous,
-            );
-            w.end(id, &files, None);
-            let copied = w.copied();
-            assert!(w.place(&path).is_none());
-            (fs::read(&path).unwrap(), copied)
-        };
-        let config = crate::Config::parse("title = \"t\"\n").unwrap();
-        let all: Vec<_> = articles(ARTICLES_PER_PART * 3, &config)
-            .into_iter()
-            .map(Box::new)
-            .collect();
-        let (fresh, [copied, total]) = write(&all, None);
-        assert_eq!(copied, 0);
+    fn articles_read_back_from_several_part_files() {
+        let b = built();
+        let all = several_parts();
+        let [kept, total] = b.write(&all, None);
+        assert_eq!(kept, 0);
         assert!(total > 1, "{total} parts");
-
-        // Read back, all parts are copied, and the cache is as it was.
-        let cache = load(&path, Key::new("7", 1), &output).unwrap();
-        let read: Vec<_> = cache.articles.concat();
+        assert_eq!(part_files(&b.path).len(), total);
+        assert_eq!(listing(&b.path).len(), total + 1, "the index and the parts");
+        let cache = b.load().expect("read back");
+        assert_eq!(cache.articles.len(), total);
+        let read = cache.articles.concat();
         assert!(read.iter().all(|a| a.cached));
-        let (again, copied) = write(&read, Some(&cache.parts));
-        assert_eq!(copied, [total, total]);
-        assert_eq!(again, fresh);
+        assert_eq!(encoded(&read), encoded(&all));
+    }
 
-        // One article read again, one gone, one new: their parts are encoded
-        // anew, the others copied, and the cache is what a fresh one is.
-        let cache = load(&path, Key::new("7", 1), &output).unwrap();
+    #[test]
+    fn a_part_file_missing_or_damaged_is_no_cache() {
+        let b = built();
+        b.write(&several_parts(), None);
+        assert!(b.load().is_some());
+        let (name, _) = part_files(&b.path).pop_first().unwrap();
+        let part = b.path.join(name);
+        let bytes = fs::read(&part).unwrap();
+        let cases: [(&str, Option<&[u8]>); 4] = [
+            ("missing", None),
+            ("cut short", Some(&bytes[..bytes.len() - 1])),
+            ("longer", Some(&[&bytes[..], b"x"].concat())),
+            ("empty", Some(b"")),
+        ];
+        for (what, damaged) in cases {
+            match damaged {
+                None => fs::remove_file(&part).unwrap(),
+                Some(damaged) => fs::write(&part, damaged).unwrap(),
+            }
+            assert!(b.load().is_none(), "a part file {what} is no cache");
+        }
+        // The next build's cache, with no previous one, writes it again.
+        fs::remove_file(&part).unwrap();
+        b.write(&several_parts(), None);
+        assert_eq!(fs::read(&part).unwrap(), bytes);
+        assert!(b.load().is_some());
+        // Damaged to the same length: found by its decoding or the index's
+        // count, and written again by the next cache, not trusted by name.
+        let mut flipped = bytes.clone();
+        flipped[..4].copy_from_slice(&[0xff; 4]);
+        fs::write(&part, &flipped).unwrap();
+        assert!(b.load().is_none());
+        b.write(&several_parts(), None);
+        assert_eq!(fs::read(&part).unwrap(), bytes);
+    }
+
+    #[test]
+    fn unchanged_parts_are_kept_and_not_written_again() {
+        let b = built();
+        let [kept, total] = b.write(&several_parts(), None);
+        assert_eq!(kept, 0);
+        assert!(total > 1, "{total} parts");
+        let fresh = part_files(&b.path);
+        let index = fs::read(b.path.join(INDEX)).unwrap();
+
+        // Read back and nothing changed: every part is kept, no part file is
+        // written, and the cache is as it was.
+        let cache = b.load().unwrap();
+        let read = cache.articles.concat();
+        assert_eq!(b.write(&read, Some(&cache.parts)), [total, total]);
+        assert_eq!(part_files(&b.path), fresh);
+        assert_eq!(fs::read(b.path.join(INDEX)).unwrap(), index);
+        assert_eq!(
+            encoded(&b.load().unwrap().articles.concat()),
+            encoded(&read)
+        );
+
+        // One article read again, one gone, one new: their parts get new
+        // files, the others are kept as they were, and the files no index
+        // names are gone once it is placed.
+        let cache = b.load().unwrap();
         let mut changed = cache.articles.concat();
         changed.sort_by(|a, b| content::source_order(&a.source, &b.source));
         changed[10].cached = false;
         changed[10].front.title = "تغير".into();
         changed.remove(changed.len() / 2);
+        let config = crate::Config::parse("title = \"t\"\n").unwrap();
         let mut new = articles(ARTICLES_PER_PART * 3 + 1, &config).pop().unwrap();
         new.source = PathBuf::from("content/2020/01/new.md");
-        changed.push(Box::new(new));
-        let expected = {
-            let fresh: Vec<_> = changed
-                .iter()
-                .map(|a| {
-                    Box::new(content::Article {
-                        cached: false,
-                        ..(**a).clone()
-                    })
+        changed.push(new);
+        let [kept, total] = b.write(&changed, Some(&cache.parts));
+        assert!(kept + 3 >= total && kept < total, "{kept} of {total}");
+        let patched = part_files(&b.path);
+        assert_eq!(patched.len(), total, "only the parts the index names");
+        let same = patched.iter().filter(|(n, f)| fresh.get(*n) == Some(*f));
+        assert_eq!(same.count(), kept, "the kept parts' files are untouched");
+        assert_eq!(listing(&b.path).len(), total + 1, "no temporary file left");
+        let loaded = encoded(&b.load().unwrap().articles.concat());
+        assert_eq!(loaded, encoded(&changed));
+
+        // A fresh cache of the same articles is the same cache: the same
+        // part files (already there, so none written again), the same index.
+        let index = fs::read(b.path.join(INDEX)).unwrap();
+        let fresh: Vec<_> = changed
+            .iter()
+            .map(|a| {
+                Box::new(content::Article {
+                    cached: false,
+                    ..(**a).clone()
                 })
-                .collect();
-            // Put in place of the cache read, which stays open, as a
-            // build's new cache does.
-            write(&fresh, None).0
-        };
-        let (patched, [copied, total]) = write(&changed, Some(&cache.parts));
-        assert!(copied + 3 >= total && copied < total, "{copied} of {total}");
-        assert_eq!(patched, expected);
+            })
+            .collect();
+        assert_eq!(b.write(&fresh, None)[0], 0);
+        assert_eq!(part_files(&b.path), patched);
+        assert_eq!(fs::read(b.path.join(INDEX)).unwrap(), index);
+    }
+
+    #[test]
+    fn a_dropped_writer_leaves_the_placed_cache_whole() {
+        let b = built();
+        b.write(&several_parts(), None);
+        let before = listing(&b.path);
+        let cache = b.load().unwrap();
+        let mut changed = cache.articles.concat();
+        changed[0].cached = false;
+        changed[0].front.title = "تغير".into();
+        // A build that failed once its parts and index were written: the
+        // files it made go with it.
+        let mut w = b.start(&changed, Some(&cache.parts));
+        assert_eq!(w.kept()[0] + 1, w.kept()[1]);
+        assert_eq!(
+            listing(&b.path).len(),
+            before.len() + 2,
+            "a part and the index"
+        );
+        w.end(b.id, &b.files, None);
+        drop(w);
+        assert_eq!(listing(&b.path), before);
+        let again = b.load().expect("the placed cache is still read");
+        assert_eq!(
+            encoded(&again.articles.concat()),
+            encoded(&cache.articles.concat())
+        );
+
+        // What a killed build leaves (its temporary files, a part no index
+        // names) goes when the next cache is placed.
+        fs::write(b.path.join("1-0.tmp"), "half").unwrap();
+        let stray = b.path.join(part_name(b"stray"));
+        fs::write(&stray, "stray").unwrap();
+        fs::create_dir(b.path.join("kept.d")).unwrap();
+        b.write(&changed, Some(&cache.parts));
+        let mut after = listing(&b.path);
+        after.retain(|n| n != "kept.d");
+        assert_eq!(after.len(), before.len(), "{after:?}");
+        assert!(after.iter().all(|n| n == INDEX || n.ends_with(".part")));
+        assert!(!stray.exists());
+        assert!(
+            b.path.join("kept.d").is_dir(),
+            "only the cache's own files go"
+        );
+    }
+
+    #[test]
+    fn an_older_cache_file_is_no_cache_and_makes_way_for_the_folder() {
+        let b = built();
+        // What an older arshif left: one file, starting with a key.
+        let mut old = postcard::to_allocvec(&Key::new("7", 1)).unwrap();
+        old.extend_from_slice(&[0; 64]);
+        fs::write(&b.path, &old).unwrap();
+        assert_eq!(fit(&b.path, Key::new("7", 1)), None);
+        assert!(b.load().is_none());
+        let all = several_parts();
+        b.write(&all, None);
+        assert!(b.path.is_dir());
+        assert_eq!(beside(&b.output), [".public.arshif-cache", "public"]);
+        assert_eq!(encoded(&b.load().unwrap().articles.concat()), encoded(&all));
+
+        // Removed before a commit, so that the older arshif, which would
+        // still trust it, does not find it describing the wrong files.
+        fs::remove_dir_all(&b.path).unwrap();
+        fs::write(&b.path, &old).unwrap();
+        remove(&b.path);
+        assert!(!b.path.exists());
     }
 }

@@ -228,7 +228,8 @@ fn ensure_parent(path: &Path) -> Result<()> {
     }
 }
 
-fn same_content(old: &Path, bytes: &[u8]) -> bool {
+/// Whether the file at `old` holds exactly `bytes`.
+pub(crate) fn same_content(old: &Path, bytes: &[u8]) -> bool {
     match fs::metadata(old) {
         Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
             fs::read(old).is_ok_and(|b| b == bytes)

@@ -85,15 +85,33 @@ pub fn assert_old_or_new(output: &Path, old: &Tree, new: &Tree) -> &'static str 
     );
 }
 
-/// Folders a build left beside the output (its staging folders).
+/// Folders a build left beside the output (its staging folders), and files
+/// it left in the build cache's folder that are not the cache's (its
+/// temporary files), as `<cache>/<name>`.
 fn leftovers(parent: &Path) -> Vec<String> {
-    fs::read_dir(parent)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        // The build cache (`.<output>.arshif-cache`) belongs there; staging
-        // and patch folders do not outlive their build.
-        .filter(|n| n.contains(".arshif-") && !n.ends_with(".arshif-cache"))
-        .collect()
+    let names = |dir: &Path| -> Vec<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let mut left = Vec::new();
+    for name in names(parent) {
+        // The build cache (`.<output>.arshif-cache`) belongs there, and in
+        // it only its index and part files; staging and patch folders do
+        // not outlive their build.
+        if name.ends_with(".arshif-cache") && parent.join(&name).is_dir() {
+            left.extend(
+                names(&parent.join(&name))
+                    .into_iter()
+                    .filter(|n| n != "index" && !n.ends_with(".part"))
+                    .map(|n| format!("{name}/{n}")),
+            );
+        } else if name.contains(".arshif-") {
+            left.push(name);
+        }
+    }
+    left
 }
 
 #[test]
