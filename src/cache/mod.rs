@@ -18,22 +18,27 @@
 //!   down by reading the start of one file), the list of the article
 //!   parts (each by its file's name, its first article's source, its count
 //!   and its length), the related lists, and what only the end of a build
-//!   knows (the output folder's identity, the fingerprints, the search
-//!   index's state);
-//! - one file per part of the article list (about 4096 articles, by
-//!   source), named by the hash of its bytes (`<hex>.part`);
+//!   knows (the output folder's identity, the fingerprints, and the search
+//!   index's shard count with the list of its state's chunks, each by its
+//!   file's name, its count and its length);
+//! - one part file per part of the article list (about 4096 articles, by
+//!   source), and one per chunk of the search index's state (4096
+//!   documents, by position, oldest first: see `STATE_CHUNK`), each named
+//!   by the hash of its bytes (`<hex>.part`);
 //! - while a build writes, temporary files (`<pid>-<n>.tmp`).
 //!
 //! A part file is never written in place: it is written under a temporary
 //! name and renamed to its content's name, and a name already holding those
 //! bytes is not written again. A part none of whose articles changed is
-//! named by the next index as it is (see [`Parts`]), so a build that
-//! changes a story writes one part and the index, and copies nothing. The
-//! index is put in place by a rename too, and only then are the part files
-//! it does not name deleted. The index is removed just before a build's
-//! commit point, so a build killed after that leaves no cache that could
-//! describe the wrong files: the next build is then a full one, and the
-//! parts no index names are deleted once its index is in place.
+//! named by the next index as it is (see [`Parts`]), and so is a chunk of
+//! the search state whose bytes the previous index named: a build that
+//! changes a story writes one article part, the chunk of the state it is
+//! in (rarely more) and the index, and copies nothing. The index is put in
+//! place by a rename too, and only then are the part files it does not
+//! name deleted. The index is removed just before a build's commit point,
+//! so a build killed after that leaves no cache that could describe the
+//! wrong files: the next build is then a full one, and the parts no index
+//! names are deleted once its index is in place.
 
 use std::collections::HashSet;
 use std::fs;
@@ -57,7 +62,7 @@ pub use hash::{hash_of, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 14;
+const FORMAT: u32 = 15;
 
 /// What a cache was written for. It is used only by a build of the same
 /// arshif version, configuration and options (`settings`). The theme's
@@ -131,13 +136,17 @@ pub struct Cache {
     pub files: Fingerprints,
     /// What the search index needs to be updated rather than built anew.
     pub search: Option<crate::search::State>,
-    /// Its article parts' files, for the next cache to name again.
+    /// Its part files (the article list's and the search state's), for
+    /// the next cache to name again.
     pub parts: Parts,
 }
 
 /// The parts of a cache's article list, as its index names them: a part
 /// whose articles a build took from the cache unchanged is named by the
 /// next index as it is, instead of being encoded and written again.
+///
+/// So are the chunks of its search index's state: a chunk of the next
+/// state whose bytes have the name of one of them is not written again.
 ///
 /// Only names are kept, no open file: a part file is never changed once
 /// made (its name is the hash of its bytes), and it is deleted only once an
@@ -147,6 +156,9 @@ pub struct Cache {
 pub struct Parts {
     /// By their first article's source, which is increasing.
     parts: Vec<Part>,
+    /// The files of the search state's chunks, loaded and checked with the
+    /// cache: each holds the bytes its name says.
+    chunks: Vec<String>,
 }
 
 /// One part of a cache's article list, as its index names it.
@@ -170,11 +182,38 @@ struct Part {
 
 /// The part of the index written at the end of a build.
 #[derive(Serialize, Deserialize)]
-struct Tail<F, S> {
+struct Tail<F> {
     /// The output folder's device and inode when the build committed.
     output: DirId,
     files: F,
-    search: Option<S>,
+    search: Option<SearchParts>,
+}
+
+/// Documents per chunk of the search index's state (one of about 300
+/// bytes, so a chunk is about a megabyte). The chunks are cut by position,
+/// oldest first: a story added at the newest end changes the last chunk
+/// only, one edited in place the chunk it is in.
+const STATE_CHUNK: usize = 4096;
+
+/// The search index's state as the index names it: its shard count, and
+/// its documents in chunk files (see [`crate::search::State::chunks`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SearchParts {
+    shards: u32,
+    /// In order, oldest documents first.
+    chunks: Vec<Chunk>,
+}
+
+/// One chunk of the search index's state, as the index names it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Chunk {
+    /// Its file in the cache folder, named by the hash of its bytes (see
+    /// [`part_name`]).
+    name: String,
+    /// How many documents it holds.
+    count: usize,
+    /// Its file's length: a file cut short is found before it is decoded.
+    len: u64,
 }
 
 /// Where the cache (a folder) of the output folder `output` lives: beside
@@ -213,7 +252,8 @@ fn stored_key(bytes: &[u8]) -> Option<(Key, usize)> {
 ///
 /// The index is decoded up to its list of parts; then the part files and
 /// the rest of the index, each on its own, in parallel, where they lie
-/// (mapped: nothing is copied to be decoded).
+/// (mapped: nothing is copied to be decoded); the search state's chunk
+/// files, named at the index's end, in parallel too once it is decoded.
 pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     let index = contents(&fs::File::open(path.join(INDEX)).ok()?)?;
     let (stored, at) = stored_key(&index)?;
@@ -221,14 +261,8 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         return None;
     }
     let (parts, rest): (Vec<Part>, _) = postcard::take_from_bytes(&index[at..]).ok()?;
-    let (articles, rest) = rayon::join(
-        || read_parts(path, &parts),
-        || -> Option<(crate::site::related::Lists, Tail<Fingerprints, crate::search::State>)> {
-            let (related, rest) = postcard::take_from_bytes(rest).ok()?;
-            Some((related, postcard::from_bytes(rest).ok()?))
-        },
-    );
-    let (related, tail) = rest?;
+    let (articles, rest) = rayon::join(|| read_parts(path, &parts), || read_rest(path, rest));
+    let (related, tail, search) = rest?;
     let mut articles = articles?;
     for a in articles.iter_mut().flatten() {
         a.cached = true;
@@ -246,9 +280,58 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         articles,
         related,
         files: tail.files,
-        search: tail.search,
-        parts: Parts { parts },
+        parts: Parts {
+            parts,
+            chunks: tail
+                .search
+                .into_iter()
+                .flat_map(|s| s.chunks)
+                .map(|c| c.name)
+                .collect(),
+        },
+        search,
     })
+}
+
+/// What the index holds after its list of parts (`rest`): the related
+/// lists and its [`Tail`], with the search state read from the chunk files
+/// it names in the cache folder `dir`; `None` if any is not what the index
+/// says.
+fn read_rest(
+    dir: &Path,
+    rest: &[u8],
+) -> Option<(
+    crate::site::related::Lists,
+    Tail<Fingerprints>,
+    Option<crate::search::State>,
+)> {
+    let (related, rest) = postcard::take_from_bytes(rest).ok()?;
+    let tail: Tail<Fingerprints> = postcard::from_bytes(rest).ok()?;
+    let search = match &tail.search {
+        Some(parts) => Some(read_state(dir, parts)?),
+        None => None,
+    };
+    Some((related, tail, search))
+}
+
+/// The search state whose chunk files `parts` names in the cache folder
+/// `dir`, read and decoded in parallel; `None` if any is missing or is not
+/// what the index says.
+fn read_state(dir: &Path, parts: &SearchParts) -> Option<crate::search::State> {
+    let chunks = parts
+        .chunks
+        .par_iter()
+        .map(|chunk| read_chunk(dir, chunk))
+        .collect::<Option<Vec<_>>>()?;
+    Some(crate::search::State::from_chunks(parts.shards, chunks))
+}
+
+/// The documents of one chunk file of the search state; `None` unless it
+/// has the length and the count its index says.
+fn read_chunk(dir: &Path, chunk: &Chunk) -> Option<crate::search::StateChunk<'static>> {
+    let bytes = part_file(dir, &chunk.name, chunk.len)?;
+    let docs: crate::search::StateChunk<'static> = postcard::from_bytes(&bytes).ok()?;
+    (docs.len() == chunk.count).then_some(docs)
 }
 
 /// Articles per part of the cache's article list, on average. The parts
@@ -358,17 +441,22 @@ fn read_parts(dir: &Path, parts: &[Part]) -> Option<Vec<Vec<Box<content::Article
     reason = "articles are boxed where they are made, see `content::Content`"
 )]
 fn read_part(dir: &Path, part: &Part) -> Option<Vec<Box<content::Article>>> {
-    if !is_part_name(&part.name) {
-        return None;
-    }
-    let bytes = contents(&fs::File::open(dir.join(&part.name)).ok()?)?;
-    if bytes.len() as u64 != part.len {
-        return None;
-    }
+    let bytes = part_file(dir, &part.name, part.len)?;
     let articles: Vec<Box<content::Article>> =
         content::compact::shared::within(|| postcard::from_bytes(&bytes).ok())?;
     let first = &articles.first()?.source;
     (articles.len() == part.count && *first == part.first).then_some(articles)
+}
+
+/// The bytes of the part file `name` in the cache folder `dir` (see
+/// [`contents`]); `None` if the name is not one [`part_name`] makes, or the
+/// file cannot be read or is not `len` bytes long.
+fn part_file(dir: &Path, name: &str, len: u64) -> Option<Bytes> {
+    if !is_part_name(name) {
+        return None;
+    }
+    let bytes = contents(&fs::File::open(dir.join(name)).ok()?)?;
+    (bytes.len() as u64 == len).then_some(bytes)
 }
 
 /// `len` bytes of `file` from `offset`; `None` if it ends before.
@@ -446,9 +534,10 @@ const RACY_NANOS: i128 = 2_000_000_000;
 /// the start of the index (the key, the list of parts and the related
 /// lists, known once the model is built) to a temporary file in the cache
 /// folder, on a thread of its own while the pages are rendered;
-/// [`Writer::end`] adds to the index what only the end of the build knows,
-/// while the output is committed; [`Writer::place`] puts the index in
-/// place once it is, and deletes the part files it does not name.
+/// [`Writer::end`] writes the chunks of the search state that changed and
+/// adds to the index what only the end of the build knows, while the output
+/// is committed; [`Writer::place`] puts the index in place once it is, and
+/// deletes the part files it does not name.
 ///
 /// A writer dropped before that (the build failed) removes its temporary
 /// file and the part files it made: the index in place does not name them,
@@ -465,6 +554,10 @@ pub struct Writer {
     names: Vec<String>,
     /// The part files this writer made.
     made: Vec<PathBuf>,
+    /// The previous cache's search state chunk files (see [`Parts`]): a
+    /// chunk of one of these names is there, and is neither compared nor
+    /// written again.
+    known_chunks: HashSet<String>,
     kept: [usize; 2],
     /// Whether the index was put in place: the files are then the cache.
     placed: bool,
@@ -508,6 +601,9 @@ impl Writer {
             index: Err(io::ErrorKind::NotFound.into()),
             names: Vec::new(),
             made: Vec::new(),
+            known_chunks: previous
+                .map(|p| p.chunks.iter().cloned().collect())
+                .unwrap_or_default(),
             kept: [0, 0],
             placed: false,
         };
@@ -583,22 +679,50 @@ impl Writer {
 
     /// Adds what only the end of the build knows: the identity of the
     /// output folder once committed, each output file's fingerprint and
-    /// the search index's state. Runs while the build commits.
+    /// the search index's state, whose chunks are written to files of their
+    /// own (see `Writer::write_state`). Runs while the build commits.
     pub fn end(
         &mut self,
         output: DirId,
         files: &Fingerprints,
         search: Option<&crate::search::State>,
     ) {
-        let tail = Tail {
-            output,
-            files,
-            search,
-        };
         let file = std::mem::replace(&mut self.index, Err(io::ErrorKind::NotFound.into()));
         self.index = file
-            .and_then(|file| postcard::to_io(&tail, file).map_err(io::Error::other))
+            .and_then(|file| {
+                let search = search.map(|s| self.write_state(s)).transpose()?;
+                let tail = Tail {
+                    output,
+                    files,
+                    search,
+                };
+                postcard::to_io(&tail, file).map_err(io::Error::other)
+            })
             .and_then(|mut file| file.flush().map(|()| file));
+    }
+
+    /// Writes each chunk of the search state (see [`STATE_CHUNK`]) to a
+    /// file of its own, unless the previous cache named a file of that
+    /// name, which holds those bytes. Returns what the index says of them.
+    fn write_state(&mut self, state: &crate::search::State) -> io::Result<SearchParts> {
+        let mut chunks = Vec::new();
+        for chunk in state.chunks(STATE_CHUNK) {
+            let bytes = postcard::to_allocvec(&chunk).map_err(io::Error::other)?;
+            let name = part_name(&bytes);
+            if !self.known_chunks.contains(&name) && put(&self.dir, &name, &bytes)? {
+                self.made.push(self.dir.join(&name));
+            }
+            self.names.push(name.clone());
+            chunks.push(Chunk {
+                name,
+                count: chunk.len(),
+                len: bytes.len() as u64,
+            });
+        }
+        Ok(SearchParts {
+            shards: state.shards(),
+            chunks,
+        })
     }
 
     /// Puts the ended cache's index in place, once the build has
@@ -787,8 +911,20 @@ mod tests {
             articles: &[Box<content::Article>],
             previous: Option<&Parts>,
         ) -> [usize; 2] {
+            self.write_with(articles, previous, None)
+        }
+
+        /// Writes and places the cache of `articles` and the search state
+        /// `search`, as a build would, and says how many article parts it
+        /// kept of how many.
+        fn write_with(
+            &self,
+            articles: &[Box<content::Article>],
+            previous: Option<&Parts>,
+            search: Option<&crate::search::State>,
+        ) -> [usize; 2] {
             let mut w = self.start(articles, previous);
-            w.end(self.id, &self.files, None);
+            w.end(self.id, &self.files, search);
             let kept = w.kept();
             let warning = w.place();
             assert!(warning.is_none(), "{warning:?}");
@@ -1047,6 +1183,113 @@ mod tests {
             b.path.join("kept.d").is_dir(),
             "only the cache's own files go"
         );
+    }
+
+    /// A search state of `n` documents, each with keys in two of 40 shards
+    /// and an identity of its own, the one numbered `edited` (if any)
+    /// another.
+    fn search_state(n: usize, edited: Option<usize>) -> crate::search::State {
+        let docs = (0..n).map(|d| {
+            let identity = d as u64 * 7919 + u64::from(edited == Some(d));
+            (identity, vec![(d % 37) as u32, 37 + (d % 3) as u32])
+        });
+        crate::search::State::of(40, docs)
+    }
+
+    /// Documents enough for several chunks of the search state, the last
+    /// one short.
+    const SEVERAL_CHUNKS: usize = STATE_CHUNK * 3 + 10;
+
+    #[test]
+    fn the_search_state_reads_back_from_several_chunk_files() {
+        let b = built();
+        let state = search_state(SEVERAL_CHUNKS, None);
+        b.write_with(&[], None, Some(&state));
+        // No articles: the part files are the chunks.
+        assert_eq!(part_files(&b.path).len(), 4);
+        let cache = b.load().expect("read back");
+        assert_eq!(cache.search.as_ref(), Some(&state));
+        assert_eq!(cache.parts.chunks.len(), 4);
+        // With articles beside, each kind is read back from its own files.
+        let all = several_parts();
+        let [_, total] = b.write_with(&all, None, Some(&state));
+        assert_eq!(part_files(&b.path).len(), total + 4);
+        let cache = b.load().expect("read back");
+        assert_eq!(cache.search.as_ref(), Some(&state));
+        assert_eq!(encoded(&cache.articles.concat()), encoded(&all));
+    }
+
+    #[test]
+    fn a_changed_search_state_writes_only_the_chunk_that_changed() {
+        let b = built();
+        b.write_with(&[], None, Some(&search_state(SEVERAL_CHUNKS, None)));
+        let steps = [
+            ("a document added", search_state(SEVERAL_CHUNKS + 1, None)),
+            ("one edited", search_state(SEVERAL_CHUNKS + 1, Some(5000))),
+        ];
+        for (what, state) in steps {
+            let before = part_files(&b.path);
+            let cache = b.load().unwrap();
+            b.write_with(&[], Some(&cache.parts), Some(&state));
+            let after = part_files(&b.path);
+            assert_eq!(
+                after.len(),
+                before.len(),
+                "{what}: the replaced chunk is gone"
+            );
+            let untouched = after.iter().filter(|(n, f)| before.get(*n) == Some(*f));
+            assert_eq!(untouched.count(), before.len() - 1, "{what}");
+            let new: Vec<_> = after.keys().filter(|n| !before.contains_key(*n)).collect();
+            assert_eq!(new.len(), 1, "{what}: one chunk written");
+            assert_eq!(b.load().unwrap().search, Some(state), "{what}");
+        }
+
+        // A build that fails once its chunk is written leaves the placed
+        // cache as it was: the chunk it made goes with it.
+        let before = listing(&b.path);
+        let cache = b.load().unwrap();
+        let mut w = b.start(&[], Some(&cache.parts));
+        w.end(
+            b.id,
+            &b.files,
+            Some(&search_state(SEVERAL_CHUNKS + 2, Some(5000))),
+        );
+        assert_eq!(
+            listing(&b.path).len(),
+            before.len() + 2,
+            "a chunk and the index"
+        );
+        drop(w);
+        assert_eq!(listing(&b.path), before);
+        assert_eq!(b.load().unwrap().search, cache.search);
+    }
+
+    #[test]
+    fn a_chunk_file_missing_or_damaged_is_no_cache() {
+        let b = built();
+        let state = search_state(SEVERAL_CHUNKS, None);
+        b.write_with(&[], None, Some(&state));
+        assert!(b.load().is_some());
+        let (name, _) = part_files(&b.path).pop_first().unwrap();
+        let chunk = b.path.join(name);
+        let bytes = fs::read(&chunk).unwrap();
+        let cases: [(&str, Option<&[u8]>); 4] = [
+            ("missing", None),
+            ("cut short", Some(&bytes[..bytes.len() - 1])),
+            ("longer", Some(&[&bytes[..], b"x"].concat())),
+            ("empty", Some(b"")),
+        ];
+        for (what, damaged) in cases {
+            match damaged {
+                None => fs::remove_file(&chunk).unwrap(),
+                Some(damaged) => fs::write(&chunk, damaged).unwrap(),
+            }
+            assert!(b.load().is_none(), "a chunk file {what} is no cache");
+        }
+        // The next cache, with no previous one, writes it again.
+        b.write_with(&[], None, Some(&state));
+        assert_eq!(fs::read(&chunk).unwrap(), bytes);
+        assert_eq!(b.load().unwrap().search, Some(state));
     }
 
     #[test]

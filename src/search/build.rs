@@ -20,6 +20,7 @@
 //!   is. When the tail moved on ([`Layout`]), the documents it hands over
 //!   to the base are taken from its files, not analyzed again.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
@@ -58,6 +59,63 @@ const UPDATE_SHARE: usize = 100;
 pub struct State {
     shards: u32,
     docs: Vec<DocState>,
+}
+
+impl State {
+    /// The shard count the index was laid out with.
+    pub fn shards(&self) -> u32 {
+        self.shards
+    }
+
+    /// Its documents, oldest first, in runs of `size` (the last may be
+    /// shorter): the build cache stores each in a file of its own, so that
+    /// a build that adds a story or edits one writes one run, not all.
+    pub fn chunks(&self, size: usize) -> impl Iterator<Item = StateChunk<'_>> {
+        self.docs
+            .chunks(size.max(1))
+            .map(|docs| StateChunk(Cow::Borrowed(docs)))
+    }
+
+    /// The state of `shards` shards whose documents are `chunks`, in order:
+    /// the inverse of [`State::shards`] and [`State::chunks`].
+    pub fn from_chunks(shards: u32, chunks: Vec<StateChunk<'_>>) -> State {
+        let mut docs = Vec::with_capacity(chunks.iter().map(StateChunk::len).sum());
+        for chunk in chunks {
+            docs.extend(chunk.0.into_owned());
+        }
+        State { shards, docs }
+    }
+
+    /// A state of `shards` shards whose documents are `docs`, oldest
+    /// first, each an identity and the shards it has keys in (increasing):
+    /// for tests of the code that stores states.
+    #[cfg(test)]
+    pub(crate) fn of(shards: u32, docs: impl IntoIterator<Item = (u64, Vec<u32>)>) -> State {
+        let docs = docs
+            .into_iter()
+            .map(|(identity, list)| DocState::new(identity, &list))
+            .collect();
+        State { shards, docs }
+    }
+}
+
+/// A run of consecutive documents of a [`State`] (see [`State::chunks`]),
+/// serialized as the list of their states: borrowed from the state when
+/// written, owned when read back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StateChunk<'a>(Cow<'a, [DocState]>);
+
+impl StateChunk<'_> {
+    /// How many documents it holds.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// One document's part of the [`State`].

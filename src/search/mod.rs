@@ -15,5 +15,5 @@ pub mod index;
 pub mod shard;
 
 pub use analyze::analyze;
-pub use build::{write, Input, Report, State};
+pub use build::{write, Input, Report, State, StateChunk};
 pub use index::{extract, reader_warning, DocEntry};
