@@ -1043,14 +1043,11 @@ mod tests {
         assert_eq!(encoded(&read), encoded(&all));
     }
 
-    #[test]
-    fn a_part_file_missing_or_damaged_is_no_cache() {
-        let b = built();
-        b.write(&several_parts(), None);
-        assert!(b.load().is_some());
-        let (name, _) = part_files(&b.path).pop_first().unwrap();
-        let part = b.path.join(name);
-        let bytes = fs::read(&part).unwrap();
+    /// Damages the cache file `file` of the cache `b` every way a disk or a
+    /// hand can (gone, cut short, longer, emptied) and checks that each is
+    /// no cache; leaves the file missing. `kind` names it in messages.
+    fn assert_damage_is_no_cache(b: &Built, file: &Path, kind: &str) {
+        let bytes = fs::read(file).unwrap();
         let cases: [(&str, Option<&[u8]>); 4] = [
             ("missing", None),
             ("cut short", Some(&bytes[..bytes.len() - 1])),
@@ -1059,13 +1056,24 @@ mod tests {
         ];
         for (what, damaged) in cases {
             match damaged {
-                None => fs::remove_file(&part).unwrap(),
-                Some(damaged) => fs::write(&part, damaged).unwrap(),
+                None => fs::remove_file(file).unwrap(),
+                Some(damaged) => fs::write(file, damaged).unwrap(),
             }
-            assert!(b.load().is_none(), "a part file {what} is no cache");
+            assert!(b.load().is_none(), "a {kind} file {what} is no cache");
         }
+        let _ = fs::remove_file(file);
+    }
+
+    #[test]
+    fn a_part_file_missing_or_damaged_is_no_cache() {
+        let b = built();
+        b.write(&several_parts(), None);
+        assert!(b.load().is_some());
+        let (name, _) = part_files(&b.path).pop_first().unwrap();
+        let part = b.path.join(name);
+        let bytes = fs::read(&part).unwrap();
+        assert_damage_is_no_cache(&b, &part, "part");
         // The next build's cache, with no previous one, writes it again.
-        fs::remove_file(&part).unwrap();
         b.write(&several_parts(), None);
         assert_eq!(fs::read(&part).unwrap(), bytes);
         assert!(b.load().is_some());
@@ -1273,19 +1281,7 @@ mod tests {
         let (name, _) = part_files(&b.path).pop_first().unwrap();
         let chunk = b.path.join(name);
         let bytes = fs::read(&chunk).unwrap();
-        let cases: [(&str, Option<&[u8]>); 4] = [
-            ("missing", None),
-            ("cut short", Some(&bytes[..bytes.len() - 1])),
-            ("longer", Some(&[&bytes[..], b"x"].concat())),
-            ("empty", Some(b"")),
-        ];
-        for (what, damaged) in cases {
-            match damaged {
-                None => fs::remove_file(&chunk).unwrap(),
-                Some(damaged) => fs::write(&chunk, damaged).unwrap(),
-            }
-            assert!(b.load().is_none(), "a chunk file {what} is no cache");
-        }
+        assert_damage_is_no_cache(&b, &chunk, "chunk");
         // The next cache, with no previous one, writes it again.
         b.write_with(&[], None, Some(&state));
         assert_eq!(fs::read(&chunk).unwrap(), bytes);
