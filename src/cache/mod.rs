@@ -30,8 +30,9 @@
 //! A part file is never written in place: it is written under a temporary
 //! name and renamed to its content's name, and a name already holding those
 //! bytes is not written again. A part none of whose articles changed is
-//! named by the next index as it is (see [`Parts`]), and so is a chunk of
-//! the search state whose bytes the previous index named: a build that
+//! named by the next index as it is (see [`Parts`]), and a part or a chunk
+//! of the search state encoded to the bytes of a file the previous index
+//! named is neither compared nor written again: a build that
 //! changes a story writes one article part, the chunk of the state it is
 //! in (rarely more) and the index, and copies nothing. The index is put in
 //! place by a rename too, and only then are the part files it does not
@@ -62,7 +63,7 @@ pub use hash::{hash_of, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 15;
+const FORMAT: u32 = 16;
 
 /// What a cache was written for. It is used only by a build of the same
 /// arshif version, configuration and options (`settings`). The theme's
@@ -161,18 +162,37 @@ pub struct Parts {
     chunks: Vec<String>,
 }
 
+/// A part file of the cache folder (a part of the article list or a chunk
+/// of the search state), as the index names it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct PartFile {
+    /// Named by the hash of its bytes (see [`part_name`]).
+    name: String,
+    /// Its length: a file cut short is found before it is decoded.
+    len: u64,
+}
+
+impl PartFile {
+    /// Its bytes, in the cache folder `dir` (see [`contents`]); `None` if
+    /// its name is not one [`part_name`] makes, or the file cannot be read
+    /// or is not as long as the index says.
+    fn read(&self, dir: &Path) -> Option<Bytes> {
+        if !is_part_name(&self.name) {
+            return None;
+        }
+        let bytes = contents(&fs::File::open(dir.join(&self.name)).ok()?)?;
+        (bytes.len() as u64 == self.len).then_some(bytes)
+    }
+}
+
 /// One part of a cache's article list, as its index names it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Part {
-    /// Its file in the cache folder, named by the hash of its bytes (see
-    /// [`part_name`]).
-    name: String,
+    file: PartFile,
     /// Its first article's source.
     first: PathBuf,
     /// How many articles it holds.
     count: usize,
-    /// Its file's length: a file cut short is found before it is decoded.
-    len: u64,
 }
 
 // The index holds postcard values one after the other: the key (so that a
@@ -207,13 +227,9 @@ struct SearchParts {
 /// One chunk of the search index's state, as the index names it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Chunk {
-    /// Its file in the cache folder, named by the hash of its bytes (see
-    /// [`part_name`]).
-    name: String,
+    file: PartFile,
     /// How many documents it holds.
     count: usize,
-    /// Its file's length: a file cut short is found before it is decoded.
-    len: u64,
 }
 
 /// Where the cache (a folder) of the output folder `output` lives: beside
@@ -286,7 +302,7 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
                 .search
                 .into_iter()
                 .flat_map(|s| s.chunks)
-                .map(|c| c.name)
+                .map(|c| c.file.name)
                 .collect(),
         },
         search,
@@ -329,7 +345,7 @@ fn read_state(dir: &Path, parts: &SearchParts) -> Option<crate::search::State> {
 /// The documents of one chunk file of the search state; `None` unless it
 /// has the length and the count its index says.
 fn read_chunk(dir: &Path, chunk: &Chunk) -> Option<crate::search::StateChunk<'static>> {
-    let bytes = part_file(dir, &chunk.name, chunk.len)?;
+    let bytes = chunk.file.read(dir)?;
     let docs: crate::search::StateChunk<'static> = postcard::from_bytes(&bytes).ok()?;
     (docs.len() == chunk.count).then_some(docs)
 }
@@ -441,22 +457,11 @@ fn read_parts(dir: &Path, parts: &[Part]) -> Option<Vec<Vec<Box<content::Article
     reason = "articles are boxed where they are made, see `content::Content`"
 )]
 fn read_part(dir: &Path, part: &Part) -> Option<Vec<Box<content::Article>>> {
-    let bytes = part_file(dir, &part.name, part.len)?;
+    let bytes = part.file.read(dir)?;
     let articles: Vec<Box<content::Article>> =
         content::compact::shared::within(|| postcard::from_bytes(&bytes).ok())?;
     let first = &articles.first()?.source;
     (articles.len() == part.count && *first == part.first).then_some(articles)
-}
-
-/// The bytes of the part file `name` in the cache folder `dir` (see
-/// [`contents`]); `None` if the name is not one [`part_name`] makes, or the
-/// file cannot be read or is not `len` bytes long.
-fn part_file(dir: &Path, name: &str, len: u64) -> Option<Bytes> {
-    if !is_part_name(name) {
-        return None;
-    }
-    let bytes = contents(&fs::File::open(dir.join(name)).ok()?)?;
-    (bytes.len() as u64 == len).then_some(bytes)
 }
 
 /// `len` bytes of `file` from `offset`; `None` if it ends before.
@@ -554,10 +559,10 @@ pub struct Writer {
     names: Vec<String>,
     /// The part files this writer made.
     made: Vec<PathBuf>,
-    /// The previous cache's search state chunk files (see [`Parts`]): a
-    /// chunk of one of these names is there, and is neither compared nor
-    /// written again.
-    known_chunks: HashSet<String>,
+    /// The part files the previous cache's index named (see [`Parts`]),
+    /// which were read and checked when it was loaded: a part of one of
+    /// these names is there, and is neither compared nor written again.
+    known: HashSet<String>,
     kept: [usize; 2],
     /// Whether the index was put in place: the files are then the cache.
     placed: bool,
@@ -601,8 +606,11 @@ impl Writer {
             index: Err(io::ErrorKind::NotFound.into()),
             names: Vec::new(),
             made: Vec::new(),
-            known_chunks: previous
-                .map(|p| p.chunks.iter().cloned().collect())
+            known: previous
+                .map(|p| {
+                    let parts = p.parts.iter().map(|part| &part.file.name);
+                    parts.chain(&p.chunks).cloned().collect()
+                })
                 .unwrap_or_default(),
             kept: [0, 0],
             placed: false,
@@ -647,6 +655,7 @@ impl Writer {
         let mut kept = 0;
         for part in &parts {
             if let Some(old) = previous.and_then(|p| p.same(part)) {
+                self.names.push(old.file.name.clone());
                 list.push(old.clone());
                 kept += 1;
                 continue;
@@ -654,20 +663,13 @@ impl Writer {
             let Some(first) = part.first() else {
                 continue;
             };
-            let bytes = postcard::to_allocvec(part).map_err(io::Error::other)?;
-            let name = part_name(&bytes);
-            if put(&self.dir, &name, &bytes)? {
-                self.made.push(self.dir.join(&name));
-            }
             list.push(Part {
-                name,
+                file: self.store(&postcard::to_allocvec(part).map_err(io::Error::other)?)?,
                 first: first.source.clone(),
                 count: part.len(),
-                len: bytes.len() as u64,
             });
         }
         self.kept = [kept, parts.len()];
-        self.names = list.iter().map(|p| p.name.clone()).collect();
         Ok(list)
     }
 
@@ -702,26 +704,34 @@ impl Writer {
     }
 
     /// Writes each chunk of the search state (see [`STATE_CHUNK`]) to a
-    /// file of its own, unless the previous cache named a file of that
-    /// name, which holds those bytes. Returns what the index says of them.
+    /// file of its own (see [`Writer::store`]). Returns what the index says
+    /// of them.
     fn write_state(&mut self, state: &crate::search::State) -> io::Result<SearchParts> {
         let mut chunks = Vec::new();
         for chunk in state.chunks(STATE_CHUNK) {
-            let bytes = postcard::to_allocvec(&chunk).map_err(io::Error::other)?;
-            let name = part_name(&bytes);
-            if !self.known_chunks.contains(&name) && put(&self.dir, &name, &bytes)? {
-                self.made.push(self.dir.join(&name));
-            }
-            self.names.push(name.clone());
             chunks.push(Chunk {
-                name,
+                file: self.store(&postcard::to_allocvec(&chunk).map_err(io::Error::other)?)?,
                 count: chunk.len(),
-                len: bytes.len() as u64,
             });
         }
         Ok(SearchParts {
             shards: state.shards(),
             chunks,
+        })
+    }
+
+    /// Makes `bytes` (an encoded part or chunk) a part file of the cache
+    /// folder, which the index names: written (see [`put`]) unless the
+    /// previous index named a file of the same name, which holds them.
+    fn store(&mut self, bytes: &[u8]) -> io::Result<PartFile> {
+        let name = part_name(bytes);
+        if !self.known.contains(&name) && put(&self.dir, &name, bytes)? {
+            self.made.push(self.dir.join(&name));
+        }
+        self.names.push(name.clone());
+        Ok(PartFile {
+            name,
+            len: bytes.len() as u64,
         })
     }
 
@@ -808,11 +818,11 @@ fn create_temp(dir: &Path) -> io::Result<(PathBuf, fs::File)> {
 /// Makes the part file `name` in the cache folder `dir` hold `bytes`, and
 /// says whether it wrote it. It is written under a temporary name and
 /// renamed, so that no reader sees it half written (nor a map of it
-/// changes), unless a file of that name holds those bytes already: a part
-/// encoded again to the same bytes (one with an article whose warnings
-/// are shown again is, on every build), or left by an earlier cache.
-/// The bytes are compared, not trusted by the name: a file damaged on disk
-/// would otherwise be named by every next index, and no cache be loaded.
+/// changes), unless a file of that name holds those bytes already (left by
+/// an earlier cache this build could not use). The bytes are compared, not
+/// trusted by the name: a file damaged on disk would otherwise be named by
+/// every next index, and no cache be loaded. (The files the previous index
+/// named were checked as it was loaded: [`Writer::store`] trusts those.)
 fn put(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<bool> {
     let path = dir.join(name);
     if crate::output::same_content(&path, bytes) {
