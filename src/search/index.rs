@@ -433,6 +433,46 @@ impl<'a> PositionReader<'a> {
         &s[..end]
     }
 
+    /// Skips `n` lists, faster than taking them one by one; false if fewer
+    /// are left or one is malformed (then nothing is left to read).
+    pub fn skip(&mut self, n: usize) -> bool {
+        let bytes = self.rest.as_bytes();
+        let mut at = 0;
+        for _ in 0..n {
+            // A list's length, most often one or two characters.
+            let len = match (
+                VALUES[usize::from(bytes.get(at).copied().unwrap_or(b'!'))],
+                VALUES[usize::from(bytes.get(at + 1).copied().unwrap_or(b'!'))],
+            ) {
+                (low, _) if low < 32 => {
+                    at += 1;
+                    Some(u64::from(low))
+                }
+                (low, high) if low < 64 && high < 32 => {
+                    at += 2;
+                    Some(u64::from(low & 31) | u64::from(high) << 5)
+                }
+                _ => read_varint(bytes, &mut at),
+            };
+            let end = len
+                .and_then(|len| at.checked_add(usize::try_from(len).ok()?))
+                .filter(|&end| end <= bytes.len());
+            let Some(end) = end else {
+                self.rest = "";
+                return false;
+            };
+            at = end;
+        }
+        // Lists are ASCII: a malformed length that ends inside a character
+        // makes the next length unreadable, or the last end is checked here.
+        if !self.rest.is_char_boundary(at) {
+            self.rest = "";
+            return false;
+        }
+        self.rest = &self.rest[at..];
+        true
+    }
+
     /// What is left to read.
     pub fn rest(&self) -> &'a str {
         self.rest
@@ -440,7 +480,20 @@ impl<'a> PositionReader<'a> {
 }
 
 /// Reads one varint at byte `at`, advancing it.
+#[inline(always)]
 pub fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    // Most are one character: posting lists are read a few million at a
+    // time when an edited story is spliced into them.
+    let digit = VALUES[usize::from(*bytes.get(*at)?)];
+    if digit < 32 {
+        *at += 1;
+        return Some(u64::from(digit));
+    }
+    read_long_varint(bytes, at)
+}
+
+/// [`read_varint`] of a varint of several characters (or of none).
+fn read_long_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     let mut n = 0u64;
     let mut shift = 0;
     loop {
@@ -625,6 +678,34 @@ mod tests {
         ) {
             let body = words.concat();
             prop_assert_eq!(extract("عنوان", &body), extract_by_sorting("عنوان", &body));
+        }
+    }
+
+    proptest! {
+        /// Skipping lists leaves what reading them one by one leaves, for
+        /// lengths of one, two and three characters; data cut short, or
+        /// fewer lists than asked, is refused and leaves nothing.
+        #[test]
+        fn skipping_lists_equals_reading_them(
+            lists in proptest::collection::vec(
+                proptest::collection::btree_set(0u32..40_000, 1..700), 1..6),
+            n in 0usize..8,
+            cut in 0usize..4,
+        ) {
+            let mut encoded = String::new();
+            for list in &lists {
+                push_positions(&mut encoded, &list.iter().copied().collect::<Vec<_>>());
+            }
+            let mut one_by_one = PositionReader::new(&encoded);
+            let read = (0..n).all(|_| !one_by_one.next_list().is_empty());
+            let mut skipping = PositionReader::new(&encoded);
+            prop_assert_eq!(skipping.skip(n), read);
+            prop_assert_eq!(skipping.rest(), if read { one_by_one.rest() } else { "" });
+
+            let short = &encoded[..encoded.len().saturating_sub(cut + 1)];
+            let mut skipping = PositionReader::new(short);
+            prop_assert!(!skipping.skip(lists.len()));
+            prop_assert_eq!(skipping.rest(), "");
         }
     }
 

@@ -164,31 +164,87 @@ impl Posting {
 /// encoded positions.
 pub type Entry<'a> = (u32, u8, &'a str);
 
-/// Each `(byte offset, document, fields)` of a posting list's `k/` string,
-/// in order; a `None` item where it is malformed.
-fn postings(docs: &[u8]) -> impl Iterator<Item = Option<(usize, u32, u8)>> + '_ {
-    let mut at = 0;
-    let mut previous: Option<u64> = None;
-    std::iter::from_fn(move || {
-        if at >= docs.len() {
+/// One document of a posting list's `k/` string: where its posting starts,
+/// its number and its fields.
+type Listed = (usize, u32, u8);
+
+/// Each [`Listed`] document of a posting list's `k/` string, in order; a
+/// `None` item where it is malformed.
+fn postings(docs: &[u8]) -> Postings<'_> {
+    Postings {
+        docs,
+        at: 0,
+        least: 0,
+    }
+}
+
+/// A posting list's `k/` string being read (see [`postings`]).
+struct Postings<'a> {
+    docs: &'a [u8],
+    /// Where the next posting starts.
+    at: usize,
+    /// The least number the next document can have: 0 for the first, one
+    /// more than the previous after it (each posting holds the gap less
+    /// one).
+    least: u64,
+}
+
+impl Postings<'_> {
+    /// Reads past the documents numbered below `target`, and the first at
+    /// or after it: what was passed, and that document as the iterator
+    /// gives it (`None` if the list ends first); `None` if the list is
+    /// malformed before that document. Faster than stepping through them:
+    /// an edited document's words are found in lists of up to every
+    /// document.
+    fn seek(&mut self, target: u32) -> Option<(Passed, Option<Listed>)> {
+        let mut passed = Passed {
+            count: 0,
+            last: None,
+        };
+        while self.at < self.docs.len() {
+            let start = self.at;
+            let v = read_varint(self.docs, &mut self.at)?;
+            // No overflow: `least` is at most 2³² and `v / 8` below 2⁶¹.
+            let doc = self.least + v / 8;
+            self.least = doc + 1;
+            if doc >= u64::from(target) {
+                let doc = u32::try_from(doc).ok()?;
+                return Some((passed, Some((start, doc, (v % 8) as u8))));
+            }
+            passed.count += 1;
+            passed.last = Some(doc as u32);
+        }
+        Some((passed, None))
+    }
+}
+
+/// The documents [`Postings::seek`] read past.
+struct Passed {
+    /// How many.
+    count: usize,
+    /// The last of them.
+    last: Option<u32>,
+}
+
+impl Iterator for Postings<'_> {
+    type Item = Option<Listed>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.at >= self.docs.len() {
             return None;
         }
-        let start = at;
-        let Some(v) = read_varint(docs, &mut at) else {
-            at = docs.len();
+        let start = self.at;
+        let Some(v) = read_varint(self.docs, &mut self.at) else {
+            self.at = self.docs.len();
             return Some(None);
         };
-        let doc = match previous {
-            None => v / 8,
-            Some(doc) => doc.saturating_add(v / 8).saturating_add(1),
+        let Ok(doc) = u32::try_from(self.least + v / 8) else {
+            self.at = self.docs.len();
+            return Some(None);
         };
-        previous = Some(doc);
-        Some(
-            u32::try_from(doc)
-                .ok()
-                .map(|doc| (start, doc, (v % 8) as u8)),
-        )
-    })
+        self.least = u64::from(doc) + 1;
+        Some(Some((start, doc, (v % 8) as u8)))
+    }
 }
 
 /// A previous build's posting list (its `k/` and `p/` strings) with the
@@ -224,17 +280,8 @@ fn merge(
     let mut entries = postings(docs.as_bytes());
 
     // Before the first change: copied as they are.
-    let mut before = 0usize;
-    let mut next = None;
-    for item in entries.by_ref() {
-        let (at, doc, fields) = item?;
-        if doc >= lo {
-            next = Some((at, doc, fields));
-            break;
-        }
-        before += 1;
-        out.last = Some(doc);
-    }
+    let (before, mut next) = entries.seek(lo)?;
+    out.last = before.last;
     let Some((start, ..)) = next else {
         out.docs.push_str(docs);
         out.positions.push_str(positions);
@@ -244,10 +291,8 @@ fn merge(
         return Some(out.into_strings());
     };
     let mut reader = PositionReader::new(positions);
-    for _ in 0..before {
-        if reader.next_list().is_empty() {
-            return None;
-        }
+    if !reader.skip(before.count) {
+        return None;
     }
     out.docs.push_str(&docs[..start]);
     out.positions
@@ -498,9 +543,10 @@ pub fn update(
             out.unchanged(token, [docs, positions], ends);
             continue;
         }
+        // Lists of up to every document: checked with the vectorised check.
         let (docs, positions) = (
-            std::str::from_utf8(docs).ok()?,
-            std::str::from_utf8(positions).ok()?,
+            simdutf8::basic::from_utf8(docs).ok()?,
+            simdutf8::basic::from_utf8(positions).ok()?,
         );
         let extra = extra.map(|(_, entries)| entries).unwrap_or_default();
         match merge(docs, positions, removed, &extra)? {
@@ -617,16 +663,21 @@ fn push_entry(files: &mut [Vec<u8>; 2], token: &[u8], values: Option<[&[u8]; 2]>
 /// the largest of them. Also true where it is malformed, for [`merge`] to
 /// say so.
 fn lists_any(docs: &[u8], removed: &[u32]) -> bool {
-    let mut removed = removed.iter().peekable();
-    for item in postings(docs) {
-        let Some((_, doc, _)) = item else {
-            return true;
-        };
-        while removed.next_if(|&&r| r < doc).is_some() {}
-        match removed.peek() {
-            None => return false,
-            Some(&&r) if r == doc => return true,
-            Some(_) => {}
+    let mut list = postings(docs);
+    // The first document at or after the last removed one sought.
+    let mut reached: Option<u32> = None;
+    for &r in removed {
+        if let Some(doc) = reached.filter(|&doc| doc >= r) {
+            if doc == r {
+                return true;
+            }
+            continue;
+        }
+        match list.seek(r) {
+            None => return true,
+            Some((_, None)) => return false,
+            Some((_, Some((_, doc, _)))) if doc == r => return true,
+            Some((_, Some((_, doc, _)))) => reached = Some(doc),
         }
     }
     false
@@ -889,8 +940,59 @@ mod tests {
         assert_eq!(buffer.finish(spilled), want);
     }
 
+    #[test]
+    fn lists_any_finds_a_removed_document_behind_the_last_one_sought() {
+        let mut list = Posting::default();
+        for doc in [3, 7, 40] {
+            list.add(doc, 1, "10");
+        }
+        let docs = list.docs.as_bytes();
+        for (removed, want) in [
+            (&[][..], false),
+            (&[3], true),
+            (&[5, 6], false),
+            // 5 is sought, and 7 found, before 7 is.
+            (&[5, 7], true),
+            (&[5, 8, 40], true),
+            (&[41], false),
+        ] {
+            assert_eq!(lists_any(docs, removed), want, "{removed:?}");
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// Seeking through a posting list finds what stepping through it
+        /// finds, and `lists_any` says what a search of the list says.
+        #[test]
+        fn seeking_equals_stepping(
+            listed in proptest::collection::btree_map(0u32..100_000, 0u8..8, 0..200),
+            targets in proptest::collection::btree_set(0u32..100_001, 0..6),
+        ) {
+            let mut list = Posting::default();
+            for (&doc, &fields) in &listed {
+                list.add(doc, fields, "10");
+            }
+            let docs = list.docs.as_bytes();
+            let stepped: Vec<Listed> = postings(docs).map(Option::unwrap).collect();
+            let mut seeking = postings(docs);
+            let mut from = 0;
+            for &target in &targets {
+                let (passed, found) = seeking.seek(target).unwrap();
+                // Each seek starts after the document the last one found.
+                let below = stepped[from.min(stepped.len())..].iter().take_while(|p| p.1 < target).count();
+                proptest::prop_assert_eq!(passed.count, below);
+                proptest::prop_assert_eq!(passed.last, (below > 0).then(|| stepped[from + below - 1].1));
+                proptest::prop_assert_eq!(found, stepped.get(from + below).copied());
+                from += below + 1;
+            }
+            let removed: Vec<u32> = targets.iter().copied().collect();
+            proptest::prop_assert_eq!(
+                lists_any(docs, &removed),
+                removed.iter().any(|r| listed.contains_key(r))
+            );
+        }
 
         /// Merging into a previous posting list (reading only up to the last
         /// change and copying the rest) gives the list built from scratch.
