@@ -108,13 +108,8 @@ pub struct StateChunk<'a>(Cow<'a, [DocState]>);
 
 impl StateChunk<'_> {
     /// How many documents it holds.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.0.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

@@ -433,44 +433,10 @@ impl<'a> PositionReader<'a> {
         &s[..end]
     }
 
-    /// Skips `n` lists, faster than taking them one by one; false if fewer
-    /// are left or one is malformed (then nothing is left to read).
+    /// Skips `n` lists; false if fewer are left or one is malformed (then
+    /// nothing is left to read).
     pub fn skip(&mut self, n: usize) -> bool {
-        let bytes = self.rest.as_bytes();
-        let mut at = 0;
-        for _ in 0..n {
-            // A list's length, most often one or two characters.
-            let len = match (
-                VALUES[usize::from(bytes.get(at).copied().unwrap_or(b'!'))],
-                VALUES[usize::from(bytes.get(at + 1).copied().unwrap_or(b'!'))],
-            ) {
-                (low, _) if low < 32 => {
-                    at += 1;
-                    Some(u64::from(low))
-                }
-                (low, high) if low < 64 && high < 32 => {
-                    at += 2;
-                    Some(u64::from(low & 31) | u64::from(high) << 5)
-                }
-                _ => read_varint(bytes, &mut at),
-            };
-            let end = len
-                .and_then(|len| at.checked_add(usize::try_from(len).ok()?))
-                .filter(|&end| end <= bytes.len());
-            let Some(end) = end else {
-                self.rest = "";
-                return false;
-            };
-            at = end;
-        }
-        // Lists are ASCII: a malformed length that ends inside a character
-        // makes the next length unreadable, or the last end is checked here.
-        if !self.rest.is_char_boundary(at) {
-            self.rest = "";
-            return false;
-        }
-        self.rest = &self.rest[at..];
-        true
+        (0..n).all(|_| !self.next_list().is_empty())
     }
 
     /// What is left to read.

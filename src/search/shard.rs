@@ -190,6 +190,24 @@ struct Postings<'a> {
 }
 
 impl Postings<'_> {
+    /// Reads the next posting: where it starts, its document (not yet
+    /// known to fit a `u32`) and its fields.
+    #[inline(always)]
+    fn step(&mut self) -> Step {
+        if self.at >= self.docs.len() {
+            return Step::End;
+        }
+        let start = self.at;
+        let Some(v) = read_varint(self.docs, &mut self.at) else {
+            self.at = self.docs.len();
+            return Step::Malformed;
+        };
+        // No overflow: `least` is at most 2³² and `v / 8` below 2⁶¹.
+        let doc = self.least + v / 8;
+        self.least = doc + 1;
+        Step::At(start, doc, (v % 8) as u8)
+    }
+
     /// Reads past the documents numbered below `target`, and the first at
     /// or after it: what was passed, and that document as the iterator
     /// gives it (`None` if the list ends first); `None` if the list is
@@ -201,21 +219,28 @@ impl Postings<'_> {
             count: 0,
             last: None,
         };
-        while self.at < self.docs.len() {
-            let start = self.at;
-            let v = read_varint(self.docs, &mut self.at)?;
-            // No overflow: `least` is at most 2³² and `v / 8` below 2⁶¹.
-            let doc = self.least + v / 8;
-            self.least = doc + 1;
-            if doc >= u64::from(target) {
-                let doc = u32::try_from(doc).ok()?;
-                return Some((passed, Some((start, doc, (v % 8) as u8))));
+        loop {
+            match self.step() {
+                Step::End => return Some((passed, None)),
+                Step::Malformed => return None,
+                Step::At(start, doc, fields) if doc >= u64::from(target) => {
+                    return Some((passed, Some((start, u32::try_from(doc).ok()?, fields))));
+                }
+                Step::At(_, doc, _) => {
+                    passed.count += 1;
+                    // Below `target`, so a `u32`.
+                    passed.last = Some(doc as u32);
+                }
             }
-            passed.count += 1;
-            passed.last = Some(doc as u32);
         }
-        Some((passed, None))
     }
+}
+
+/// What [`Postings::step`] read.
+enum Step {
+    End,
+    Malformed,
+    At(usize, u64, u8),
 }
 
 /// The documents [`Postings::seek`] read past.
@@ -230,20 +255,17 @@ impl Iterator for Postings<'_> {
     type Item = Option<Listed>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.at >= self.docs.len() {
-            return None;
+        match self.step() {
+            Step::End => None,
+            Step::Malformed => Some(None),
+            Step::At(start, doc, fields) => match u32::try_from(doc) {
+                Ok(doc) => Some(Some((start, doc, fields))),
+                Err(_) => {
+                    self.at = self.docs.len();
+                    Some(None)
+                }
+            },
         }
-        let start = self.at;
-        let Some(v) = read_varint(self.docs, &mut self.at) else {
-            self.at = self.docs.len();
-            return Some(None);
-        };
-        let Ok(doc) = u32::try_from(self.least + v / 8) else {
-            self.at = self.docs.len();
-            return Some(None);
-        };
-        self.least = u64::from(doc) + 1;
-        Some(Some((start, doc, (v % 8) as u8)))
     }
 }
 
