@@ -157,9 +157,9 @@ pub struct Cache {
 pub struct Parts {
     /// By their first article's source, which is increasing.
     parts: Vec<Part>,
-    /// The files of the search state's chunks, loaded and checked with the
-    /// cache: each holds the bytes its name says.
-    chunks: Vec<String>,
+    /// The search state's chunks, in order, loaded and checked with the
+    /// cache: each file holds the bytes its name says.
+    chunks: Vec<Chunk>,
 }
 
 /// A part file of the cache folder (a part of the article list or a chunk
@@ -298,12 +298,7 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         files: tail.files,
         parts: Parts {
             parts,
-            chunks: tail
-                .search
-                .into_iter()
-                .flat_map(|s| s.chunks)
-                .map(|c| c.file.name)
-                .collect(),
+            chunks: tail.search.into_iter().flat_map(|s| s.chunks).collect(),
         },
         search,
     })
@@ -563,6 +558,9 @@ pub struct Writer {
     /// which were read and checked when it was loaded: a part of one of
     /// these names is there, and is neither compared nor written again.
     known: HashSet<String>,
+    /// The previous cache's chunks of the search state, in order: those a
+    /// state loaded with it and unchanged since holds as they are.
+    chunks: Vec<Chunk>,
     kept: [usize; 2],
     /// Whether the index was put in place: the files are then the cache.
     placed: bool,
@@ -609,9 +607,11 @@ impl Writer {
             known: previous
                 .map(|p| {
                     let parts = p.parts.iter().map(|part| &part.file.name);
-                    parts.chain(&p.chunks).cloned().collect()
+                    let chunks = p.chunks.iter().map(|chunk| &chunk.file.name);
+                    parts.chain(chunks).cloned().collect()
                 })
                 .unwrap_or_default(),
+            chunks: previous.map(|p| p.chunks.clone()).unwrap_or_default(),
             kept: [0, 0],
             placed: false,
         };
@@ -704,11 +704,19 @@ impl Writer {
     }
 
     /// Writes each chunk of the search state (see [`STATE_CHUNK`]) to a
-    /// file of its own (see [`Writer::store`]). Returns what the index says
-    /// of them.
+    /// file of its own (see [`Writer::store`]), except a chunk that did not
+    /// change since the state was loaded with the previous cache, whose
+    /// file is named again without encoding it. Returns what the index
+    /// says of them.
     fn write_state(&mut self, state: &crate::search::State) -> io::Result<SearchParts> {
         let mut chunks = Vec::new();
-        for chunk in state.chunks(STATE_CHUNK) {
+        for (i, (chunk, changed)) in state.chunks(STATE_CHUNK).enumerate() {
+            let loaded = self.chunks.get(i).filter(|old| old.count == chunk.len());
+            if let Some(old) = loaded.filter(|_| !changed) {
+                self.names.push(old.file.name.clone());
+                chunks.push(old.clone());
+                continue;
+            }
             chunks.push(Chunk {
                 file: self.store(&postcard::to_allocvec(&chunk).map_err(io::Error::other)?)?,
                 count: chunk.len(),
@@ -1280,6 +1288,23 @@ mod tests {
         drop(w);
         assert_eq!(listing(&b.path), before);
         assert_eq!(b.load().unwrap().search, cache.search);
+
+        // A state loaded with the cache names its chunks again as they are,
+        // but the one it changed since.
+        for edited in [None, Some(STATE_CHUNK + 1)] {
+            let before = part_files(&b.path);
+            let cache = b.load().unwrap();
+            let mut state = cache.search.clone().unwrap();
+            if let Some(doc) = edited {
+                state = state.edited(doc, 1);
+            }
+            b.write_with(&[], Some(&cache.parts), Some(&state));
+            let after = part_files(&b.path);
+            let new = after.keys().filter(|n| !before.contains_key(*n)).count();
+            assert_eq!(new, usize::from(edited.is_some()), "{edited:?}");
+            assert_eq!(after.len(), before.len());
+            assert_eq!(b.load().unwrap().search, Some(state), "{edited:?}");
+        }
     }
 
     #[test]

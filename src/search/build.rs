@@ -55,11 +55,26 @@ const UPDATE_SHARE: usize = 100;
 /// What a build leaves for the next one to update the index: the shard
 /// count and, per document (numbered oldest first), its identity and the
 /// shards it has keys in, as slots of the index's [`Layout`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct State {
     shards: u32,
     docs: Vec<DocState>,
+    /// The documents whose state may differ from the one at the same
+    /// place of the state this one was loaded as (see
+    /// [`State::from_chunks`]), increasing, removed ones included; `None`
+    /// when that is not known (built in full, or from a state so): any may.
+    changed: Option<Vec<u32>>,
 }
+
+/// Two states are equal when they hold the same documents: what they know
+/// of where they come from is not compared.
+impl PartialEq for State {
+    fn eq(&self, other: &State) -> bool {
+        self.shards == other.shards && self.docs == other.docs
+    }
+}
+
+impl Eq for State {}
 
 impl State {
     /// The shard count the index was laid out with.
@@ -70,20 +85,39 @@ impl State {
     /// Its documents, oldest first, in runs of `size` (the last may be
     /// shorter): the build cache stores each in a file of its own, so that
     /// a build that adds a story or edits one writes one run, not all.
-    pub fn chunks(&self, size: usize) -> impl Iterator<Item = StateChunk<'_>> {
-        self.docs
-            .chunks(size.max(1))
-            .map(|docs| StateChunk(Cow::Borrowed(docs)))
+    ///
+    /// Each run comes with whether it may have changed since the state was
+    /// loaded (see [`State::from_chunks`]): `false` only when none of the
+    /// documents of its place changed, nor was added or removed there,
+    /// which a run that the state was loaded with, of the same place and
+    /// length, then holds as it is.
+    pub fn chunks(&self, size: usize) -> impl Iterator<Item = (StateChunk<'_>, bool)> {
+        let size = size.max(1);
+        self.docs.chunks(size).enumerate().map(move |(i, docs)| {
+            let place = (i * size) as u64..((i + 1) * size) as u64;
+            let changed = self.changed.as_ref().is_none_or(|changed| {
+                let first = changed.partition_point(|&d| u64::from(d) < place.start);
+                changed
+                    .get(first)
+                    .is_some_and(|&d| place.contains(&u64::from(d)))
+            });
+            (StateChunk(Cow::Borrowed(docs)), changed)
+        })
     }
 
     /// The state of `shards` shards whose documents are `chunks`, in order:
-    /// the inverse of [`State::shards`] and [`State::chunks`].
+    /// the inverse of [`State::shards`] and [`State::chunks`]. It is the
+    /// state it was loaded as: none of its documents changed.
     pub fn from_chunks(shards: u32, chunks: Vec<StateChunk<'_>>) -> State {
         let mut docs = Vec::with_capacity(chunks.iter().map(StateChunk::len).sum());
         for chunk in chunks {
             docs.extend(chunk.0.into_owned());
         }
-        State { shards, docs }
+        State {
+            shards,
+            docs,
+            changed: Some(Vec::new()),
+        }
     }
 
     /// A state of `shards` shards whose documents are `docs`, oldest
@@ -95,7 +129,25 @@ impl State {
             .into_iter()
             .map(|(identity, list)| DocState::new(identity, &list))
             .collect();
-        State { shards, docs }
+        State {
+            shards,
+            docs,
+            changed: None,
+        }
+    }
+
+    /// This state with the document numbered `doc` given the identity
+    /// `identity`, as an update that changed it would: for tests of the
+    /// code that stores states.
+    #[cfg(test)]
+    pub(crate) fn edited(mut self, doc: usize, identity: u64) -> State {
+        self.docs[doc].identity = identity;
+        if let Some(changed) = &mut self.changed {
+            changed.push(doc as u32);
+            changed.sort_unstable();
+            changed.dedup();
+        }
+        self
     }
 }
 
@@ -457,8 +509,12 @@ fn write_full(
         shards_built: layout.slots() as usize,
         shards: layout.slots(),
     };
-    let shards = layout.shards;
-    Ok((State { shards, docs }, report))
+    let state = State {
+        shards: layout.shards,
+        docs,
+        changed: None,
+    };
+    Ok((state, report))
 }
 
 /// Where a full build gathers the records of every shard.
@@ -708,6 +764,14 @@ fn update(
     // in a large archive).
     let mut docs = plan.previous.docs;
     docs.truncate(n);
+    // What changed since the state was loaded: the documents changed now
+    // and those handed over, whose shards change.
+    let changed = plan.previous.changed.map(|mut before| {
+        before.extend(plan.changed.iter().copied().chain(handed.keys().copied()));
+        before.sort_unstable();
+        before.dedup();
+        before
+    });
     // The documents handed over are in base shards now.
     for (doc, mut list) in handed {
         list.sort_unstable();
@@ -729,8 +793,12 @@ fn update(
         shards_built: touched.len(),
         shards: layout.slots(),
     };
-    let shards = layout.shards;
-    Ok((State { shards, docs }, report))
+    let state = State {
+        shards: layout.shards,
+        docs,
+        changed,
+    };
+    Ok((state, report))
 }
 
 /// Keeps a file of the previous index as it is.
@@ -918,4 +986,37 @@ fn write_manifest(input: &Input<'_>, out: &Output) -> Result<()> {
         "taxonomies": taxonomies,
     });
     put(out, "index", &manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether each run of `size` documents of `state` may have changed.
+    fn changed(state: &State, size: usize) -> Vec<bool> {
+        state.chunks(size).map(|(_, changed)| changed).collect()
+    }
+
+    fn loaded(n: u64) -> State {
+        let docs: Vec<DocState> = (0..n).map(|d| DocState::new(d, &[1, 3])).collect();
+        State::from_chunks(40, vec![StateChunk(Cow::Owned(docs))])
+    }
+
+    #[test]
+    fn runs_say_whether_they_changed_since_the_state_was_loaded() {
+        assert_eq!(changed(&loaded(10), 4), [false, false, false]);
+        assert_eq!(changed(&loaded(10).edited(5, 99), 4), [false, true, false]);
+        assert_eq!(changed(&loaded(10).edited(8, 99), 4), [false, false, true]);
+        assert_eq!(changed(&loaded(10).edited(3, 99), 4), [true, false, false]);
+        // Added or removed at the newest end: the run of that place.
+        let mut state = loaded(10);
+        state.changed = Some(vec![10, 11]);
+        assert_eq!(changed(&state, 4), [false, false, true]);
+        state.changed = Some(vec![12]);
+        assert_eq!(changed(&state, 4), [false, false, false]);
+        // Built in full, or made otherwise: any may have.
+        let full = State::of(40, (0..10).map(|d| (d, vec![1])));
+        assert_eq!(changed(&full, 4), [true, true, true]);
+        assert_eq!(changed(&full.edited(5, 99), 4), [true, true, true]);
+    }
 }
