@@ -683,6 +683,10 @@ impl Writer {
     /// output folder once committed, each output file's fingerprint and
     /// the search index's state, whose chunks are written to files of their
     /// own (see `Writer::write_state`). Runs while the build commits.
+    ///
+    /// A `search` state loaded with a cache must come from the one whose
+    /// [`Parts`] the writer started with: the chunks it did not change are
+    /// named as that cache named them, unread.
     pub fn end(
         &mut self,
         output: DirId,
