@@ -94,12 +94,12 @@ impl State {
     pub fn chunks(&self, size: usize) -> impl Iterator<Item = (StateChunk<'_>, bool)> {
         let size = size.max(1);
         self.docs.chunks(size).enumerate().map(move |(i, docs)| {
-            let place = (i * size) as u64..((i + 1) * size) as u64;
+            let place = i * size..(i + 1) * size;
             let changed = self.changed.as_ref().is_none_or(|changed| {
-                let first = changed.partition_point(|&d| u64::from(d) < place.start);
+                let first = changed.partition_point(|&d| (d as usize) < place.start);
                 changed
                     .get(first)
-                    .is_some_and(|&d| place.contains(&u64::from(d)))
+                    .is_some_and(|&d| place.contains(&(d as usize)))
             });
             (StateChunk(Cow::Borrowed(docs)), changed)
         })
