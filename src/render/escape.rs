@@ -8,15 +8,37 @@
 
 /// Escapes text for HTML content and quoted attribute values: `&`, `<`, `>`,
 /// `"` and `'` (so that a theme may quote attributes either way).
+///
+/// Found with memchr's vectorized searches, one for `&<>` and one for the
+/// quotes, merged in order: most values (titles, summaries, URLs) hold
+/// few or none, and a byte-by-byte walk was the larger part of printing
+/// them.
 pub fn escape_html(text: &str) -> String {
-    escape(text, |b| match b {
-        b'&' => Some("&amp;"),
-        b'<' => Some("&lt;"),
-        b'>' => Some("&gt;"),
-        b'"' => Some("&quot;"),
-        b'\'' => Some("&#x27;"),
-        _ => None,
-    })
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut angles = memchr::memchr3_iter(b'&', b'<', b'>', bytes).peekable();
+    let mut quotes = memchr::memchr2_iter(b'"', b'\'', bytes).peekable();
+    let mut start = 0;
+    loop {
+        let at = match (angles.peek(), quotes.peek()) {
+            (Some(&a), Some(&q)) if a < q => angles.next(),
+            (Some(_), None) => angles.next(),
+            (_, Some(_)) => quotes.next(),
+            (None, None) => break,
+        };
+        let Some(at) = at else { break };
+        out.push_str(&text[start..at]);
+        out.push_str(match bytes[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#x27;",
+        });
+        start = at + 1;
+    }
+    out.push_str(&text[start..]);
+    out
 }
 
 /// Escapes text for XML content and attribute values. Characters XML 1.0
@@ -118,7 +140,7 @@ mod tests {
     proptest! {
         #[test]
         fn the_byte_scan_escapes_as_the_characters_say(
-            text in "[a-z&<>\"'/\\x00-\\x1f\u{600}-\u{6ff}\u{fffe}\u{ffff}\u{1f600} ]{0,40}"
+            text in "[a-z&<>\"'/\\x00-\\x1f\u{600}-\u{6ff}\u{fffe}\u{ffff}\u{1f600} ]{0,200}"
         ) {
             prop_assert_eq!(escape_html(&text), html_by_char(&text));
             prop_assert_eq!(escape_xml(&text), xml_by_char(&text));
