@@ -23,7 +23,9 @@
 # It prints wall time, CPU time (user+sys), peak RSS, pages, files and
 # output bytes for each build, and arshif's ratios to the peers and to the
 # floor, all measured in the same run (these machines are noisy: compare
-# ratios, not seconds across runs).
+# ratios, not seconds across runs); and from each size to the next, how
+# the full build grew in wall time, user CPU time (arshif's own work) and
+# system time (the kernel's), beside the floor's copy.
 #
 # Outputs replaced during the run are moved into $BENCH_DIR/trash and
 # deleted only at the end: on ext4, creating tens of thousands of files
@@ -148,12 +150,12 @@ for n in $sizes; do
 
   # Full builds from scratch, arshif's and Hugo's in turns.
   full_rounds=${FULL_ROUNDS:-$([[ -n $hugo ]] && echo 3 || echo 1)}
-  declare -a full_walls=() full_cpus=() full_rss=() hugo_walls=() hugo_cpus=() hugo_rss=() round_ratios=()
+  declare -a full_walls=() full_cpus=() full_users=() full_syss=() full_rss=() hugo_walls=() hugo_cpus=() hugo_rss=() round_ratios=()
   for ((r = 0; r < full_rounds; r++)); do
     discard "$out" "$bench/.out-$n.arshif-cache"
     sync
     timed "$arshif" build --root "$corpus" --output "$out" --quiet
-    full_walls+=("$wall") full_cpus+=("$cpu") full_rss+=("$rss")
+    full_walls+=("$wall") full_cpus+=("$cpu") full_users+=("$user") full_syss+=("$sys") full_rss+=("$rss")
     if [[ -n $hugo ]]; then
       discard "$work/hugo-out"
       sync
@@ -240,6 +242,15 @@ for n in $sizes; do
     row "Zola (same run, timed here)" "$wall" "$cpu" "$rss" "$html" "$files" "$bytes"
     summary+="; arshif/Zola wall: $(ratio "$full_wall" "$wall")x"
   fi
+  # How the full build grows from the size before, its own CPU time
+  # (user) apart from the kernel's (sys), beside the floor's copy: on this
+  # kind of machine the kernel's part of writing gigabytes grows faster
+  # than the archive, for the copy as for the build.
+  full_user=$(median "${full_users[@]}") full_sys=$(median "${full_syss[@]}")
+  if [[ -n ${prev_n:-} ]]; then
+    summary+="; from $prev_n to $n articles: the full build $(ratio "$full_wall" "$prev_wall")x the wall time, $(ratio "$full_user" "$prev_user")x the user and $(ratio "$full_sys" "$prev_sys")x the system CPU time (the floor's copy: $(ratio "$floor_wall" "$prev_floor")x)"
+  fi
+  prev_n=$n prev_wall=$full_wall prev_user=$full_user prev_sys=$full_sys prev_floor=$floor_wall
   echo
   echo "$summary"
   echo
