@@ -15,29 +15,37 @@
 /// them.
 pub fn escape_html(text: &str) -> String {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut angles = memchr::memchr3_iter(b'&', b'<', b'>', bytes).peekable();
     let mut quotes = memchr::memchr2_iter(b'"', b'\'', bytes).peekable();
-    let mut start = 0;
-    loop {
-        let at = match (angles.peek(), quotes.peek()) {
-            (Some(&a), Some(&q)) if a < q => angles.next(),
-            (Some(_), None) => angles.next(),
-            (_, Some(_)) => quotes.next(),
-            (None, None) => break,
-        };
-        let Some(at) = at else { break };
-        out.push_str(&text[start..at]);
-        out.push_str(match bytes[at] {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            _ => "&#x27;",
-        });
-        start = at + 1;
+    let specials = std::iter::from_fn(move || match (angles.peek(), quotes.peek()) {
+        (Some(&a), Some(&q)) if a < q => angles.next(),
+        (Some(_), None) => angles.next(),
+        _ => quotes.next(),
+    });
+    replace_bytes(text, specials, |b| match b {
+        b'&' => "&amp;",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        b'"' => "&quot;",
+        _ => "&#x27;",
+    })
+}
+
+/// `text` with the byte at each of `positions` (increasing, each of an
+/// ASCII character) replaced by what `replacement` gives for it.
+pub(crate) fn replace_bytes(
+    text: &str,
+    positions: impl Iterator<Item = usize>,
+    replacement: impl Fn(u8) -> &'static str,
+) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut from = 0;
+    for at in positions {
+        out.push_str(&text[from..at]);
+        out.push_str(replacement(text.as_bytes()[at]));
+        from = at + 1;
     }
-    out.push_str(&text[start..]);
+    out.push_str(&text[from..]);
     out
 }
 
@@ -68,20 +76,12 @@ pub fn escape_xml(text: &str) -> String {
 /// replacement. Only ASCII bytes are ever replaced, so every cut falls on a
 /// character boundary.
 fn escape(text: &str, special: impl Fn(u8) -> Option<&'static str>) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let mut start = 0;
-    for (i, &b) in text.as_bytes().iter().enumerate() {
-        if !b.is_ascii() {
-            continue;
-        }
-        if let Some(replacement) = special(b) {
-            out.push_str(&text[start..i]);
-            out.push_str(replacement);
-            start = i + 1;
-        }
-    }
-    out.push_str(&text[start..]);
-    out
+    let specials = text
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b.is_ascii() && special(b).is_some())
+        .map(|(i, _)| i);
+    replace_bytes(text, specials, |b| special(b).unwrap_or_default())
 }
 
 #[cfg(test)]

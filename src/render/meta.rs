@@ -20,19 +20,12 @@ pub fn script_json(value: &Value) -> String {
     // cost. A `Value` always serializes (its keys are strings).
     let text = serde_json::to_string(value).unwrap_or_default();
     // Most JSON-LD has none of the three: found by memchr, not char by char.
-    let mut out = String::with_capacity(text.len());
-    let mut from = 0;
-    for at in memchr::memchr3_iter(b'<', b'>', b'&', text.as_bytes()) {
-        out.push_str(&text[from..at]);
-        out.push_str(match text.as_bytes()[at] {
-            b'<' => "\\u003c",
-            b'>' => "\\u003e",
-            _ => "\\u0026",
-        });
-        from = at + 1;
-    }
-    out.push_str(&text[from..]);
-    out
+    let specials = memchr::memchr3_iter(b'<', b'>', b'&', text.as_bytes());
+    super::escape::replace_bytes(&text, specials, |b| match b {
+        b'<' => "\\u003c",
+        b'>' => "\\u003e",
+        _ => "\\u0026",
+    })
 }
 
 /// The Open Graph locale of a language tag: `ar` → `ar_AR`, `en-GB` → `en_GB`.
