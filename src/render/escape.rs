@@ -53,7 +53,8 @@ pub(crate) fn replace_bytes(
 /// does not allow at all (control characters other than tab and line
 /// breaks, U+FFFE and U+FFFF) are dropped rather than written.
 pub fn escape_xml(text: &str) -> String {
-    let escaped = escape(text, |b| match b {
+    // Non-ASCII bytes give None: every cut falls on a character boundary.
+    let special = |b: u8| match b {
         b'&' => Some("&amp;"),
         b'<' => Some("&lt;"),
         b'>' => Some("&gt;"),
@@ -62,7 +63,13 @@ pub fn escape_xml(text: &str) -> String {
         b'\t' | b'\n' | b'\r' => None,
         b if b < 0x20 => Some(""),
         _ => None,
-    });
+    };
+    let specials = text
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| special(b).is_some())
+        .map(|(i, _)| i);
+    let escaped = replace_bytes(text, specials, |b| special(b).unwrap_or_default());
     // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8: rare enough to
     // be looked for once, after the common case.
     if escaped.contains(['\u{FFFE}', '\u{FFFF}']) {
@@ -70,18 +77,6 @@ pub fn escape_xml(text: &str) -> String {
     } else {
         escaped
     }
-}
-
-/// Copies `text`, replacing each ASCII byte for which `special` gives a
-/// replacement. Only ASCII bytes are ever replaced, so every cut falls on a
-/// character boundary.
-fn escape(text: &str, special: impl Fn(u8) -> Option<&'static str>) -> String {
-    let specials = text
-        .bytes()
-        .enumerate()
-        .filter(|&(_, b)| b.is_ascii() && special(b).is_some())
-        .map(|(i, _)| i);
-    replace_bytes(text, specials, |b| special(b).unwrap_or_default())
 }
 
 #[cfg(test)]
