@@ -98,7 +98,7 @@ pub fn check(opts: &BuildOptions) -> Result<CheckReport> {
             .filter_map(|job| {
                 renderer
                     .render(&site, &prep, job)
-                    .and_then(|page| renderer.complete(&prep, page, None))
+                    .and_then(|page| renderer.complete(&prep, page))
                     .err()
             })
             .flat_map(|e| e.findings())

@@ -165,11 +165,10 @@ impl Pipeline {
             panic!("cannot write the scratch article {}: {e}", file.display());
         }
         let prep = self.renderer.prepare(&site);
-        let page = self
-            .renderer
+        // Rendering minifies the article's body.
+        self.renderer
             .render(&site, &prep, &job)
             .unwrap_or_else(|e| panic!("the default theme failed on a valid site: {e:?}"));
-        let _ = crate::output::minify(&page.html);
         jobs.len()
     }
 }

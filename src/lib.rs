@@ -9,7 +9,7 @@
 //! site     the model: URLs, taxonomies,   → Site      (pure data, no I/O)
 //!          archives, pagination
 //! render   Tera templates of the theme    → HTML per PageJob
-//! output   staged, minified, swapped in   → public/
+//! output   staged, swapped in             → public/
 //! ```
 //!
 //! `arabic` holds every Arabic rule (folding, slugs, dates, plurals, reading
@@ -326,9 +326,8 @@ fn write_output(
         if out.claim(&file, renderer.fingerprint(site, &prep, job, &file))? {
             rendered.fetch_add(1, Ordering::Relaxed);
             let page = renderer.render_with_body(site, &prep, job, body)?;
-            let minified = output::minify(&page.html);
-            let ok = minified.is_some();
-            out.write(&file, &renderer.complete(&prep, page, minified)?)?;
+            let ok = page.minified;
+            out.write(&file, &renderer.complete(&prep, page)?)?;
             if !ok {
                 let source = match job {
                     render::PageJob::Article(i) => site.articles[*i].source.source.clone(),
@@ -337,7 +336,7 @@ fn write_output(
                 let mut list = unminified.lock().unwrap_or_else(|e| e.into_inner());
                 list.push(Diagnostic::warning(
                     source,
-                    format!("the page {file} could not be minified and was written as rendered"),
+                    format!("the raw HTML of the page {file} could not be minified and is in it as written"),
                 ).with_hint("look for malformed raw HTML in the article, such as a <script> or <style> that is never closed"));
             }
         }

@@ -1,5 +1,7 @@
-//! Minifying pages: minify-html's one-pass variant where it accepts the
-//! page, minify-html itself where it does not.
+//! Minifying the markup that values put in pages (an article's body, a
+//! term's description): minify-html's one-pass variant where it accepts
+//! it, minify-html itself where it does not. The theme's own text is
+//! squeezed once instead (see `render::squeeze`).
 //!
 //! The one-pass variant minifies in place, about twice as fast, but refuses
 //! HTML with omitted opening tags or stray closing tags, and it drops the
@@ -13,8 +15,6 @@ use std::ops::Range;
 use memchr::memchr;
 
 mod verbatim;
-
-pub use verbatim::is_marker;
 
 /// The minifier settings: spec-compliant output only (the Nu checker must pass).
 fn minify_cfg() -> minify_html::Cfg {
@@ -32,14 +32,15 @@ const ONE_PASS: minify_html_onepass::Cfg = minify_html_onepass::Cfg {
     minify_js: true,
 };
 
-/// Minifies an HTML page; `None` when neither minifier could.
+/// Minifies HTML markup (an article's body, say); `None` when neither
+/// minifier could.
 ///
-/// The theme's pages are well-formed and take the fast path; raw HTML a
-/// writer put in an article may not be, and such a page goes through
+/// Markup made from Markdown is well-formed and takes the fast path; raw
+/// HTML a writer put in an article may not be, and then goes through
 /// minify-html, which accepts anything.
 ///
 /// minify-html asserts on some malformed raw HTML (found by fuzzing:
-/// `<script>x</scriptcript>`). Such a page is better written as rendered
+/// `<script>x</scriptcript>`). Such markup is better written as it is
 /// than the build stopped, so panics are caught, and kept off the terminal:
 /// the build warns about the page instead.
 pub fn minify(html: &[u8]) -> Option<Vec<u8>> {

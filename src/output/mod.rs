@@ -30,7 +30,7 @@ use crate::error::{Diagnostic, Error, Result};
 
 mod minify;
 
-pub use minify::{is_marker, minify};
+pub use minify::minify;
 
 /// Each output file's fingerprint, by its path in the output. Hashed with
 /// FxHash: a build at 100,000 articles looks up and inserts 150,000 paths,

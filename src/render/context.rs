@@ -3,7 +3,10 @@
 //! the contract between arshif and a theme, so renaming a field is a breaking
 //! change for every forked theme.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
+
 use serde::Serialize;
 
 use crate::arabic::date::month_display;
@@ -362,7 +365,8 @@ pub struct Paginator {
 pub struct TermCtx<'a> {
     #[serde(flatten)]
     pub entry: TermEntry<'a>,
-    pub description: Option<&'a str>,
+    /// Its Markdown description, rendered and minified.
+    pub description: Option<Cow<'a, str>>,
     /// The term's Atom feed, relative to the site root, where its taxonomy
     /// has `feed = true`.
     pub feed_url: Option<String>,

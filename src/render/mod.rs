@@ -13,6 +13,7 @@ pub mod meta;
 pub mod pages;
 mod reads;
 pub mod sitemap;
+mod squeeze;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -48,10 +49,7 @@ pub const TEASER_TEMPLATE: &str = "teaser.html";
 /// Where a list page's teaser `n` goes: `t.html` is this mark, with the
 /// renderer's nonce and `n`, until [`Renderer::complete`] replaces it.
 ///
-/// The marks are private-use characters around a name, U+E010 and U+E011:
-/// not the minifier's own (U+E000–U+E002, see `output::minify`), with
-/// which it would minify every page and teaser holding a mark whole,
-/// walking all of its text.
+/// The marks are private-use characters around a name, U+E010 and U+E011.
 const SLOT_START: &str = "\u{E010}arshif:teaser:";
 const SLOT_END: &str = "\u{E011}";
 
@@ -127,7 +125,11 @@ impl Renderer {
             .with_hint("set `theme` in site.toml to a folder of themes/ (e.g. \"default\"), or copy a theme there")]));
         }
         let glob = format!("{}/**/*.html", templates.display());
+        // Parsed as written first, so that errors name the lines the
+        // designer wrote; then squeezed (see [`squeeze`]).
         let mut tera = Tera::new(&glob)
+            .map_err(|e| Error::Template(vec![parse_error(root, &templates, &e)]))?;
+        squeeze_templates(&mut tera)
             .map_err(|e| Error::Template(vec![parse_error(root, &templates, &e)]))?;
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.set_escape_fn(escape::escape_html);
@@ -299,30 +301,18 @@ impl Renderer {
         ctx.insert("lang", &config.language);
         ctx.insert("dir", config.dir());
         ctx.insert("front", &front);
-        let html = self.tera.render(TEASER_TEMPLATE, &ctx).map_err(|e| {
+        // Minified as pages are: its template is squeezed.
+        self.tera.render(TEASER_TEMPLATE, &ctx).map_err(|e| {
             template_error(&self.template_path(TEASER_TEMPLATE), &e).with_hint(format!(
                 "while rendering the teaser of {}",
                 prep.model.articles[i].source.source.display()
             ))
-        })?;
-        // Minified as the pages it goes in are, which are minified before
-        // it is put in (a teaser that cannot be is put in as rendered).
-        match crate::output::minify(html.as_bytes()).map(String::from_utf8) {
-            Some(Ok(minified)) => Ok(minified),
-            _ => Ok(html),
-        }
+        })
     }
 
-    /// The page's HTML with its teasers in place of their slots: `minified`
-    /// is the page minified, None when it could not be (then the page is
-    /// completed as rendered).
-    pub fn complete(
-        &self,
-        prep: &Prepared<'_>,
-        page: Page,
-        minified: Option<Vec<u8>>,
-    ) -> Result<Vec<u8>> {
-        let html = minified.unwrap_or(page.html);
+    /// The page's HTML with its teasers in place of their slots.
+    pub fn complete(&self, prep: &Prepared<'_>, page: Page) -> Result<Vec<u8>> {
+        let html = page.html;
         if page.slots.is_empty() {
             return Ok(html);
         }
@@ -387,6 +377,7 @@ impl Renderer {
             prep,
             slots: Vec::new(),
             body,
+            unminified: false,
         };
         let file = job.file(site);
         let template = self.fill(&mut sink, site, prep, job, &file)?;
@@ -399,6 +390,7 @@ impl Renderer {
             })?;
         Ok(Page {
             html,
+            minified: !sink.unminified,
             root: sink
                 .ctx
                 .get("root")
@@ -481,6 +473,10 @@ impl Renderer {
                     let term = &tax.terms[*i];
                     self.insert_list(sink, site, &term.path, Listed::Only(&term.articles), p)?;
                     sink.insert("taxonomy", &self.taxonomy_ctx(site, *t));
+                    let description = match (p.number, &term.description) {
+                        (None, Some(html)) => Some(sink.markup(html)),
+                        _ => None,
+                    };
                     sink.insert(
                         "term",
                         &TermCtx {
@@ -488,11 +484,7 @@ impl Renderer {
                                 None => TermEntry::new(term, links),
                                 Some(_) => TermEntry::numbered(term, links),
                             },
-                            description: if p.number.is_none() {
-                                term.description.as_deref()
-                            } else {
-                                None
-                            },
+                            description,
                             feed_url: feed::term_feed_url(site, *t, *i),
                         },
                     );
@@ -994,8 +986,10 @@ trait ContextSink {
     /// The teasers of the articles at these positions, as `key`, for
     /// `template`.
     fn teasers(&mut self, key: &str, articles: &[usize], template: &str) -> Result<()>;
-    /// The article's body, for `page.body`.
+    /// The article's body, for `page.body`, minified.
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
+    /// Markup a value puts in the page, minified as the page needs it.
+    fn markup<'h>(&mut self, html: &'h str) -> Cow<'h, str>;
     /// `page` on the page of the article at position `i`: its [`PageCtx`].
     fn article_page(&mut self, site: &Site, prep: &Prepared<'_>, i: usize) -> Result<()>;
     /// A value made by `make` from `inputs` alone (and the configuration):
@@ -1028,13 +1022,19 @@ struct TeraSink<'r, 'a> {
     slots: Vec<Slot>,
     /// The article's body, when the caller has rendered it.
     body: Option<&'r str>,
+    /// Whether markup put in the page could not be minified.
+    unminified: bool,
 }
 
-/// A rendered page, to be minified and then [completed](Renderer::complete).
+/// A rendered page, to be [completed](Renderer::complete). It is minified
+/// already: the theme's templates are squeezed when they load, and the
+/// markup that values put in it is minified.
 pub struct Page {
-    /// The page's HTML, as UTF-8 bytes: the minifier reads bytes, so it is
-    /// not checked for UTF-8 once more (Tera writes only UTF-8).
+    /// The page's HTML, as UTF-8 bytes.
     pub html: Vec<u8>,
+    /// False when markup put in the page (an article's raw HTML, say)
+    /// could not be minified, and is in it as written.
+    pub minified: bool,
     root: String,
     /// The teaser of each slot in `html`, by number.
     slots: Vec<Slot>,
@@ -1090,17 +1090,31 @@ impl ContextSink for TeraSink<'_, '_> {
     }
 
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {
-        if let Some(body) = self.body {
-            return Ok(Some(body.to_owned()));
+        let read;
+        let body = match self.body {
+            Some(body) => body,
+            None => {
+                read = crate::content::body_html(
+                    &self.renderer.site_root,
+                    &article.source,
+                    &self.site.config,
+                    self.renderer.links.offline,
+                )
+                .map_err(|d| Error::Content(vec![d]))?;
+                &read
+            }
+        };
+        Ok(Some(self.markup(body).into_owned()))
+    }
+
+    fn markup<'h>(&mut self, html: &'h str) -> Cow<'h, str> {
+        match crate::output::minify(html.as_bytes()).map(String::from_utf8) {
+            Some(Ok(minified)) => Cow::Owned(minified),
+            _ => {
+                self.unminified = true;
+                Cow::Borrowed(html)
+            }
         }
-        crate::content::body_html(
-            &self.renderer.site_root,
-            &article.source,
-            &self.site.config,
-            self.renderer.links.offline,
-        )
-        .map(Some)
-        .map_err(|d| Error::Content(vec![d]))
     }
 
     fn article_page(&mut self, site: &Site, prep: &Prepared<'_>, i: usize) -> Result<()> {
@@ -1135,6 +1149,21 @@ impl ContextSink for TeraSink<'_, '_> {
     ) -> Option<T> {
         Some(make())
     }
+}
+
+/// Replaces each of `tera`'s templates with its [`squeeze`]d form, read
+/// again from its file.
+fn squeeze_templates(tera: &mut Tera) -> tera::Result<()> {
+    let mut squeezed = Vec::new();
+    for name in tera.get_template_names() {
+        let Some(path) = &tera.get_template(name)?.path else {
+            continue;
+        };
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| tera::Error::chain(format!("cannot read {path}"), e))?;
+        squeezed.push((name.to_string(), squeeze::squeeze(&source)));
+    }
+    tera.add_raw_templates(squeezed)
 }
 
 /// The feed template: the theme's `atom.xml`, else the default theme's;
@@ -1261,16 +1290,6 @@ fn parse_error(root: &Path, templates: &Path, e: &tera::Error) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A mark made of the minifier's own characters would make it minify
-    /// every list page and teaser whole (a teaser took nearly twice the
-    /// instructions, and a build 2% more).
-    #[test]
-    fn render_marks_are_not_the_minifiers() {
-        for mark in [SLOT_START, SLOT_END, ROOT_MARK, ENTRY_START] {
-            assert!(!mark.chars().any(crate::output::is_marker), "{mark:?}");
-        }
-    }
 
     #[test]
     fn roots_and_urls() {

@@ -55,12 +55,6 @@ const PLAIN_ATTRIBUTES: [&[u8]; 7] = [
 /// The first byte of every marker.
 const LEAD: u8 = 0xEE;
 
-/// Whether `c` is a character markers are made of (U+E000–U+E002): a page
-/// that holds one is minified whole, all of its text walked.
-pub fn is_marker(c: char) -> bool {
-    ('\u{E000}'..='\u{E002}').contains(&c)
-}
-
 /// Runs shorter than this are left in place.
 const SHORTEST: usize = 16;
 
