@@ -124,13 +124,14 @@ impl Renderer {
             )
             .with_hint("set `theme` in site.toml to a folder of themes/ (e.g. \"default\"), or copy a theme there")]));
         }
-        let glob = format!("{}/**/*.html", templates.display());
-        // Parsed as written first, so that errors name the lines the
-        // designer wrote; then squeezed (see [`squeeze`]).
-        let mut tera = Tera::new(&glob)
-            .map_err(|e| Error::Template(vec![parse_error(root, &templates, &e)]))?;
-        squeeze_templates(&mut tera)
-            .map_err(|e| Error::Template(vec![parse_error(root, &templates, &e)]))?;
+        let mut tera = match squeezed_templates(&templates) {
+            Ok(tera) => tera,
+            // Loaded as written, so that the error names the line the
+            // designer wrote (and should the squeezed text be the fault,
+            // the pages are rendered from the text as written).
+            Err(_) => Tera::new(&format!("{}/**/*.html", templates.display()))
+                .map_err(|e| Error::Template(vec![parse_error(root, &templates, &e)]))?,
+        };
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.set_escape_fn(escape::escape_html);
         let missing: Vec<Diagnostic> = REQUIRED_TEMPLATES
@@ -1151,19 +1152,31 @@ impl ContextSink for TeraSink<'_, '_> {
     }
 }
 
-/// Replaces each of `tera`'s templates with its [`squeeze`]d form, read
-/// again from its file.
-fn squeeze_templates(tera: &mut Tera) -> tera::Result<()> {
+/// The theme's HTML templates (`**/*.html` under `dir`, named by their
+/// path from it, as Tera names them), each [`squeeze`]d, parsed once.
+fn squeezed_templates(dir: &Path) -> tera::Result<Tera> {
     let mut squeezed = Vec::new();
-    for name in tera.get_template_names() {
-        let Some(path) = &tera.get_template(name)?.path else {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| tera::Error::msg(e.to_string()))?;
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "html") {
             continue;
-        };
+        }
         let source = std::fs::read_to_string(path)
-            .map_err(|e| tera::Error::chain(format!("cannot read {path}"), e))?;
-        squeezed.push((name.to_string(), squeeze::squeeze(&source)));
+            .map_err(|e| tera::Error::chain(format!("cannot read {}", path.display()), e))?;
+        let name = path
+            .strip_prefix(dir)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        squeezed.push((name, squeeze::squeeze(&source)));
     }
-    tera.add_raw_templates(squeezed)
+    let mut tera = Tera::default();
+    tera.add_raw_templates(squeezed)?;
+    Ok(tera)
 }
 
 /// The feed template: the theme's `atom.xml`, else the default theme's;
