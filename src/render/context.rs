@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 
 use rayon::prelude::*;
-
 use serde::Serialize;
 
 use crate::arabic::date::month_display;

@@ -268,7 +268,7 @@ impl Squeezer {
         }
     }
 
-    /// Compacts the start of `text`, between tags; returns the rest.
+    /// Squeezes the start of `text`, between tags; returns the rest.
     fn between_tags<'t>(&mut self, text: &'t str) -> &'t str {
         let b = text.as_bytes();
         let space = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
@@ -319,7 +319,7 @@ impl Squeezer {
         &text[len..]
     }
 
-    /// Compacts the start of `text`, inside a tag; returns the rest.
+    /// Squeezes the start of `text`, inside a tag; returns the rest.
     fn in_tag<'t>(&mut self, text: &'t str) -> &'t str {
         let Mode::Tag { name, end, quote } = &mut self.mode else {
             return text;
