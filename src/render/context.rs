@@ -3,8 +3,6 @@
 //! the contract between arshif and a theme, so renaming a field is a breaking
 //! change for every forked theme.
 
-use std::borrow::Cow;
-
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -364,8 +362,7 @@ pub struct Paginator {
 pub struct TermCtx<'a> {
     #[serde(flatten)]
     pub entry: TermEntry<'a>,
-    /// Its Markdown description, rendered and minified.
-    pub description: Option<Cow<'a, str>>,
+    pub description: Option<&'a str>,
     /// The term's Atom feed, relative to the site root, where its taxonomy
     /// has `feed = true`.
     pub feed_url: Option<String>,

@@ -378,7 +378,7 @@ impl Renderer {
             prep,
             slots: Vec::new(),
             body,
-            unminified: false,
+            markup: Vec::new(),
         };
         let file = job.file(site);
         let template = self.fill(&mut sink, site, prep, job, &file)?;
@@ -389,9 +389,15 @@ impl Renderer {
                 Error::Template(vec![template_error(&self.template_path(template), &e)
                     .with_hint(format!("while rendering {file}"))])
             })?;
+        let mut minified = true;
+        for markup in &sink.markup {
+            let done;
+            (html, done) = put_minified(html, markup);
+            minified &= done;
+        }
         Ok(Page {
             html,
-            minified: !sink.unminified,
+            minified,
             root: sink
                 .ctx
                 .get("root")
@@ -474,10 +480,10 @@ impl Renderer {
                     let term = &tax.terms[*i];
                     self.insert_list(sink, site, &term.path, Listed::Only(&term.articles), p)?;
                     sink.insert("taxonomy", &self.taxonomy_ctx(site, *t));
-                    let description = match (p.number, &term.description) {
-                        (None, Some(html)) => Some(sink.markup(html)),
-                        _ => None,
-                    };
+                    let description = term.description.as_deref().filter(|_| p.number.is_none());
+                    if let Some(html) = description {
+                        sink.markup(html);
+                    }
                     sink.insert(
                         "term",
                         &TermCtx {
@@ -987,10 +993,13 @@ trait ContextSink {
     /// The teasers of the articles at these positions, as `key`, for
     /// `template`.
     fn teasers(&mut self, key: &str, articles: &[usize], template: &str) -> Result<()>;
-    /// The article's body, for `page.body`, minified.
+    /// The article's body, for `page.body`; the page has it minified
+    /// where it prints it (see [`markup`](Self::markup)).
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
-    /// Markup a value puts in the page, minified as the page needs it.
-    fn markup<'h>(&mut self, html: &'h str) -> Cow<'h, str>;
+    /// Markup that a value gives the template as rendered (so that filters
+    /// such as `striptags` see it as written), and that the page has
+    /// minified where it prints it as it is.
+    fn markup(&mut self, html: &str);
     /// `page` on the page of the article at position `i`: its [`PageCtx`].
     fn article_page(&mut self, site: &Site, prep: &Prepared<'_>, i: usize) -> Result<()>;
     /// A value made by `make` from `inputs` alone (and the configuration):
@@ -1023,18 +1032,20 @@ struct TeraSink<'r, 'a> {
     slots: Vec<Slot>,
     /// The article's body, when the caller has rendered it.
     body: Option<&'r str>,
-    /// Whether markup put in the page could not be minified.
-    unminified: bool,
+    /// The markup values given to the template, to be minified where the
+    /// page prints them (see [`ContextSink::markup`]).
+    markup: Vec<String>,
 }
 
 /// A rendered page, to be [completed](Renderer::complete). It is minified
 /// already: the theme's templates are squeezed when they load, and the
-/// markup that values put in it is minified.
+/// markup values it prints as they are given (an article's body, a term's
+/// description) are minified in it.
 pub struct Page {
     /// The page's HTML, as UTF-8 bytes.
     pub html: Vec<u8>,
-    /// False when markup put in the page (an article's raw HTML, say)
-    /// could not be minified, and is in it as written.
+    /// False when markup it prints (an article's raw HTML, say) could not
+    /// be minified, and is in it as written.
     pub minified: bool,
     root: String,
     /// The teaser of each slot in `html`, by number.
@@ -1091,30 +1102,23 @@ impl ContextSink for TeraSink<'_, '_> {
     }
 
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {
-        let read;
         let body = match self.body {
-            Some(body) => body,
-            None => {
-                read = crate::content::body_html(
-                    &self.renderer.site_root,
-                    &article.source,
-                    &self.site.config,
-                    self.renderer.links.offline,
-                )
-                .map_err(|d| Error::Content(vec![d]))?;
-                &read
-            }
+            Some(body) => body.to_owned(),
+            None => crate::content::body_html(
+                &self.renderer.site_root,
+                &article.source,
+                &self.site.config,
+                self.renderer.links.offline,
+            )
+            .map_err(|d| Error::Content(vec![d]))?,
         };
-        Ok(Some(self.markup(body).into_owned()))
+        self.markup(&body);
+        Ok(Some(body))
     }
 
-    fn markup<'h>(&mut self, html: &'h str) -> Cow<'h, str> {
-        match crate::output::minify(html.as_bytes()).map(String::from_utf8) {
-            Some(Ok(minified)) => Cow::Owned(minified),
-            _ => {
-                self.unminified = true;
-                Cow::Borrowed(html)
-            }
+    fn markup(&mut self, html: &str) {
+        if !html.is_empty() {
+            self.markup.push(html.to_owned());
         }
     }
 
@@ -1150,6 +1154,29 @@ impl ContextSink for TeraSink<'_, '_> {
     ) -> Option<T> {
         Some(make())
     }
+}
+
+/// `page` with the first place it prints `markup` as it is given minified;
+/// false when `markup` could not be minified (it is then left as it is). A
+/// page that prints it otherwise (through a filter) keeps what it printed.
+fn put_minified(page: Vec<u8>, markup: &str) -> (Vec<u8>, bool) {
+    let markup_bytes = markup.as_bytes();
+    // Found by its start, then compared whole: a searcher for the whole of
+    // a body costs more to set up than the search.
+    let start = &markup_bytes[..markup_bytes.len().min(64)];
+    let found =
+        memchr::memmem::find_iter(&page, start).find(|&at| page[at..].starts_with(markup_bytes));
+    let Some(at) = found else {
+        return (page, true);
+    };
+    let Some(minified) = crate::output::minify(markup_bytes) else {
+        return (page, false);
+    };
+    let mut out = Vec::with_capacity(page.len() - markup.len() + minified.len());
+    out.extend_from_slice(&page[..at]);
+    out.extend_from_slice(&minified);
+    out.extend_from_slice(&page[at + markup.len()..]);
+    (out, true)
 }
 
 /// The theme's HTML templates (`**/*.html` under `dir`, named by their

@@ -364,3 +364,36 @@ fn month_names_and_digits_follow_site_toml() {
         "no <time>٢٧ أكتوبر ٢٠٢٠</time> (Egyptian months, Arabic digits) in {times:?}"
     );
 }
+
+#[test]
+fn markup_is_minified_where_printed_and_given_to_templates_as_written() {
+    // Syria's term file describes it in two paragraphs: the term page
+    // prints them minified, while its meta description, which the theme
+    // makes with `striptags`, keeps them apart.
+    let site = SiteTest::demo();
+    site.build().success();
+    let html = site.read("countries/syria/index.html");
+    let (first_end, second) = ("بين نازح ولاجئ.", "يجمع هذا القسم");
+    let after: Vec<&str> = html.split(first_end).skip(1).collect();
+    assert!(
+        after
+            .iter()
+            .any(|a| a.starts_with("<p>") || a.starts_with("</p><p>")),
+        "the description is not printed minified:\n{html}"
+    );
+    assert!(
+        !after.iter().any(|a| a.starts_with("</p>\n")),
+        "the description is printed as rendered:\n{html}"
+    );
+    let page = site.page("countries/syria/index.html");
+    let metas = page.elements(|t| t.name == "meta" && t.attr("name") == Some("description"));
+    let description = metas[0].0.attr("content").unwrap_or_default();
+    assert!(
+        description.contains(&format!("{first_end}\n{second}"))
+            || description.contains(&format!("{first_end} {second}")),
+        "the paragraphs run together in {description:?}"
+    );
+    // An article's body too: no line break between its blocks.
+    let article = site.read("2019/02/idlib-camps-winter-storm/index.html");
+    assert!(!article.contains("</p>\n"), "{article}");
+}
