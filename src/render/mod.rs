@@ -1156,9 +1156,10 @@ impl ContextSink for TeraSink<'_, '_> {
     }
 }
 
-/// `page` with the first place it prints `markup` as it is given minified;
-/// false when `markup` could not be minified (it is then left as it is). A
-/// page that prints it otherwise (through a filter) keeps what it printed.
+/// `page` with `markup`, where the page first prints it as it was given,
+/// replaced by its minified form; false when it could not be minified (it
+/// is then left as it is). What a page prints of it through a filter is
+/// kept as printed.
 fn put_minified(page: Vec<u8>, markup: &str) -> (Vec<u8>, bool) {
     let markup_bytes = markup.as_bytes();
     // Found by its start, then compared whole: a searcher for the whole of

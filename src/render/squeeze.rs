@@ -3,8 +3,8 @@
 //!
 //! Pages come out minified without the minifier walking each of them: most
 //! of a page's bytes are the theme's own text, the same on every page, and
-//! are squeezed here once; the markup that values put in a page (an
-//! article's body, a term's description) is minified as it is put in (see
+//! are squeezed here once; the markup values a page prints (an article's
+//! body, a term's description) are minified where it prints them (see
 //! [`Renderer`](super::Renderer)).
 //!
 //! Only the text outside Tera's tags changes, so a squeezed template
@@ -15,7 +15,8 @@
 //!   a browser shows it, inside a tag as between words;
 //! - an attribute value written out in full loses its quotes where it can
 //!   do without (`class="teaser"` is `class=teaser`);
-//! - HTML comments are dropped (Tera's comments are Tera's);
+//! - HTML comments are dropped (Tera's comments are Tera's), but for one
+//!   after a `{`, which without it could open a Tera tag;
 //! - the content of `<pre>`, `<textarea>`, `<script>`, `<style>` and
 //!   `{% raw %}` is kept as written.
 //!
@@ -291,8 +292,13 @@ impl Squeezer {
         if text.starts_with("<!--") {
             return match memmem::find(&b[4..], b"-->") {
                 // Dropped; what came before it is still what whitespace
-                // after it follows.
-                Some(i) => &text[4 + i + 3..],
+                // after it follows. Kept after a `{`, which without it
+                // could open a Tera tag.
+                Some(i) if !self.out.ends_with('{') => &text[4 + i + 3..],
+                Some(i) => {
+                    self.out.push_str(&text[..4 + i + 3]);
+                    &text[4 + i + 3..]
+                }
                 None => {
                     self.out.push_str(text);
                     self.mode = Mode::Comment;
@@ -529,6 +535,9 @@ mod tests {
             squeeze("<p>a\n<!-- note --> b</p><!-- {{ x }}\n -->\n<div>"),
             "<p>a  b</p><!-- {{ x }}\n --><div>"
         );
+        // Nor after a `{`, which it keeps from opening a Tera tag.
+        assert_eq!(squeeze("{<!-- c -->{ x }}"), "{<!-- c -->{ x }}");
+        assert_eq!(squeeze("{<!---->% x %}\n<p>"), "{<!---->% x %}<p>");
     }
 
     #[test]
@@ -546,6 +555,36 @@ mod tests {
             squeeze("<a\n  href=\"x\"\n  title='a\n b'>t</a>"),
             "<a href=x title='a\n b'>t</a>"
         );
+    }
+
+    /// The Tera tags of a template, in order.
+    fn tera_tags(source: &str) -> Vec<&str> {
+        pieces(source)
+            .filter_map(|p| match p {
+                Piece::Tera(tag) => Some(tag),
+                Piece::Text(_) => None,
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Whatever the text around them, squeezing keeps every Tera tag
+        /// as it is, and makes none: the template means the same to Tera.
+        #[test]
+        fn tera_tags_are_kept_and_none_made(
+            tokens in proptest::collection::vec(proptest::sample::select(vec![
+                "<p>", "</p>", "<span>", "</span>", "<pre>", "</pre>", "<script>",
+                "</script>", "<!--", "-->", "<a href=", "<a title='", ">", "<", "/>",
+                "{{ x }}", "{% if a %}", "{% endif %}", "{# c #}", "{% raw %}",
+                "{% endraw %}", "{", "}", "%", "#", "-", " ", "\n", "\t", "a", "=",
+                "\"", "'", "ب",
+            ]), 0..40)
+        ) {
+            let source = tokens.concat();
+            let squeezed = squeeze(&source);
+            proptest::prop_assert_eq!(tera_tags(&squeezed), tera_tags(&source), "{:?} → {:?}", source, squeezed);
+        }
     }
 
     #[test]
