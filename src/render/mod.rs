@@ -1033,8 +1033,9 @@ struct TeraSink<'r, 'a> {
     /// The article's body, when the caller has rendered it.
     body: Option<&'r str>,
     /// The markup values given to the template, to be minified where the
-    /// page prints them (see [`ContextSink::markup`]).
-    markup: Vec<String>,
+    /// page prints them (see [`ContextSink::markup`]): the body the caller
+    /// rendered is borrowed, not copied.
+    markup: Vec<Cow<'r, str>>,
 }
 
 /// A rendered page, to be [completed](Renderer::complete). It is minified
@@ -1103,23 +1104,27 @@ impl ContextSink for TeraSink<'_, '_> {
 
     fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {
         let body = match self.body {
-            Some(body) => body.to_owned(),
-            None => crate::content::body_html(
-                &self.renderer.site_root,
-                &article.source,
-                &self.site.config,
-                self.renderer.links.offline,
-            )
-            .map_err(|d| Error::Content(vec![d]))?,
+            Some(body) => {
+                self.keep_markup(Cow::Borrowed(body));
+                body.to_owned()
+            }
+            None => {
+                let body = crate::content::body_html(
+                    &self.renderer.site_root,
+                    &article.source,
+                    &self.site.config,
+                    self.renderer.links.offline,
+                )
+                .map_err(|d| Error::Content(vec![d]))?;
+                self.markup(&body);
+                body
+            }
         };
-        self.markup(&body);
         Ok(Some(body))
     }
 
     fn markup(&mut self, html: &str) {
-        if !html.is_empty() {
-            self.markup.push(html.to_owned());
-        }
+        self.keep_markup(Cow::Owned(html.to_owned()));
     }
 
     fn article_page(&mut self, site: &Site, prep: &Prepared<'_>, i: usize) -> Result<()> {
@@ -1153,6 +1158,15 @@ impl ContextSink for TeraSink<'_, '_> {
         make: impl FnOnce() -> T,
     ) -> Option<T> {
         Some(make())
+    }
+}
+
+impl<'r> TeraSink<'r, '_> {
+    /// Keeps `html` to be minified where the page prints it.
+    fn keep_markup(&mut self, html: Cow<'r, str>) {
+        if !html.is_empty() {
+            self.markup.push(html);
+        }
     }
 }
 
