@@ -38,10 +38,10 @@ use crate::arabic::fold_search;
 pub const MIN_STEM: usize = 3;
 
 /// Prefixes, longest first; at most one is stripped.
-const PREFIXES: &[&str] = &["وال", "بال", "كال", "فال", "لل", "ال"];
+const PREFIXES: &[&str; 6] = &["وال", "بال", "كال", "فال", "لل", "ال"];
 
 /// Suffixes, longest first; at most one is stripped.
-const SUFFIXES: &[&str] = &[
+const SUFFIXES: &[&str; 12] = &[
     "يين", "يون", "ات", "ون", "ين", "ها", "هم", "يه", "يا", "ه", "ي", "ا",
 ];
 
@@ -60,16 +60,18 @@ pub fn fold(text: &str) -> String {
 /// by itself, and a character of the Arabic block (two bytes led by
 /// 0xD8–0xDB) by the table; only other characters are decoded.
 pub fn words(folded: &str) -> impl Iterator<Item = &str> {
+    // The table is looked up once, not at every character.
+    let table: &[u64; 4] = &ARABIC_WORD_CHARS;
     let mut i = 0;
     std::iter::from_fn(move || {
         let start = loop {
-            let (len, word) = char_at(folded, i)?;
+            let (len, word) = char_at(folded, i, table)?;
             if word {
                 break i;
             }
             i += len;
         };
-        while let Some((len, true)) = char_at(folded, i) {
+        while let Some((len, true)) = char_at(folded, i, table) {
             i += len;
         }
         // Both ends are character boundaries: `char_at` steps by whole
@@ -79,19 +81,31 @@ pub fn words(folded: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The length of the character at byte `i` of `text` (a boundary) and
-/// whether it is a word character; `None` at the end.
-#[inline]
-fn char_at(text: &str, i: usize) -> Option<(usize, bool)> {
+/// whether it is a word character; `None` at the end. `table` is
+/// [`ARABIC_WORD_CHARS`].
+///
+/// Inlined into the loops of [`words`], with the rare characters (neither
+/// ASCII nor Arabic) answered out of line.
+#[inline(always)]
+fn char_at(text: &str, i: usize, table: &[u64; 4]) -> Option<(usize, bool)> {
     let bytes = text.as_bytes();
     let b = *bytes.get(i)?;
     if b.is_ascii() {
         return Some((1, b.is_ascii_alphanumeric()));
     }
     if let (0xD8..=0xDB, Some(&next)) = (b, bytes.get(i + 1)) {
-        // U+0600–U+06FF: 110x_xxxx 10yy_yyyy.
-        let code = (u32::from(b & 0x1F) << 6) | u32::from(next & 0x3F);
-        return Some((2, is_arabic_word_char(code)));
+        // U+0600–U+06FF: 110x_xxxx 10yy_yyyy, 0 to 0xFF from the block's
+        // start.
+        let at = (usize::from(b & 0x03) << 6) | usize::from(next & 0x3F);
+        return Some((2, table[at / 64] & (1 << (at % 64)) != 0));
     }
+    other_char_at(text, i)
+}
+
+/// [`char_at`] for a character that is neither ASCII nor Arabic.
+#[cold]
+#[inline(never)]
+fn other_char_at(text: &str, i: usize) -> Option<(usize, bool)> {
     let c = text.get(i..)?.chars().next()?;
     Some((c.len_utf8(), is_word_char(c)))
 }
@@ -145,34 +159,80 @@ pub fn key(word: &str) -> &str {
 
 /// The light stem of `word` (a part of it), and whether a prefix was
 /// stripped.
+///
+/// Compared as numbers: every word of a text is stemmed, and an affix is
+/// at most [`AFFIX_BYTES`] bytes, so the word's first and last ones, read
+/// once, answer for every affix of the lists.
 fn stem(word: &str) -> (&str, bool) {
-    if !word.chars().all(is_arabic_letter) {
+    let bytes = word.as_bytes();
+    // A stripping step leaves MIN_STEM letters: a shorter word keeps all.
+    if bytes.len() < 2 * (MIN_STEM + 1) || !is_arabic_letters(bytes) {
         return (word, false);
     }
-    // Every letter from here on is two bytes (U+0621–U+064A): a part's
-    // letters are half its bytes.
-    let letters = |s: &str| s.len() / 2;
-    let mut stem = word;
-    let mut prefixed = false;
-    for p in PREFIXES {
-        if let Some(rest) = stem.strip_prefix(p) {
-            if letters(rest) >= MIN_STEM {
-                stem = rest;
-                prefixed = true;
-                break;
-            }
+    // Every letter from here on is two bytes (U+0621–U+064A), and the word
+    // has more of them than the longest affix.
+    let letters = |bytes: usize| bytes / 2;
+    let head = big_endian(&bytes[..AFFIX_BYTES]);
+    let tail = big_endian(&bytes[bytes.len() - AFFIX_BYTES..]);
+    let mut start = 0;
+    for &(prefix, n) in &PACKED_PREFIXES {
+        if head >> (8 * (AFFIX_BYTES - n)) == prefix && letters(bytes.len() - n) >= MIN_STEM {
+            start = n;
+            break;
         }
     }
-    for s in SUFFIXES {
-        if let Some(rest) = stem.strip_suffix(s) {
-            if letters(rest) >= MIN_STEM {
-                stem = rest;
-                break;
-            }
+    let mut end = bytes.len();
+    for &(suffix, n) in &PACKED_SUFFIXES {
+        if tail & ((1 << (8 * n)) - 1) == suffix && letters(end - n - start) >= MIN_STEM {
+            end -= n;
+            break;
         }
     }
-    (stem, prefixed)
+    // Both ends are letter boundaries: the affixes are whole letters.
+    (&word[start..end], start > 0)
 }
+
+/// Whether `bytes` are all basic Arabic letters (U+0621–U+064A, two bytes
+/// each: D8 A1–D8 BF, D9 80–D9 8A).
+fn is_arabic_letters(bytes: &[u8]) -> bool {
+    bytes.len() % 2 == 0
+        && bytes.chunks_exact(2).all(|pair| match pair[0] {
+            0xD8 => (0xA1..=0xBF).contains(&pair[1]),
+            0xD9 => (0x80..=0x8A).contains(&pair[1]),
+            _ => false,
+        })
+}
+
+/// The most bytes an affix has (three letters).
+const AFFIX_BYTES: usize = 6;
+
+/// `bytes` (at most eight) as a big-endian number.
+const fn big_endian(bytes: &[u8]) -> u64 {
+    let mut n = 0u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        n = (n << 8) | bytes[i] as u64;
+        i += 1;
+    }
+    n
+}
+
+/// Each affix of `list` as [`big_endian`] gives it, with its length.
+const fn packed<const N: usize>(list: &[&str; N]) -> [(u64, usize); N] {
+    let mut out = [(0, 0); N];
+    let mut i = 0;
+    while i < N {
+        let bytes = list[i].as_bytes();
+        assert!(bytes.len() <= AFFIX_BYTES);
+        out[i] = (big_endian(bytes), bytes.len());
+        i += 1;
+    }
+    out
+}
+
+/// [`PREFIXES`] and [`SUFFIXES`] as [`stem`] compares them.
+const PACKED_PREFIXES: [(u64, usize); PREFIXES.len()] = packed(PREFIXES);
+const PACKED_SUFFIXES: [(u64, usize); SUFFIXES.len()] = packed(SUFFIXES);
 
 /// The second key of a folded text word that may start with a
 /// single-letter proclitic: the key of the rest, when the word lost no
@@ -286,6 +346,58 @@ mod tests {
                 .filter(|w| !w.is_empty())
                 .collect();
             proptest::prop_assert_eq!(words(&text).collect::<Vec<_>>(), split);
+        }
+    }
+
+    /// [`stem`] as first written, by strings: each list tried in order,
+    /// the first affix that leaves [`MIN_STEM`] letters stripped.
+    fn stem_by_strings(word: &str) -> (&str, bool) {
+        if !word.chars().all(is_arabic_letter) {
+            return (word, false);
+        }
+        let letters = |s: &str| s.chars().count();
+        let mut stem = word;
+        let mut prefixed = false;
+        if let Some(rest) = PREFIXES
+            .iter()
+            .filter_map(|p| stem.strip_prefix(p))
+            .find(|rest| letters(rest) >= MIN_STEM)
+        {
+            stem = rest;
+            prefixed = true;
+        }
+        if let Some(rest) = SUFFIXES
+            .iter()
+            .filter_map(|s| stem.strip_suffix(s))
+            .find(|rest| letters(rest) >= MIN_STEM)
+        {
+            stem = rest;
+        }
+        (stem, prefixed)
+    }
+
+    proptest::proptest! {
+        /// Comparing affixes as numbers strips what comparing strings
+        /// does: words made of an affix or none at either end and a few
+        /// letters between (so of every length around the shortest that
+        /// can be stemmed), and words with a letter from outside the basic
+        /// range.
+        #[test]
+        fn stems_are_those_of_the_string_comparison(
+            prefix in proptest::sample::select([&["", "و", "ل"][..], &PREFIXES[..]].concat()),
+            middle in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::sample::select(vec!['و', 'ا', 'ل', 'ي', 'ن', 'ت', 'ه', 'م', 'س']),
+                    1 => proptest::char::range('\u{0621}', '\u{064A}'),
+                    1 => proptest::char::range('\u{0600}', '\u{06FF}'),
+                    1 => proptest::char::range('a', 'z'),
+                ],
+                0..6,
+            ),
+            suffix in proptest::sample::select([&["", "ي", "ن"][..], &SUFFIXES[..]].concat()),
+        ) {
+            let word = format!("{prefix}{}{suffix}", middle.into_iter().collect::<String>());
+            proptest::prop_assert_eq!(stem(&word), stem_by_strings(&word));
         }
     }
 
