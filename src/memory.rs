@@ -46,32 +46,43 @@ fn plain(size: usize, align: usize) -> bool {
     align <= MIN_ALIGN && align <= size
 }
 
+/// A new block for `layout`: from `plain_block` (`mi_malloc` or
+/// `mi_zalloc`) where a plain block is aligned enough, else from
+/// `aligned_block` (their `_aligned` forms).
+///
+/// # Safety
+///
+/// As [`GlobalAlloc::alloc`]: `layout` has a non-zero size.
+#[inline(always)]
+unsafe fn new_block(
+    layout: Layout,
+    plain_block: unsafe extern "C" fn(usize) -> *mut c_void,
+    aligned_block: unsafe extern "C" fn(usize, usize) -> *mut c_void,
+) -> *mut u8 {
+    // SAFETY: plain C calls of mimalloc's allocation functions.
+    unsafe {
+        if plain(layout.size(), layout.align()) {
+            plain_block(layout.size()).cast()
+        } else {
+            aligned_block(layout.size(), layout.align()).cast()
+        }
+    }
+}
+
 // SAFETY: every block comes from mimalloc and goes back to it (`mi_free`
 // frees blocks of either kind); a plain block is asked for only where
 // `plain` says mimalloc's `malloc` guarantee covers the alignment.
 unsafe impl GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: plain C calls; see the impl's comment.
-        unsafe {
-            if plain(layout.size(), layout.align()) {
-                mi::mi_malloc(layout.size()).cast()
-            } else {
-                mi::mi_malloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
+        // SAFETY: see the impl's comment.
+        unsafe { new_block(layout, mi::mi_malloc, mi::mi_malloc_aligned) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as `alloc`.
-        unsafe {
-            if plain(layout.size(), layout.align()) {
-                mi::mi_zalloc(layout.size()).cast()
-            } else {
-                mi::mi_zalloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
+        // SAFETY: see the impl's comment.
+        unsafe { new_block(layout, mi::mi_zalloc, mi::mi_zalloc_aligned) }
     }
 
     #[inline]
@@ -96,7 +107,7 @@ unsafe impl GlobalAlloc for Allocator {
 
 /// mimalloc's `mi_option_purge_delay` (the same in its v2 and v3 headers):
 /// how long freed memory is kept before it is given back; -1 is never.
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const MI_OPTION_PURGE_DELAY: mi::mi_option_t = 15;
 
 /// Turns transparent huge pages off for the process: for builds that render
 /// most pages. Refused (old kernels, other systems), nothing changes.
@@ -114,7 +125,7 @@ pub fn for_patching() {
     // SAFETY: `mi_option_set` stores an integer in mimalloc's table of
     // options, which is safe to do at any time from any thread; the option
     // only changes when freed memory is returned to the system.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    unsafe { mi::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
 #[cfg(test)]
