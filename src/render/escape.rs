@@ -9,12 +9,12 @@
 /// Escapes text for HTML content and quoted attribute values: `&`, `<`, `>`,
 /// `"` and `'` (so that a theme may quote attributes either way).
 ///
-/// A long value's special characters are found with memchr's vectorized
-/// searches, one for `&<>` and one for the quotes, merged in order: most
-/// values (titles, summaries, URLs) hold few or none, and a byte-by-byte
-/// walk was the larger part of printing them. A short one's (most of a
-/// page's values: names, links, dates) by a walk over its bytes, which
-/// costs less than setting those searches up.
+/// A long value's special characters (a title's, a summary's) are found
+/// with memchr's vectorized searches, one for `&<>` and one for the quotes,
+/// merged in order: such values hold few or none, and a walk over all
+/// their bytes was the larger part of printing them. A short value's (a
+/// name's, a link's, a date's: most of a page's values) are found by that
+/// walk, which costs less than setting the searches up.
 pub fn escape_html(text: &str) -> String {
     let bytes = text.as_bytes();
     if bytes.len() <= SHORT {
