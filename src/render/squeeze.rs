@@ -15,9 +15,8 @@
 //!   a browser shows it, inside a tag as between words;
 //! - an attribute value written out in full loses its quotes where it can
 //!   do without (`class="teaser"` is `class=teaser`);
-//! - HTML comments are dropped (Tera's comments are Tera's), but for one
-//!   after a `{`, which without it could open a Tera tag, and all of them
-//!   where dropping one would change the template's Tera tags otherwise
+//! - HTML comments are dropped (Tera's comments are Tera's), but for all
+//!   of them where dropping them would change the template's Tera tags
 //!   (see [`squeeze`]);
 //! - the content of `<pre>`, `<textarea>`, `<script>`, `<style>` and
 //!   `{% raw %}` is kept as written.
@@ -96,8 +95,8 @@ const VERBATIM: [&str; 4] = ["pre", "textarea", "script", "style"];
 /// comments taken out (see the module's doc).
 ///
 /// Taking text out could join what is left into a Tera tag the template
-/// does not have: a `{{` that opens no tag only because a quote in a
-/// dropped comment runs to the end, say. So the result's Tera tags are
+/// does not have: a `{` just before a dropped comment, or a `{{` that opens
+/// no tag only because a quote in a dropped comment runs to the end. So the result's Tera tags are
 /// checked against the template's: where they differ, it is squeezed again
 /// with every comment kept, and failing that the template is used as it is.
 pub fn squeeze(source: &str) -> String {
@@ -320,9 +319,8 @@ impl Squeezer {
         if text.starts_with("<!--") {
             return match memmem::find(&b[4..], b"-->") {
                 // Dropped; what came before it is still what whitespace
-                // after it follows. Kept after a `{`, which without it
-                // could open a Tera tag.
-                Some(i) if self.drop_comments && !self.out.ends_with('{') => &text[4 + i + 3..],
+                // after it follows.
+                Some(i) if self.drop_comments => &text[4 + i + 3..],
                 Some(i) => {
                     self.out.push_str(&text[..4 + i + 3]);
                     &text[4 + i + 3..]
@@ -564,6 +562,7 @@ mod tests {
             "<p>a  b</p><!-- {{ x }}\n --><div>"
         );
         // Nor after a `{`, which it keeps from opening a Tera tag.
+        assert_eq!(squeezed("{<!-- c -->{ x }}", true), "{{ x }}");
         assert_eq!(squeeze("{<!-- c -->{ x }}"), "{<!-- c -->{ x }}");
         assert_eq!(squeeze("{<!---->% x %}\n<p>"), "{<!---->% x %}<p>");
         // Nor where the quote in it keeps a `{{` before it from opening a
