@@ -32,8 +32,10 @@
 # just after deleting as many makes the kernel skip the recently freed
 # inodes one by one, which would charge a build for the deletion before it.
 # For the same reason a run that starts within six minutes of the last
-# one's end waits until then, and one started while another runs on the
-# same $BENCH_DIR (or still deletes its trash) waits for it to end.
+# one's end waits until then, the timed rounds wait six minutes after
+# run_peers.sh (which deletes what it made the time before), and a run
+# started while another runs on the same $BENCH_DIR (or still deletes its
+# trash) waits for it to end.
 #
 # env: BENCH_DIR (default: $TMPDIR/arshif-bench), BENCH_TOOLS (the folder
 #      holding gen_corpus.py and run_peers.sh; default: ../shared/bench next
@@ -67,16 +69,19 @@ arshif=$repo/target/release/arshif
 
 trash=$bench/trash
 mkdir -p "$trash"
-# When the last run deleted its trash; the kernel skips the inodes freed
-# for up to five minutes (while their table is not written back).
+# When files were last deleted in $BENCH_DIR; the kernel skips the inodes
+# freed for up to five minutes (while their table is not written back).
 deleted_at=$bench/.trash-deleted-at
-if [[ -f $deleted_at ]]; then
-  wait_s=$(($(cat "$deleted_at") + 360 - $(date +%s)))
+# settle WHAT → waits until six minutes after that deletion (WHAT says whose)
+settle() {
+  [[ -f $deleted_at ]] || return 0
+  local wait_s=$(($(cat "$deleted_at") + 360 - $(date +%s)))
   if ((wait_s > 0)); then
-    echo "waiting ${wait_s}s: the last run deleted its outputs $((360 - wait_s))s ago" >&2
+    echo "waiting ${wait_s}s: $1 $((360 - wait_s))s ago" >&2
     sleep "$wait_s"
   fi
-fi
+}
+settle "the last run deleted its outputs"
 empty_trash() { rm -rf "$trash"; date +%s >"$deleted_at"; }
 # discard PATH… → moves them out of the way, to be deleted at the end
 discard() {
@@ -146,6 +151,10 @@ for n in $sizes; do
   else
     RUNS=1 bash "$tools/run_peers.sh" "$corpus" "$work" >"$peers_log" 2>&1 || true
     hugo=$([[ -d $work/hugo-site ]] && command -v "$HUGO" || true)
+    # run_peers.sh deletes its copy of the corpus and the converted site
+    # it made last time (its own figures pay for that, not the rounds').
+    date +%s >"$deleted_at"
+    settle "run_peers.sh deleted its copies"
   fi
 
   # Full builds from scratch, arshif's and Hugo's in turns.
