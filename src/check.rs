@@ -181,9 +181,7 @@ fn output_files(
         let by = PathBuf::from(CONTENT_DIR).join(&m.output);
         claim(rel, by, findings);
     }
-    for entry in walkdir::WalkDir::new(theme_static)
-        .sort_by_file_name()
-        .into_iter()
+    for entry in crate::content::visible(walkdir::WalkDir::new(theme_static).sort_by_file_name())
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
     {
@@ -601,19 +599,17 @@ fn misspelled_keys(root: &Path, config: &crate::Config) -> Vec<Diagnostic> {
         .chain(taxonomies.iter().copied())
         .collect();
     let dir = root.join(CONTENT_DIR);
-    let files: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_type().is_file()
-                && e.path()
-                    .extension()
-                    .is_some_and(|x| x == "md" || x == "markdown")
-        })
-        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
-        .collect();
+    let files: Vec<PathBuf> =
+        crate::content::visible(walkdir::WalkDir::new(&dir).sort_by_file_name())
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_type().is_file()
+                    && e.path()
+                        .extension()
+                        .is_some_and(|x| x == "md" || x == "markdown")
+            })
+            .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
+            .collect();
     files
         .par_iter()
         .flat_map_iter(|rel| {

@@ -564,7 +564,7 @@ fn copy_assets(
     let static_dir = renderer.theme_dir().join("static");
     let mut copies: Vec<(String, PathBuf)> = Vec::new();
     if static_dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&static_dir).sort_by_file_name() {
+        for entry in content::visible(walkdir::WalkDir::new(&static_dir).sort_by_file_name()) {
             let entry = entry.map_err(|e| Error::io(&static_dir, e.into()))?;
             if entry.file_type().is_file() {
                 let rel = entry

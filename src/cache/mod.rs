@@ -100,15 +100,17 @@ impl Key {
     }
 }
 
-/// Every file under `dir` (links followed, as Tera follows them), by its
-/// path relative to `dir` and its bytes: a folder named or placed otherwise
-/// has the same hash.
+/// Every file under `dir` a build reads (links followed, as Tera follows
+/// them; hidden ones left out, see [`content::visible`]), by its path
+/// relative to `dir` and its bytes: a folder named or placed otherwise has
+/// the same hash.
 pub fn hash_folder(dir: &Path) -> Result<u128> {
     let mut h = HashWriter::default();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
+    for entry in content::visible(
+        walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name(),
+    ) {
         let entry = entry.map_err(|e| Error::io(dir, e.into()))?;
         if entry.file_type().is_file() {
             let bytes = fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;

@@ -23,6 +23,25 @@ use markdown::MarkdownOptions;
 /// The folder of articles, term files and media, relative to the site root.
 pub const CONTENT_DIR: &str = "content";
 
+/// The entries of `walk` that a build reads: those whose name does not
+/// start with `.`, in content/ as in a theme. Editors keep lock and swap
+/// files so (Emacs `.#article.html`, a link to nowhere; Vim
+/// `.article.html.swp`): a build that read them would fail while a file is
+/// open, or publish them. A hidden folder is not entered, and the error of
+/// a hidden entry (that link, in a walk that follows links) is left out
+/// with it. The walk's own folder always counts.
+pub fn visible(walk: walkdir::WalkDir) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
+    let hidden = |depth: usize, name: Option<&std::ffi::OsStr>| {
+        depth > 0 && name.is_some_and(|n| n.as_bytes().starts_with(b"."))
+    };
+    walk.into_iter()
+        .filter_entry(move |e| !hidden(e.depth(), Some(e.file_name())))
+        .filter(move |item| match item {
+            Ok(_) => true,
+            Err(e) => !hidden(e.depth(), e.path().and_then(Path::file_name)),
+        })
+}
+
 /// Relative path from an article page (`YYYY/MM/<slug>/`) to the site root.
 pub const ARTICLE_ROOT: &str = "../../../";
 /// Relative path from a term page (`<taxonomy>/<slug>/`) to the site root.
@@ -368,14 +387,15 @@ fn walk(root: &Path, dir: &Path, config: &Config) -> Result<Scan> {
         )]));
     }
     let real_dir = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        // By file name: the entries of one folder share its path up to
-        // their names, so comparing whole paths is comparing names, without
-        // taking each path apart for its name at every comparison.
-        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
+    let walker = visible(
+        walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            // By file name: the entries of one folder share its path up to
+            // their names, so comparing whole paths is comparing names,
+            // without taking each path apart for its name at every
+            // comparison.
+            .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str())),
+    );
     for item in walker {
         let entry = match item {
             Ok(e) => e,

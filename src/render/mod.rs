@@ -129,8 +129,17 @@ impl Renderer {
             // Loaded as written, so that the error names the line the
             // designer wrote (and should the squeezed text be the fault,
             // the pages are rendered from the text as written).
-            Err(_) => Tera::new(&format!("{}/**/*.html", templates.display()))
-                .map_err(|e| Error::Template(vec![parse_error(root, &templates, &e)]))?,
+            Err(_) => {
+                let mut tera = Tera::default();
+                template_files(&templates)
+                    .and_then(|files| {
+                        tera.add_template_files(
+                            files.into_iter().map(|(path, name)| (path, Some(name))),
+                        )
+                    })
+                    .map_err(|e| Error::Template(vec![parse_error(root, &templates, &e)]))?;
+                tera
+            }
         };
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.set_escape_fn(escape::escape_html);
@@ -1194,26 +1203,42 @@ fn put_minified(page: Vec<u8>, markup: &str) -> (Vec<u8>, bool) {
     (out, true)
 }
 
-/// The theme's HTML templates (`**/*.html` under `dir`, named by their
-/// path from it, as Tera names them), each [`squeeze`]d, parsed once.
-fn squeezed_templates(dir: &Path) -> tera::Result<Tera> {
-    let mut squeezed = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
+/// The theme's HTML templates: each `**/*.html` file under `dir` (links
+/// followed; hidden files, such as an editor's lock file, left out: see
+/// [`crate::content::visible`]), with its name, its path from `dir` as
+/// Tera names templates.
+fn template_files(dir: &Path) -> tera::Result<Vec<(PathBuf, String)>> {
+    let mut files = Vec::new();
+    for entry in crate::content::visible(
+        walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name(),
+    ) {
         let entry = entry.map_err(|e| tera::Error::msg(e.to_string()))?;
         let path = entry.path();
         if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "html") {
             continue;
         }
-        let source = std::fs::read_to_string(path)
+        let name = path.strip_prefix(dir).unwrap_or(path);
+        // Tera takes a template's path as UTF-8 text.
+        let (Some(name), Some(_)) = (name.to_str(), path.to_str()) else {
+            return Err(tera::Error::msg(format!(
+                "{}: a template's file name must be UTF-8 text",
+                path.display()
+            )));
+        };
+        files.push((path.to_path_buf(), name.to_owned()));
+    }
+    Ok(files)
+}
+
+/// The theme's HTML templates ([`template_files`]), each [`squeeze`]d,
+/// parsed once.
+fn squeezed_templates(dir: &Path) -> tera::Result<Tera> {
+    let mut squeezed = Vec::new();
+    for (path, name) in template_files(dir)? {
+        let source = std::fs::read_to_string(&path)
             .map_err(|e| tera::Error::chain(format!("cannot read {}", path.display()), e))?;
-        let name = path
-            .strip_prefix(dir)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .replace('\\', "/");
         squeezed.push((name, squeeze::squeeze(&source)));
     }
     let mut tera = Tera::default();

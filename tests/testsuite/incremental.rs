@@ -410,6 +410,41 @@ fn a_theme_stylesheet_change_re_renders_no_page() {
     assert_same_as_full(&mut site, "after a stylesheet change");
 }
 
+/// An editor's lock and swap files in a theme are not read: Emacs keeps
+/// `.#base.html`, a link to nowhere, while base.html is open. The build
+/// goes on, publishes none of them, and re-renders nothing for them.
+#[test]
+fn hidden_files_of_a_theme_are_not_read() {
+    let mut site = corpus(20);
+    site.build().success();
+    let theme = site.root().join("themes/default");
+    std::os::unix::fs::symlink(
+        "writer@host.4242:1700000000",
+        theme.join("templates/.#base.html"),
+    )
+    .unwrap();
+    site.write_file("themes/default/templates/.base.html.swp", "{% if %}");
+    site.write_file("themes/default/static/.#style.css", "lock");
+    site.write_file("themes/default/static/.cache/x.css", "body{}");
+    let again = site.build();
+    again.success();
+    assert_eq!(rendered(&again), 0, "{}", again.stderr);
+    for hidden in [
+        ".#style.css",
+        ".cache/x.css",
+        ".#base.html",
+        ".base.html.swp",
+    ] {
+        assert!(!site.has(hidden), "{hidden} was published");
+    }
+    assert_same_as_full(&mut site, "with hidden files in the theme");
+    // A template that does not parse is still named, not the lock file.
+    site.write_file("themes/default/templates/404.html", "{% if %}");
+    site.build()
+        .exit(1)
+        .stderr_has("themes/default/templates/404.html:1:");
+}
+
 #[test]
 fn a_theme_that_drops_its_search_page_or_gains_one() {
     let mut site = corpus(30);
