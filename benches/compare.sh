@@ -14,12 +14,12 @@
 #     FULL_ROUNDS times (default 3 where Hugo runs, 1 elsewhere): the
 #     medians and the ratio of each round are reported, since the machine's
 #     speed can change between two builds;
-#   - the floor: `cp -r` of arshif's own output tree, as many times as
-#     arshif's full build (the median is reported);
+#   - the floor: `cp -r` of arshif's own output tree, after each of
+#     arshif's full builds (the median and each round's ratio are reported);
 #   - by arshif again: a no-op rebuild, then ROUNDS times (default 3) one
 #     story added and one edited, each undone by a build after it, and a
 #     no-op rebuild (incremental builds: the median is reported, and the
-#     first, which comes right after the copy and is the slowest).
+#     first, which comes right after the full builds and is the slowest).
 # It prints wall time, CPU time (user+sys), peak RSS, pages, files and
 # output bytes for each build, and arshif's ratios to the peers and to the
 # floor, all measured in the same run (these machines are noisy: compare
@@ -157,14 +157,24 @@ for n in $sizes; do
     settle "run_peers.sh deleted its copies"
   fi
 
-  # Full builds from scratch, arshif's and Hugo's in turns.
+  # Full builds from scratch, each followed by the floor (a copy of the
+  # output it wrote) and by Hugo's build: the three in turns, so that each
+  # round's ratios compare runs that met the same machine (its speed can
+  # change by half within an hour, and one copy can be slowed by write-back
+  # as much as a build can).
   full_rounds=${FULL_ROUNDS:-$([[ -n $hugo ]] && echo 3 || echo 1)}
   declare -a full_walls=() full_cpus=() full_users=() full_syss=() full_rss=() hugo_walls=() hugo_cpus=() hugo_rss=() round_ratios=()
+  declare -a floor_walls=() floor_cpus=() floor_rss=() floor_ratios=()
   for ((r = 0; r < full_rounds; r++)); do
     discard "$out" "$bench/.out-$n.arshif-cache"
     sync
     timed "$arshif" build --root "$corpus" --output "$out" --quiet
     full_walls+=("$wall") full_cpus+=("$cpu") full_users+=("$user") full_syss+=("$sys") full_rss+=("$rss")
+    discard "$bench/floor"
+    sync
+    timed cp -r "$out" "$bench/floor"
+    floor_walls+=("$wall") floor_cpus+=("$cpu") floor_rss+=("$rss")
+    floor_ratios+=("$(ratio "${full_walls[r]}" "$wall")")
     if [[ -n $hugo ]]; then
       discard "$work/hugo-out"
       sync
@@ -173,6 +183,7 @@ for n in $sizes; do
       round_ratios+=("$(ratio "${full_walls[r]}" "$wall")")
     fi
   done
+  discard "$bench/floor"
   read -r html files bytes < <(count "$out")
   full_wall=$(median "${full_walls[@]}")
   row "arshif, full build" "$full_wall" "$(median "${full_cpus[@]}")" "$(largest "${full_rss[@]}")" "$html" "$files" "$bytes"
@@ -182,22 +193,11 @@ for n in $sizes; do
     row "Hugo, full build" "$hugo_wall" "$(median "${hugo_cpus[@]}")" "$(largest "${hugo_rss[@]}")" "$h_html" "$h_files" "$h_bytes"
     discard "$work/hugo-out"
   fi
-
-  # The floor as many times as the full builds: one copy can be slowed by
-  # write-back as much as a build can.
-  declare -a floor_walls=() floor_cpus=()
-  for ((r = 0; r < full_rounds; r++)); do
-    discard "$bench/floor"
-    sync
-    timed cp -r "$out" "$bench/floor"
-    floor_walls+=("$wall") floor_cpus+=("$cpu")
-  done
   floor_wall=$(median "${floor_walls[@]}")
-  row "floor: cp -r of the output" "$floor_wall" "$(median "${floor_cpus[@]}")" "$rss" "" "" ""
-  discard "$bench/floor"
+  row "floor: cp -r of the output" "$floor_wall" "$(median "${floor_cpus[@]}")" "$(largest "${floor_rss[@]}")" "" "" ""
 
-  # The first no-op rebuild comes right after the copy; the others end each
-  # round below. The median of all is reported.
+  # The first no-op rebuild comes right after the full builds; the others
+  # end each round below. The median of all is reported.
   declare -a noop_walls=() noop_cpus=() noop_rss=()
   sync
   timed "$arshif" build --root "$corpus" --output "$out" --quiet
@@ -237,7 +237,7 @@ for n in $sizes; do
   row "arshif, one story added" "$add_wall" "$(median "${add_cpus[@]}")" "$(largest "${add_rss[@]}")" "" "" ""
   row "arshif, one story edited" "$edit_wall" "$(median "${edit_cpus[@]}")" "$(largest "${edit_rss[@]}")" "" "" ""
 
-  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x (full builds: ${full_walls[*]} s; copies: ${floor_walls[*]} s); one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall")); no-ops: ${noop_walls[*]} s"
+  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x (full builds: ${full_walls[*]} s; copies: ${floor_walls[*]} s; each round: ${floor_ratios[*]}); one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall")); no-ops: ${noop_walls[*]} s"
   if [[ -n $hugo ]]; then
     summary+="; arshif/Hugo wall: $(ratio "$full_wall" "$hugo_wall")x (medians of $full_rounds builds in turns; each round: ${round_ratios[*]})"
     peers_hugo=$(awk '$1 == "hugo" && $2 ~ /^wall_s=/ { sub("wall_s=", "", $2); print $2 }' "$peers_log")
