@@ -330,6 +330,75 @@ fn fold_one_pass(s: &str, search: bool) -> Option<String> {
     Some(out)
 }
 
+/// What [`fold_search_words`] does with one character.
+#[derive(Clone, Copy)]
+enum WordStep {
+    /// Folded to this alphanumeric character: part of a word.
+    Letter(char),
+    /// White space or folded to another character: between words.
+    Apart,
+    /// Folded away.
+    Drop,
+    /// Needs the long way (see [`Step::Bail`]).
+    Bail,
+}
+
+/// [`WordStep`] for each code point below [`TABLED`], from the search
+/// fold's [`STEPS`].
+static WORD_STEPS: std::sync::LazyLock<[WordStep; TABLED as usize]> =
+    std::sync::LazyLock::new(|| STEPS[1].map(word_step));
+
+fn word_step(step: Step) -> WordStep {
+    match step {
+        Step::Push(c) if c.is_alphanumeric() => WordStep::Letter(c),
+        Step::Push(_) | Step::Space => WordStep::Apart,
+        Step::Drop => WordStep::Drop,
+        Step::Bail => WordStep::Bail,
+    }
+}
+
+/// The words of `s`'s search fold (its runs of alphanumeric characters),
+/// joined by single spaces, and where each ends (byte offsets), appended to
+/// `ends`: made in the one pass of [`fold_one_pass`], for the search index,
+/// which needs the words and not the folded text. `None` (with `ends` as it
+/// was) for text that pass cannot fold.
+pub(crate) fn fold_search_words(s: &str, ends: &mut Vec<u32>) -> Option<String> {
+    let steps = &*WORD_STEPS;
+    let had = ends.len();
+    let mut out = String::with_capacity(s.len());
+    let mut in_word = false;
+    for c in s.chars() {
+        let step = match steps.get(c as usize) {
+            Some(&step) => step,
+            None => word_step(step(c, true)),
+        };
+        match step {
+            WordStep::Letter(c) => {
+                if !in_word && !out.is_empty() {
+                    out.push(' ');
+                }
+                in_word = true;
+                out.push(c);
+            }
+            WordStep::Apart => {
+                if in_word {
+                    ends.push(out.len() as u32);
+                    in_word = false;
+                }
+            }
+            WordStep::Drop => {}
+            WordStep::Bail => {
+                ends.truncate(had);
+                return None;
+            }
+        }
+    }
+    if in_word {
+        ends.push(out.len() as u32);
+    }
+    Some(out)
+}
+
 /// The character pass of [`fold`], on NFC text without presentation forms:
 /// whitespace runs become one space (none at the ends), each character is
 /// folded (or dropped) and lowercased.

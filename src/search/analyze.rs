@@ -53,6 +53,52 @@ pub fn fold(text: &str) -> String {
     fold_search(text)
 }
 
+/// The words of a text (steps 1 and 2): the words of [`fold`]`(text)`,
+/// found in the same pass as the fold for most text.
+pub struct FoldedWords {
+    /// The words, joined by single spaces.
+    text: String,
+    /// Where each word of `text` ends, in bytes.
+    ends: Vec<u32>,
+}
+
+impl FoldedWords {
+    pub fn new(text: &str) -> FoldedWords {
+        let mut ends = Vec::new();
+        match crate::arabic::fold::fold_search_words(text, &mut ends) {
+            Some(text) => FoldedWords { text, ends },
+            None => {
+                let folded = fold(text);
+                let mut text = String::with_capacity(folded.len());
+                for w in words(&folded) {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(w);
+                    ends.push(text.len() as u32);
+                }
+                FoldedWords { text, ends }
+            }
+        }
+    }
+
+    /// The words, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let word = &self.text[start..end as usize];
+            // The space after it.
+            start = end as usize + 1;
+            word
+        })
+    }
+
+    /// The words, joined by single spaces.
+    pub fn into_joined(self) -> String {
+        self.text
+    }
+}
+
 /// The words of folded text (step 2): the runs of letters and digits
 /// (`char::is_alphanumeric`).
 ///
@@ -346,6 +392,34 @@ mod tests {
                 .filter(|w| !w.is_empty())
                 .collect();
             proptest::prop_assert_eq!(words(&text).collect::<Vec<_>>(), split);
+        }
+
+        /// Finding the words with the fold gives the words of the folded
+        /// text: Arabic with tashkeel and tatweel, the letters the fold
+        /// changes, presentation forms (which take the long way), Latin
+        /// capitals, punctuation and every kind of white space.
+        #[test]
+        fn folded_words_are_the_words_of_the_fold(
+            text in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::char::range('\u{0600}', '\u{06FF}'),
+                    proptest::sample::select(vec![
+                        'أ', 'إ', 'آ', 'ى', 'ة', 'ؤ', 'ئ', 'ی', 'ک', '\u{064E}', '\u{0651}',
+                        '\u{0640}', '\u{0653}', '\u{0654}', '\u{200C}', '\u{FEFB}', ' ', '\n',
+                        '\u{A0}', '\u{2003}', '،', '.', '-', 'A', 'ẞ', 'İ', '٣', '۴', '\u{0301}',
+                    ]),
+                    proptest::char::range('\0', '\u{7F}'),
+                    proptest::char::any(),
+                ],
+                0..40,
+            ),
+        ) {
+            let text: String = text.into_iter().collect();
+            let folded = fold(&text);
+            let expected: Vec<&str> = words(&folded).collect();
+            let found = FoldedWords::new(&text);
+            proptest::prop_assert_eq!(found.iter().collect::<Vec<_>>(), expected.clone());
+            proptest::prop_assert_eq!(found.into_joined(), expected.join(" "));
         }
     }
 

@@ -41,7 +41,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::analyze::{alt_key, fold, key, words};
+use super::analyze::{alt_key, key, FoldedWords};
 use crate::arabic::reading::tokens;
 
 /// The format of the index, the manifest's `version`: what a reader
@@ -117,14 +117,14 @@ pub struct DocEntry {
 
 /// Analyzes one article: its title and its body as HTML.
 pub fn extract(title: &str, body_html: &str) -> DocEntry {
-    // The fold collapses white space itself: only the excerpt needs the
-    // text collapsed, and only its start.
+    // The words are found with the fold, which collapses white space
+    // itself: only the excerpt needs the text collapsed, and only its start.
     let text = raw_text(body_html);
-    let title = fold(title);
-    let body = fold(&text);
     // About one distinct word in 16 bytes of Arabic text: sized so that
     // the maps rarely grow.
-    let mut keys = Keys::with_capacity((title.len() + body.len()) / 16);
+    let mut keys = Keys::with_capacity((title.len() + text.len()) / 16);
+    let title = FoldedWords::new(title);
+    let body = FoldedWords::new(&text);
     // Every (key number, position), in text order: each key's positions
     // are increasing. A position's field follows from it: the body starts
     // at `body_start`.
@@ -135,7 +135,7 @@ pub fn extract(title: &str, body_html: &str) -> DocEntry {
         if field == BODY {
             body_start = pos;
         }
-        for w in words(folded) {
+        for w in folded.iter() {
             let (own, alt) = keys.of(w);
             occurrences.push((own, pos));
             if let Some(alt) = alt {
@@ -304,7 +304,7 @@ fn prefix(key: &str) -> u64 {
 pub fn tag_words(term: &crate::site::Term) -> Vec<String> {
     let mut list: Vec<String> = std::iter::once(&term.name)
         .chain(term.spellings.keys())
-        .map(|s| words(&fold(s)).collect::<Vec<_>>().join(" "))
+        .map(|s| FoldedWords::new(s).into_joined())
         .filter(|s| !s.is_empty())
         .collect();
     list.sort();
@@ -592,6 +592,7 @@ fn cut_at_word(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::analyze::{fold, words};
     use proptest::prelude::*;
 
     /// [`extract`] as first written: every (key, position, field) sorted by
