@@ -133,6 +133,14 @@ impl Renderer {
                 let mut tera = Tera::default();
                 template_files(&templates)
                     .and_then(|files| {
+                        // Tera reads a file's path as UTF-8 text (and
+                        // panics on other paths).
+                        if let Some((path, _)) = files.iter().find(|(p, _)| p.to_str().is_none()) {
+                            return Err(tera::Error::msg(format!(
+                                "{}: the theme does not load, and its error cannot be named where a template's path is not UTF-8 text: move the site to a folder whose path is",
+                                path.display()
+                            )));
+                        }
                         tera.add_template_files(
                             files.into_iter().map(|(path, name)| (path, Some(name))),
                         )
@@ -1219,15 +1227,12 @@ fn template_files(dir: &Path) -> tera::Result<Vec<(PathBuf, String)>> {
         if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "html") {
             continue;
         }
-        let name = path.strip_prefix(dir).unwrap_or(path);
-        // Tera takes a template's path as UTF-8 text.
-        let (Some(name), Some(_)) = (name.to_str(), path.to_str()) else {
-            return Err(tera::Error::msg(format!(
-                "{}: a template's file name must be UTF-8 text",
-                path.display()
-            )));
-        };
-        files.push((path.to_path_buf(), name.to_owned()));
+        let name = path
+            .strip_prefix(dir)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        files.push((path.to_path_buf(), name));
     }
     Ok(files)
 }

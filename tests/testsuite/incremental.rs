@@ -424,6 +424,8 @@ fn hidden_files_of_a_theme_are_not_read() {
     )
     .unwrap();
     site.write_file("themes/default/templates/.base.html.swp", "{% if %}");
+    // A hidden template is not loaded: this one does not parse.
+    site.write_file("themes/default/templates/.old/article.html", "{% if %}");
     site.write_file("themes/default/static/.#style.css", "lock");
     site.write_file("themes/default/static/.cache/x.css", "body{}");
     let again = site.build();
@@ -434,6 +436,7 @@ fn hidden_files_of_a_theme_are_not_read() {
         ".cache/x.css",
         ".#base.html",
         ".base.html.swp",
+        ".old/article.html",
     ] {
         assert!(!site.has(hidden), "{hidden} was published");
     }
