@@ -358,13 +358,12 @@ fn word_step(step: Step) -> WordStep {
 }
 
 /// The words of `s`'s search fold (its runs of alphanumeric characters),
-/// joined by single spaces, and where each ends (byte offsets), appended to
-/// `ends`: made in the one pass of [`fold_one_pass`], for the search index,
-/// which needs the words and not the folded text. `None` (with `ends` as it
-/// was) for text that pass cannot fold.
-pub(crate) fn fold_search_words(s: &str, ends: &mut Vec<u32>) -> Option<String> {
+/// joined by single spaces, and where each ends (byte offsets): made in the
+/// one pass of [`fold_one_pass`], for the search index, which needs the
+/// words and not the folded text. `None` for text that pass cannot fold.
+pub(crate) fn fold_search_words(s: &str) -> Option<(String, Vec<u32>)> {
     let steps = &*WORD_STEPS;
-    let had = ends.len();
+    let mut ends = Vec::new();
     let mut out = String::with_capacity(s.len());
     let mut in_word = false;
     for c in s.chars() {
@@ -387,16 +386,13 @@ pub(crate) fn fold_search_words(s: &str, ends: &mut Vec<u32>) -> Option<String> 
                 }
             }
             WordStep::Drop => {}
-            WordStep::Bail => {
-                ends.truncate(had);
-                return None;
-            }
+            WordStep::Bail => return None,
         }
     }
     if in_word {
         ends.push(out.len() as u32);
     }
-    Some(out)
+    Some((out, ends))
 }
 
 /// The character pass of [`fold`], on NFC text without presentation forms:

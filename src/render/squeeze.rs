@@ -96,14 +96,16 @@ const VERBATIM: [&str; 4] = ["pre", "textarea", "script", "style"];
 ///
 /// Taking text out could join what is left into a Tera tag the template
 /// does not have: a `{` just before a dropped comment, or a `{{` that opens
-/// no tag only because a quote in a dropped comment runs to the end. So the result's Tera tags are
-/// checked against the template's: where they differ, it is squeezed again
-/// with every comment kept, and failing that the template is used as it is.
+/// no tag only because a quote in a dropped comment runs to the end. So
+/// the result's Tera tags are checked against the template's: where they
+/// differ, it is squeezed again with every comment kept, and failing that
+/// the template is used as it is.
 pub fn squeeze(source: &str) -> String {
+    let tags: Vec<&str> = tera_tags(source).collect();
     [true, false]
         .into_iter()
         .map(|drop_comments| squeezed(source, drop_comments))
-        .find(|out| tera_tags(out).eq(tera_tags(source)))
+        .find(|out| tera_tags(out).eq(tags.iter().copied()))
         .unwrap_or_else(|| source.to_string())
 }
 

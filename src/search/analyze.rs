@@ -64,12 +64,12 @@ pub struct FoldedWords {
 
 impl FoldedWords {
     pub fn new(text: &str) -> FoldedWords {
-        let mut ends = Vec::new();
-        match crate::arabic::fold::fold_search_words(text, &mut ends) {
-            Some(text) => FoldedWords { text, ends },
+        match crate::arabic::fold::fold_search_words(text) {
+            Some((text, ends)) => FoldedWords { text, ends },
             None => {
                 let folded = fold(text);
                 let mut text = String::with_capacity(folded.len());
+                let mut ends = Vec::new();
                 for w in words(&folded) {
                     if !text.is_empty() {
                         text.push(' ');
