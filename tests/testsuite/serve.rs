@@ -19,7 +19,6 @@ struct Server {
     /// Everything it printed so far.
     log: String,
     addr: String,
-    output: PathBuf,
 }
 
 impl Server {
@@ -28,6 +27,9 @@ impl Server {
             .args(["serve", "--port", "0", "--root"])
             .arg(site.root())
             .current_dir(site.tmp())
+            // Its output and that output's build cache go to the OS temp
+            // folder: the test's own, so that they go with it.
+            .env("TMPDIR", site.tmp())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -46,13 +48,17 @@ impl Server {
             lines,
             log: String::new(),
             addr: String::new(),
-            output: PathBuf::new(),
         };
         let line = server.wait_for("serving on http://");
         let rest = line.split("serving on http://").nth(1).unwrap();
         server.addr = rest.split('/').next().unwrap().to_string();
         let output = rest.split("(built into ").nth(1).unwrap();
-        server.output = PathBuf::from(output.split(')').next().unwrap());
+        let output = PathBuf::from(output.split(')').next().unwrap());
+        assert!(
+            output.starts_with(site.tmp()),
+            "serve built outside the test's temp folder: {}",
+            output.display()
+        );
         server
     }
 
@@ -106,9 +112,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if self.output.starts_with(std::env::temp_dir()) && !self.output.as_os_str().is_empty() {
-            let _ = std::fs::remove_dir_all(&self.output);
-        }
     }
 }
 
