@@ -13,19 +13,26 @@
 # the mean, median and range of the wall time, the mean CPU time (user+sys)
 # and the peak RSS.
 #
+# PAUSE=S waits S seconds before each timed build, as a writer's builds
+# are apart: on a virtual machine that gives free memory back to its
+# host, what a build frees is gone seconds later, and a build that follows
+# right after another finds it at hand (see src/memory.rs).
+#
 # Each binary patches an output of its own (so binaries of different
 # cache or index formats can be compared): the first run brings each up to
 # date with a full build. To compare two commits, build each and copy its
 # `target/release/arshif` aside. The corpus is left as it was found.
 #
 # env: BENCH_DIR (default: $TMPDIR/arshif-bench), CORPUS (default: the
-#      100,000-article corpus compare.sh generates there), ROUNDS (default 4).
+#      100,000-article corpus compare.sh generates there), ROUNDS (default 4),
+#      PAUSE (default 0).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench=${BENCH_DIR:-${TMPDIR:-/tmp}/arshif-bench}
 corpus=${CORPUS:-$bench/corpus-100000}
 rounds=${ROUNDS:-4}
+pause=${PAUSE:-0}
 # shellcheck source=stories.sh
 source "$repo/benches/stories.sh"
 
@@ -57,6 +64,7 @@ done
 build() {
   local bin=${bins[$1 - 1]}
   sync
+  sleep "$pause"
   /usr/bin/time -f "$1 $2 %e %U %S %M" -a -o "$log" \
     "$bin" build --root "$corpus" --output "$(output "$1")" --quiet
 }
@@ -77,7 +85,7 @@ for round in $(seq "$rounds"); do
   done
 done
 
-echo "corpus: $corpus ($(find "$corpus/content" -name '*.md' | wc -l) articles), $rounds rounds"
+echo "corpus: $corpus ($(find "$corpus/content" -name '*.md' | wc -l) articles), $rounds rounds, ${pause} s before each build"
 echo
 printf '| %-40s | %-6s | %6s | %6s | %13s | %6s | %8s |\n' binary build "mean s" "median" "range s" "CPU s" "peak MiB"
 printf '| %s | %s | %s | %s | %s | %s | %s |\n' --- --- ---: ---: ---: ---: ---:

@@ -7,7 +7,7 @@ use clap::Parser;
 static GLOBAL: arshif::memory::Allocator = arshif::memory::Allocator;
 
 fn main() {
-    arshif::memory::for_rendering();
+    arshif::memory::without_huge_pages();
     let cli = arshif::cli::Cli::parse();
     std::process::exit(arshif::cli::run(cli));
 }

@@ -1,21 +1,28 @@
 //! How the `arshif` process uses memory: its allocator (mimalloc, see
 //! [`Allocator`]), the kernel's transparent huge pages and the allocator's
-//! purging, set by the kind of build.
+//! purging.
 //!
-//! Huge pages make touching fresh memory cheap (one fault per 2 MiB instead
-//! of per 4 KiB), but the kernel zeroes a whole 2 MiB page again each time
-//! one that mimalloc gave back is touched, and they hold more memory than
-//! is used. So the process starts without them ([`for_rendering`]): a full
-//! build renders and frees pages all along, and on the 100,000-article
-//! corpus that re-zeroing was a quarter of a rebuild's CPU. A build that
-//! patches a previous output ([`for_patching`]) spends most of its time
-//! building a model that lives to its end: there, on the same corpus, 4 KiB
-//! faults were a seventh of the CPU, and with huge pages never given back
-//! no-op rebuilds took 5–22% less time (three series of runs) for 4–9%
-//! more peak memory (a quarter more on the 10,000-article corpus).
+//! The process runs without transparent huge pages ([`without_huge_pages`]).
+//! They make touching fresh memory cheap only where the 2 MiB blocks the
+//! kernel hands out are backed by real memory. In a virtual machine that
+//! reports free memory to its host (virtio-balloon free page reporting),
+//! the guest gives its free 2 MiB blocks back within seconds, and the next
+//! process to touch them waits for the host to fault each one in again:
+//! 500 MB took 1.2–1.7 s to touch in huge pages a few seconds after the
+//! last process freed them, 0.06 s right after, and 0.27–0.29 s either way
+//! in 4 KiB pages, which come from blocks the guest kept. A build seldom
+//! follows another within a second: on the 100,000-article corpus, an added
+//! story built 8 s after the previous build took 1.68–2.36 s with huge
+//! pages and 1.12–1.33 s without. Besides, the kernel zeroes a whole 2 MiB
+//! page again each time one that mimalloc gave back is touched, which was a
+//! quarter of a full build's CPU on that corpus.
 //!
-//! Both are for a process that runs one build: `arshif serve` keeps the
-//! default.
+//! A build that patches a previous output ([`for_patching`]) spends most
+//! of its time building a model that lives to its end: mimalloc keeps what
+//! it frees there, rather than give it back and fault it in again.
+//!
+//! That is for a process that runs one build: `arshif serve` gives memory
+//! back between its builds.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;
@@ -109,19 +116,16 @@ unsafe impl GlobalAlloc for Allocator {
 /// how long freed memory is kept before it is given back; -1 is never.
 const MI_OPTION_PURGE_DELAY: mi::mi_option_t = 15;
 
-/// Turns transparent huge pages off for the process: for builds that render
-/// most pages. Refused (old kernels, other systems), nothing changes.
-pub fn for_rendering() {
+/// Turns transparent huge pages off for the process (see the module's
+/// doc). Refused (old kernels, other systems), nothing changes.
+pub fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
 
-/// Turns transparent huge pages back on and stops mimalloc from giving
-/// memory back: for a build that patches a previous output, called before
-/// its model is loaded.
+/// Stops mimalloc from giving memory back: for a build that patches a
+/// previous output, called before its model is loaded.
 pub fn for_patching() {
-    #[cfg(target_os = "linux")]
-    let _ = rustix::thread::disable_transparent_huge_pages(false);
     // SAFETY: `mi_option_set` stores an integer in mimalloc's table of
     // options, which is safe to do at any time from any thread; the option
     // only changes when freed memory is returned to the system.
