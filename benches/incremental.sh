@@ -21,7 +21,9 @@
 # Each binary patches an output of its own (so binaries of different
 # cache or index formats can be compared): the first run brings each up to
 # date with a full build. To compare two commits, build each and copy its
-# `target/release/arshif` aside. The corpus is left as it was found.
+# `target/release/arshif` aside. The corpus is left as it was found. The
+# outputs stay in BENCH_DIR for the next run (about 3.5 GB each, with its
+# cache, at 100,000 articles): delete incremental-out-* to free the space.
 #
 # env: BENCH_DIR (default: $TMPDIR/arshif-bench), CORPUS (default: the
 #      100,000-article corpus compare.sh generates there), ROUNDS (default 4),
