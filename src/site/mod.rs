@@ -363,12 +363,11 @@ fn mentions_of<'a>(articles: &'a [Article], name: &str) -> Vec<taxonomy::Mention
         let Some(spellings) = front.taxonomies.get(name) else {
             continue;
         };
-        let line = front.positions.get(name).map_or(1, |(line, _)| line);
         list.extend(spellings.iter().map(|spelling| taxonomy::Mention {
             spelling,
             article: i,
             source: &a.source.source,
-            line,
+            positions: &front.positions,
         }));
     }
     list

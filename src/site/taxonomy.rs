@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 
 use crate::arabic::{fold_identity, ArabicCollator, Slug};
 use crate::config::TaxonomyConfig;
+use crate::content::frontmatter::Positions;
 use crate::content::TermFile;
 use crate::error::Diagnostic;
 
@@ -68,7 +69,17 @@ pub struct Mention<'a> {
     pub spelling: &'a str,
     pub article: usize,
     pub source: &'a std::path::Path,
-    pub line: usize,
+    /// The article's front-matter positions, where a message finds the
+    /// line of the taxonomy's list: looked up only for a message, as a
+    /// large archive has hundreds of thousands of mentions.
+    pub positions: &'a Positions,
+}
+
+impl Mention<'_> {
+    /// The line of the article's list of the taxonomy `name` (1 if unknown).
+    fn line(&self, name: &str) -> usize {
+        self.positions.get(name).map_or(1, |(line, _)| line)
+    }
 }
 
 /// A term while its taxonomy is being built: everything but the slug and path.
@@ -182,7 +193,10 @@ pub fn build(
     let place = |index: usize| -> (PathBuf, Option<usize>) {
         match (file_of(index), first_mention[index]) {
             (Some(f), _) => (f.source.clone(), None),
-            (None, Some(m)) => (mentions[m].source.to_path_buf(), Some(mentions[m].line)),
+            (None, Some(m)) => (
+                mentions[m].source.to_path_buf(),
+                Some(mentions[m].line(&config.name)),
+            ),
             (None, None) => (PathBuf::new(), None),
         }
     };
@@ -313,13 +327,20 @@ mod tests {
     }
 
     fn mentions<'a>(names: &[(&'a str, usize)]) -> Vec<Mention<'a>> {
+        // Each article lists its countries on line 5.
+        static POSITIONS: std::sync::OnceLock<Positions> = std::sync::OnceLock::new();
+        let positions = POSITIONS.get_or_init(|| {
+            let mut p = Positions::default();
+            p.insert("countries", 5, 12);
+            p
+        });
         names
             .iter()
             .map(|&(spelling, article)| Mention {
                 spelling,
                 article,
                 source: Path::new("content/a.md"),
-                line: 5,
+                positions,
             })
             .collect()
     }

@@ -237,6 +237,22 @@ fn escaping_slugs_and_aliases_are_located() {
 }
 
 #[test]
+fn a_term_without_a_usable_slug_is_located_at_its_list() {
+    let site = SiteTest::seed();
+    // The list is on line 5; its only term is punctuation, which gives no slug.
+    site.write_file(
+        "content/2020/11/no-slug-term.md",
+        "---\ntitle: خبر\ndate: 2020-11-01\nactors: [روسيا]\ncountries: [\"؟؟\"]\n---\nنص.\n",
+    );
+    let r = site.build();
+    r.exit(1);
+    // A term is named by the line of its list, without a column.
+    r.stderr_has(
+        "content/2020/11/no-slug-term.md:5: error: the countries term \"؟؟\" has no usable slug",
+    );
+}
+
+#[test]
 fn path_escaping_term_slugs_are_rejected() {
     let site = SiteTest::seed();
     site.write_file(
