@@ -254,6 +254,12 @@ impl ArticleDate {
         self.0.format("%Y-%m-%d").to_string()
     }
 
+    /// The instant as seconds since the Unix epoch and nanoseconds: dates
+    /// compare as these do.
+    pub fn instant(&self) -> (i64, u32) {
+        (self.0.timestamp(), self.0.timestamp_subsec_nanos())
+    }
+
     /// Seconds since the Unix epoch.
     pub fn timestamp(&self) -> i64 {
         self.0.timestamp()
@@ -639,6 +645,26 @@ mod tests {
         // Each keeps its own offset for display.
         assert_eq!(a.rfc3339(), "2020-10-27T14:05:00+03:00");
         assert_eq!(b.rfc3339(), "2020-10-27T11:05:00+00:00");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn instants_order_as_dates_do(
+            a in (-4_000_000_000i64..4_000_000_000, 0u32..2_000_000_000, -86_399i32..86_400),
+            b in (-4_000_000_000i64..4_000_000_000, 0u32..2_000_000_000, -86_399i32..86_400),
+            same_second in proptest::bool::ANY,
+        ) {
+            let date = |(secs, nanos, offset): (i64, u32, i32)| {
+                let utc = DateTime::from_timestamp(secs, nanos)?;
+                Some(ArticleDate::from(utc.with_timezone(&FixedOffset::east_opt(offset)?)))
+            };
+            // Often the same second, so that nanoseconds (and leap seconds)
+            // decide.
+            let b = if same_second { (a.0, b.1, b.2) } else { b };
+            if let (Some(x), Some(y)) = (date(a), date(b)) {
+                proptest::prop_assert_eq!(x.cmp(&y), x.instant().cmp(&y.instant()));
+            }
+        }
     }
 
     #[test]
