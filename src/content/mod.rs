@@ -79,6 +79,11 @@ pub struct Article {
     /// next cache can copy the bytes it was read from.
     #[serde(skip)]
     pub cached: bool,
+    /// Its place among the content's articles, drafts included, in source
+    /// order ([`source_order`]): set by [`load_known`], so that the cache
+    /// can list them in that order again without sorting them.
+    #[serde(skip)]
+    pub order: usize,
 }
 
 /// What tells an unchanged file from a changed one without reading it.
@@ -323,7 +328,8 @@ pub fn load_known(
 
     let mut content = Content::default();
     content.articles.reserve(reused.len());
-    let add = |content: &mut Content, a: Box<Article>| {
+    let add = |content: &mut Content, mut a: Box<Article>| {
+        a.order = content.articles.len() + content.drafts.len();
         if opts.drafts || !a.front.draft {
             content.articles.push(a);
         } else {
@@ -659,6 +665,7 @@ pub fn article_from_text(
             digest: xxhash_rust::xxh3::xxh3_128(text.as_bytes()),
             warned: !warnings.is_empty(),
             cached: false,
+            order: 0,
         },
         warnings,
     ))

@@ -255,6 +255,7 @@ mod tests {
             digest: 0,
             warned: false,
             cached: false,
+            order: 0,
         }
     }
 
