@@ -1066,7 +1066,7 @@ mod tests {
         };
         let mut want: Vec<PathBuf> = list.iter().map(|a| a.source.clone()).collect();
         want.sort_by(|a, b| content::source_order(a, b));
-        // a1.md comes before a10.md: the made order is not the source order.
+        // a10.md comes before a2.md: the made order is not the source order.
         assert_ne!(
             want,
             list.iter().map(|a| a.source.clone()).collect::<Vec<_>>()
