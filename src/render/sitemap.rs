@@ -181,16 +181,25 @@ fn push_encoded(out: &mut String, path: &str) {
 
 /// Every page of the sitemap with its last change.
 fn urls<'a>(site: &'a Site, jobs: &[PageJob]) -> Vec<Url<'a>> {
-    // Each article's last change, and its instant side by side: the lists
+    // Each article's last change with its instant, in one table: the lists
     // show each article many times (on its home, year and month pages, on
     // each of its terms' pages and on their taxonomies' pages), and reaching
     // its date through the article every time was most of the time spent
     // here. Dates are ordered by their instant; of equal ones the last is
     // taken, as `max` does.
-    let changes: Vec<&ArticleDate> = site.articles.iter().map(last_change).collect();
-    let instants: Vec<(i64, u32)> = changes.iter().map(|d| d.instant()).collect();
+    let changes: Vec<((i64, u32), &ArticleDate)> = site
+        .articles
+        .iter()
+        .map(|a| {
+            let d = last_change(a);
+            (d.instant(), d)
+        })
+        .collect();
     let newest = |items: &mut dyn Iterator<Item = usize>| {
-        items.max_by_key(|&i| instants[i]).map(|i| changes[i])
+        items
+            .map(|i| changes[i])
+            .max_by_key(|&(at, _)| at)
+            .map(|(_, d)| d)
     };
     let all = || newest(&mut (0..site.articles.len()));
     let mut articles = Vec::with_capacity(site.articles.len());
@@ -201,7 +210,7 @@ fn urls<'a>(site: &'a Site, jobs: &[PageJob]) -> Vec<Url<'a>> {
                 let a = &site.articles[*i];
                 articles.push(Url {
                     path: a.path.clone(),
-                    lastmod: Some(changes[*i]),
+                    lastmod: Some(changes[*i].1),
                 });
                 continue;
             }
