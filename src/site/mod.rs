@@ -198,7 +198,6 @@ impl Site {
             // Kept by the caller for the build cache, if it wants them.
             drafts: _,
         } = content;
-        let mut errors = Vec::new();
 
         // Newest first (boxes: each moves as a pointer).
         sources.par_sort_unstable_by(|a, b| {
@@ -208,52 +207,57 @@ impl Site {
                 .then_with(|| a.source.cmp(&b.source))
         });
 
-        // What each article needs that depends on it alone, in parallel;
-        // then, in order, which path each claims (the first article to claim
-        // one has it, as before).
+        // What each article needs that depends on it alone, in parallel.
         let prepared: Vec<Prepared> = sources
             .par_iter()
             .map(|source| Prepared::new(source, &config))
             .collect();
+        let collator = ArabicCollator::new();
+        // Two independent steps side by side: which page each article
+        // claims (in order: the first article to claim one has it), and the
+        // taxonomies, in parallel with each other. Both read the articles
+        // in the sorted order: an article that claims no page is an error,
+        // so when the model is built no article was left out, and an
+        // article's position in `sources` is its number in the model.
+        let (claimed, built) = rayon::join(
+            || claim_pages(&sources, prepared),
+            || {
+                // Each taxonomy from every mention of its terms (newest
+                // article first, in the order each article names them),
+                // their results (and errors) then taken in configured
+                // order. Per taxonomy: (article, term) for every mention,
+                // in mention order.
+                config
+                    .taxonomies
+                    .par_iter()
+                    .map(|tax| {
+                        let mentions = mentions_of(&sources, &tax.name);
+                        let files: Vec<_> = term_files
+                            .iter()
+                            .filter(|f| f.taxonomy == tax.name)
+                            .collect();
+                        taxonomy::build(tax, &files, &mentions, &collator).map(|(t, terms)| {
+                            let named = mentions
+                                .iter()
+                                .zip(terms)
+                                .map(|(m, term)| (m.article, term));
+                            (t, named.collect::<Vec<_>>())
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        let (claims, mut errors) = claimed;
         let mut articles: Vec<Article> = Vec::with_capacity(sources.len());
-        // Each page claimed, with the position of the article that has it.
-        let mut by_path: FxHashMap<PagePath, usize> =
-            FxHashMap::with_capacity_and_hasher(sources.len(), Default::default());
-        for (source, prepared) in sources.into_iter().zip(prepared) {
-            let Prepared { claim, lang, image } = prepared;
-            let (slug, path) = match claim {
-                Ok(claim) => claim,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            if let Some(&other) = by_path.get(&path) {
-                let other = &articles[other].source.source;
-                errors.push(
-                    source
-                        .error_at(
-                            "slug",
-                            format!(
-                                "this article and {} would both be published at {}",
-                                other.display(),
-                                path.as_str()
-                            ),
-                        )
-                        .with_hint("give one of them a different `slug:`"),
-                );
+        for (source, claim) in sources.into_iter().zip(claims) {
+            let Some(Claim {
+                slug,
+                path,
+                lang,
+                image,
+            }) = claim
+            else {
                 continue;
-            }
-            by_path.insert(path.clone(), articles.len());
-            let image = match image {
-                Some(Ok(image)) => Some(image),
-                Some(Err(message)) => {
-                    errors.push(source.error_at("image", message).with_hint(
-                        "write a path inside the site such as /media/2020/10/photo.jpg, or an https:// address",
-                    ));
-                    None
-                }
-                None => None,
             };
             articles.push(Article {
                 slug,
@@ -276,30 +280,6 @@ impl Site {
             a.older = (i + 1 < count).then_some(i + 1);
         }
 
-        let collator = ArabicCollator::new();
-        // The taxonomies are independent of each other: built in parallel,
-        // each from every mention of its terms (newest article first, in the
-        // order each article names them), their results (and errors) then
-        // taken in configured order. Per taxonomy: (article, term) for every
-        // mention, in mention order.
-        let built: Vec<_> = config
-            .taxonomies
-            .par_iter()
-            .map(|tax| {
-                let mentions = mentions_of(&articles, &tax.name);
-                let files: Vec<_> = term_files
-                    .iter()
-                    .filter(|f| f.taxonomy == tax.name)
-                    .collect();
-                taxonomy::build(tax, &files, &mentions, &collator).map(|(t, terms)| {
-                    let named = mentions
-                        .iter()
-                        .zip(terms)
-                        .map(|(m, term)| (m.article, term));
-                    (t, named.collect::<Vec<_>>())
-                })
-            })
-            .collect();
         let mut article_terms: Vec<Vec<(usize, usize)>> = Vec::new();
         let mut taxonomies = Vec::with_capacity(config.taxonomies.len());
         for result in built {
@@ -312,7 +292,6 @@ impl Site {
             }
         }
 
-        drop(by_path);
         let redirects = redirects(&articles, &mut errors);
         if !errors.is_empty() {
             errors.sort();
@@ -356,21 +335,91 @@ impl Site {
 
 /// Every mention of a term of the taxonomy `name`: newest article first, in
 /// the order each article names them.
-fn mentions_of<'a>(articles: &'a [Article], name: &str) -> Vec<taxonomy::Mention<'a>> {
+fn mentions_of<'a>(articles: &'a [Box<Source>], name: &str) -> Vec<taxonomy::Mention<'a>> {
     let mut list = Vec::new();
     for (i, a) in articles.iter().enumerate() {
-        let front = &a.source.front;
+        let front = &a.front;
         let Some(spellings) = front.taxonomies.get(name) else {
             continue;
         };
         list.extend(spellings.iter().map(|spelling| taxonomy::Mention {
             spelling,
             article: i,
-            source: &a.source.source,
+            source: &a.source,
             positions: &front.positions,
         }));
     }
     list
+}
+
+/// What an article of the model has once it has claimed its page.
+struct Claim {
+    slug: Slug,
+    path: PagePath,
+    lang: String,
+    image: Option<Image>,
+}
+
+/// Which page each article claims, in order: the first article to claim a
+/// page has it. Per article, its claim, or `None` where it has an error
+/// (with the errors).
+fn claim_pages(
+    sources: &[Box<Source>],
+    prepared: Vec<Prepared>,
+) -> (Vec<Option<Claim>>, Vec<Diagnostic>) {
+    let mut errors = Vec::new();
+    // Each page claimed, with the position of the article that has it.
+    let mut by_path: FxHashMap<PagePath, usize> =
+        FxHashMap::with_capacity_and_hasher(sources.len(), Default::default());
+    let claims = sources
+        .iter()
+        .zip(prepared)
+        .enumerate()
+        .map(|(i, (source, prepared))| {
+            let Prepared { claim, lang, image } = prepared;
+            let (slug, path) = match claim {
+                Ok(claim) => claim,
+                Err(e) => {
+                    errors.push(e);
+                    return None;
+                }
+            };
+            if let Some(&other) = by_path.get(&path) {
+                let other = &sources[other].source;
+                errors.push(
+                    source
+                        .error_at(
+                            "slug",
+                            format!(
+                                "this article and {} would both be published at {}",
+                                other.display(),
+                                path.as_str()
+                            ),
+                        )
+                        .with_hint("give one of them a different `slug:`"),
+                );
+                return None;
+            }
+            by_path.insert(path.clone(), i);
+            let image = match image {
+                Some(Ok(image)) => Some(image),
+                Some(Err(message)) => {
+                    errors.push(source.error_at("image", message).with_hint(
+                        "write a path inside the site such as /media/2020/10/photo.jpg, or an https:// address",
+                    ));
+                    None
+                }
+                None => None,
+            };
+            Some(Claim {
+                slug,
+                path,
+                lang,
+                image,
+            })
+        })
+        .collect();
+    (claims, errors)
 }
 
 /// What an article of the model needs that depends on that article alone:
