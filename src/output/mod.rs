@@ -23,7 +23,7 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Diagnostic, Error, Result};
@@ -33,9 +33,12 @@ mod minify;
 pub use minify::minify;
 
 /// Each output file's fingerprint, by its path in the output. Hashed with
-/// FxHash: a build at 100,000 articles looks up and inserts 150,000 paths,
-/// and SipHash's defence against crafted keys buys nothing there.
-pub type Fingerprints = rustc_hash::FxHashMap<String, u128>;
+/// FxHash: a build at 100,000 articles looks up 150,000 paths, and
+/// SipHash's defence against crafted keys buys nothing there. Numbered (an
+/// `IndexMap`), so that a build that patches the previous output marks
+/// which of its files it makes again by their numbers (see
+/// [`Output::claim`]).
+pub type Fingerprints = indexmap::IndexMap<String, u128, rustc_hash::FxBuildHasher>;
 
 /// Counts of what a build did to the output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -452,10 +455,14 @@ pub struct Output {
     incremental: bool,
     /// Each file of the previous build and its fingerprint.
     previous: Fingerprints,
+    /// Per file of `previous`, by number, whether this build claimed it
+    /// ([`Taken`]).
+    taken: Vec<AtomicU8>,
     /// The previous output's files a full build patches over: removed
     /// unless this build makes them again.
     replaced: Vec<String>,
-    /// Each file of this build and its fingerprint.
+    /// Each file of this build and its fingerprint, except those the
+    /// previous build wrote with the same fingerprint (marked in `taken`).
     claimed: Mutex<Fingerprints>,
     written: AtomicUsize,
     unchanged: AtomicUsize,
@@ -492,14 +499,16 @@ impl Output {
     }
 
     fn with(mode: Mode, previous: Fingerprints, incremental: bool) -> Output {
-        // About as many files as last time.
-        let claimed = Fingerprints::with_capacity_and_hasher(previous.len(), Default::default());
+        let taken = (0..previous.len())
+            .map(|_| AtomicU8::new(Taken::No as u8))
+            .collect();
         Output {
             incremental,
             mode,
             previous,
+            taken,
             replaced: Vec::new(),
-            claimed: Mutex::new(claimed),
+            claimed: Mutex::new(Fingerprints::default()),
             written: AtomicUsize::new(0),
             unchanged: AtomicUsize::new(0),
         }
@@ -527,16 +536,28 @@ impl Output {
     /// Claims `rel` for a file with this fingerprint; a second claim is an
     /// error. Returns whether the file must be written: false when the
     /// previous build wrote the same fingerprint there.
+    ///
+    /// A file the previous build wrote is marked claimed by its number in
+    /// `previous`, and kept there when its fingerprint is the same: a
+    /// rebuild at 100,000 articles claims 150,000 such files, and one
+    /// lookup each is a fraction of what a second table of them costs.
     pub fn claim(&self, rel: &str, fingerprint: u128) -> Result<bool> {
         check(rel)?;
-        let mut claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
-        if claimed.insert(rel.to_string(), fingerprint).is_some() {
-            return Err(duplicate(rel));
+        let before = self.previous.get_full(rel).map(|(i, _, &f)| (i, f));
+        let same = before.is_some_and(|(_, f)| f == fingerprint);
+        if let Some((i, _)) = before {
+            let mark = if same { Taken::Same } else { Taken::Other };
+            if self.taken[i].swap(mark as u8, Ordering::Relaxed) != Taken::No as u8 {
+                return Err(duplicate(rel));
+            }
         }
-        drop(claimed);
-        let same = self.previous.get(rel) == Some(&fingerprint);
         if same {
             self.unchanged.fetch_add(1, Ordering::Relaxed);
+        } else {
+            let mut claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
+            if claimed.insert(rel.to_string(), fingerprint).is_some() {
+                return Err(duplicate(rel));
+            }
         }
         Ok(!same)
     }
@@ -619,21 +640,34 @@ impl Output {
     /// Ends the writing: what the build cache needs of the output is known
     /// from here, before the commit (see [`Sealed`]).
     pub fn seal(self) -> Sealed {
-        let files = self.claimed.into_inner().unwrap_or_else(|e| e.into_inner());
+        let claimed = self.claimed.into_inner().unwrap_or_else(|e| e.into_inner());
         let stats = Stats {
             written: self.written.load(Ordering::Relaxed),
             unchanged: self.unchanged.load(Ordering::Relaxed),
         };
+        // The previous build's files, less those not claimed again, with
+        // the fingerprints of the others.
+        let mut files = self.previous;
+        let mut dropped = Vec::new();
+        let mut taken = self.taken.iter();
+        files.retain(|rel, _| {
+            let kept = taken
+                .next()
+                .is_some_and(|t| t.load(Ordering::Relaxed) != Taken::No as u8);
+            if !kept {
+                dropped.push(rel.clone());
+            }
+            kept
+        });
+        files.extend(claimed);
         let (dir_id, pending) = match self.mode {
             // The staging folder becomes the output, under its own inode.
             Mode::Full(staging) => (dir_id(&staging.tmp), Pending::Full(staging)),
             Mode::Patch(patch) => {
-                let removals: Vec<String> = self
-                    .previous
-                    .keys()
-                    .chain(&self.replaced)
-                    .filter(|rel| !files.contains_key(*rel))
-                    .cloned()
+                let replaced = self.replaced.into_iter();
+                let removals: Vec<String> = dropped
+                    .into_iter()
+                    .chain(replaced.filter(|rel| !files.contains_key(rel)))
                     .collect();
                 (dir_id(&patch.output), Pending::Patch(patch, removals))
             }
@@ -645,6 +679,18 @@ impl Output {
             commit: Commit(pending),
         }
     }
+}
+
+/// Whether a build claimed a file of the previous build (see
+/// [`Output::claim`]).
+#[repr(u8)]
+#[derive(Clone, Copy)]
+enum Taken {
+    No,
+    /// With the fingerprint the previous build gave it.
+    Same,
+    /// With another fingerprint, kept among the build's other claims.
+    Other,
 }
 
 /// A build's output with every file written, not yet committed: counts,
@@ -975,15 +1021,23 @@ mod tests {
         assert!(patch.claim("b/c.txt", 7).unwrap(), "changed");
         patch.write("b/c.txt", b"new").unwrap();
         assert!(patch.claim("a.txt", 1).is_err(), "claimed twice");
+        assert!(patch.claim("b/c.txt", 7).is_err(), "changed, claimed twice");
+        assert!(patch.claim("g.txt", 8).unwrap(), "new");
+        patch.write("g.txt", b"g").unwrap();
+        assert!(patch.claim("g.txt", 8).is_err(), "new, claimed twice");
         let done = patch.seal();
         done.commit.run(|| {}).unwrap();
         assert_eq!(
             done.stats,
             Stats {
-                written: 1,
+                written: 2,
                 unchanged: 1
             }
         );
+        // For the next build: the files claimed, each with its new
+        // fingerprint; not the one this build did not make again.
+        let next: Vec<_> = done.files.iter().map(|(r, &f)| (r.as_str(), f)).collect();
+        assert_eq!(next, [("a.txt", fp("a.txt")), ("b/c.txt", 7), ("g.txt", 8)]);
         assert_eq!(fs::read(out.join("b/c.txt")).unwrap(), b"new");
         assert!(!out.join("d").exists(), "emptied folders go too");
         assert_eq!(
