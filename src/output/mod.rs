@@ -646,20 +646,25 @@ impl Output {
             unchanged: self.unchanged.load(Ordering::Relaxed),
         };
         // The previous build's files, less those not claimed again, with
-        // the fingerprints of the others.
+        // the fingerprints of the others (when there were any: the claims
+        // of a build without them are all its files as they are).
         let mut files = self.previous;
         let mut dropped = Vec::new();
-        let mut taken = self.taken.iter();
-        files.retain(|rel, _| {
-            let kept = taken
-                .next()
-                .is_some_and(|t| t.load(Ordering::Relaxed) != Taken::No as u8);
-            if !kept {
-                dropped.push(rel.clone());
-            }
-            kept
-        });
-        files.extend(claimed);
+        if files.is_empty() {
+            files = claimed;
+        } else {
+            let mut taken = self.taken.iter();
+            files.retain(|rel, _| {
+                let kept = taken
+                    .next()
+                    .is_some_and(|t| t.load(Ordering::Relaxed) != Taken::No as u8);
+                if !kept {
+                    dropped.push(rel.clone());
+                }
+                kept
+            });
+            files.extend(claimed);
+        }
         let (dir_id, pending) = match self.mode {
             // The staging folder becomes the output, under its own inode.
             Mode::Full(staging) => (dir_id(&staging.tmp), Pending::Full(staging)),
