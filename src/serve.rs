@@ -22,6 +22,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex};
@@ -261,14 +262,14 @@ fn watch(root: &Path, tx: mpsc::Sender<Msg>) -> Result<notify::RecommendedWatche
 }
 
 /// The changed file relative to the site, if a build reads it: anything in
-/// content/ or themes/ but hidden and backup files, and site.toml.
+/// content/ or themes/ but the files a build leaves out
+/// ([`crate::content::left_out`]), and site.toml.
 fn relevant(root: &Path, path: &Path) -> Option<PathBuf> {
     let rel = path.strip_prefix(root).ok()?;
     let first = rel.components().next()?.as_os_str().to_str()?;
-    let hidden = rel.components().any(|c| {
-        let s = c.as_os_str().to_string_lossy();
-        s.starts_with('.') || s.ends_with('~') || s.ends_with(".swp") || s.ends_with(".tmp")
-    });
+    let hidden = rel
+        .components()
+        .any(|c| crate::content::left_out(c.as_os_str().as_bytes()));
     let read = match first {
         CONTENT_DIR | "themes" => rel.components().count() > 1 || path.is_dir(),
         CONFIG_FILE => true,
@@ -529,6 +530,8 @@ mod tests {
         assert!(r("/site/themes/default/templates/base.html").is_some());
         assert_eq!(r("/site/content/2020/10/.x.md.swp"), None);
         assert_eq!(r("/site/content/2020/10/x.md~"), None);
+        assert_eq!(r("/site/content/2020/10/#x.md#"), None);
+        assert_eq!(r("/site/themes/default/static/style.css~"), None);
         assert_eq!(r("/site/public/index.html"), None);
         assert_eq!(r("/site/README.md"), None);
     }

@@ -23,16 +23,28 @@ use markdown::MarkdownOptions;
 /// The folder of articles, term files and media, relative to the site root.
 pub const CONTENT_DIR: &str = "content";
 
-/// The entries of `walk` that a build reads: those whose name does not
-/// start with `.`, in content/ as in a theme. Editors keep lock and swap
-/// files so (Emacs `.#article.html`, a link to nowhere; Vim
-/// `.article.html.swp`): a build that read them would fail while a file is
-/// open, or publish them. A hidden folder is not entered, and the error of
-/// a hidden entry (that link, in a walk that follows links) is left out
-/// with it. The walk's own folder always counts.
+/// Whether a file or folder of that name is one a build leaves out, in
+/// content/ as in a theme: hidden (its name starts with `.`: `.git`, Emacs
+/// lock files `.#article.md`, Vim swap files `.article.md.swp`), or an
+/// editor's backup or scratch copy (`article.md~`, Emacs autosaves
+/// `#article.md#`, `*.swp`, `*.tmp`). A build that read them would fail
+/// while a file is open, or publish an old copy of a story beside it.
+/// `serve` ignores changes to the same files.
+pub fn left_out(name: &[u8]) -> bool {
+    name.starts_with(b".")
+        || name.ends_with(b"~")
+        || (name.len() > 1 && name.starts_with(b"#") && name.ends_with(b"#"))
+        || name.ends_with(b".swp")
+        || name.ends_with(b".tmp")
+}
+
+/// The entries of `walk` that a build reads: all but those [`left_out`].
+/// A folder left out is not entered, and the error of an entry left out
+/// (a lock file, a link to nowhere, in a walk that follows links) is left
+/// out with it. The walk's own folder always counts.
 pub fn visible(walk: walkdir::WalkDir) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
     let hidden = |depth: usize, name: Option<&std::ffi::OsStr>| {
-        depth > 0 && name.is_some_and(|n| n.as_bytes().starts_with(b"."))
+        depth > 0 && name.is_some_and(|n| left_out(n.as_bytes()))
     };
     walk.into_iter()
         .filter_entry(move |e| !hidden(e.depth(), Some(e.file_name())))

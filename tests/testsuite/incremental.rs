@@ -410,11 +410,12 @@ fn a_theme_stylesheet_change_re_renders_no_page() {
     assert_same_as_full(&mut site, "after a stylesheet change");
 }
 
-/// An editor's lock and swap files in a theme are not read: Emacs keeps
-/// `.#base.html`, a link to nowhere, while base.html is open. The build
-/// goes on, publishes none of them, and re-renders nothing for them.
+/// An editor's lock, swap and backup files are not read, in a theme or in
+/// content/: Emacs keeps `.#base.html`, a link to nowhere, while base.html
+/// is open, and `style.css~` after saving it. The build goes on, publishes
+/// none of them, and re-renders nothing for them.
 #[test]
-fn hidden_files_of_a_theme_are_not_read() {
+fn hidden_and_backup_files_are_not_read() {
     let mut site = corpus(20);
     site.build().success();
     let theme = site.root().join("themes/default");
@@ -428,6 +429,14 @@ fn hidden_files_of_a_theme_are_not_read() {
     site.write_file("themes/default/templates/.old/article.html", "{% if %}");
     site.write_file("themes/default/static/.#style.css", "lock");
     site.write_file("themes/default/static/.cache/x.css", "body{}");
+    site.write_file("themes/default/static/style.css~", "body{}");
+    site.write_file("themes/default/static/#style.css#", "body{}");
+    site.write_file("themes/default/static/style.css.tmp", "body{}");
+    // An old copy of a story is not published beside it, nor a scratch
+    // copy of a photo.
+    site.write_file("content/2024/01/old-story.md~", "---\ntitle: x\n---\n");
+    site.write_file("content/2024/01/#old-story.md#", "---\ntitle: x\n---\n");
+    site.write_file("content/media/photo.jpg~", "jpeg");
     let again = site.build();
     again.success();
     assert_eq!(rendered(&again), 0, "{}", again.stderr);
@@ -437,10 +446,16 @@ fn hidden_files_of_a_theme_are_not_read() {
         ".#base.html",
         ".base.html.swp",
         ".old/article.html",
+        "style.css~",
+        "#style.css#",
+        "style.css.tmp",
+        "2024/01/old-story.md~",
+        "2024/01/#old-story.md#",
+        "media/photo.jpg~",
     ] {
         assert!(!site.has(hidden), "{hidden} was published");
     }
-    assert_same_as_full(&mut site, "with hidden files in the theme");
+    assert_same_as_full(&mut site, "with hidden and backup files");
     // A template that does not parse is still named, not the lock file.
     site.write_file("themes/default/templates/404.html", "{% if %}");
     site.build()
