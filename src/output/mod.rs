@@ -23,7 +23,7 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Diagnostic, Error, Result};
@@ -456,8 +456,8 @@ pub struct Output {
     /// Each file of the previous build and its fingerprint.
     previous: Fingerprints,
     /// Per file of `previous`, by number, whether this build claimed it
-    /// ([`Taken`]).
-    taken: Vec<AtomicU8>,
+    /// (with its fingerprint there or a new one, then also in `claimed`).
+    taken: Vec<AtomicBool>,
     /// The previous output's files a full build patches over: removed
     /// unless this build makes them again.
     replaced: Vec<String>,
@@ -500,7 +500,7 @@ impl Output {
 
     fn with(mode: Mode, previous: Fingerprints, incremental: bool) -> Output {
         let taken = (0..previous.len())
-            .map(|_| AtomicU8::new(Taken::No as u8))
+            .map(|_| AtomicBool::new(false))
             .collect();
         Output {
             incremental,
@@ -546,8 +546,7 @@ impl Output {
         let before = self.previous.get_full(rel).map(|(i, _, &f)| (i, f));
         let same = before.is_some_and(|(_, f)| f == fingerprint);
         if let Some((i, _)) = before {
-            let mark = if same { Taken::Same } else { Taken::Other };
-            if self.taken[i].swap(mark as u8, Ordering::Relaxed) != Taken::No as u8 {
+            if self.taken[i].swap(true, Ordering::Relaxed) {
                 return Err(duplicate(rel));
             }
         }
@@ -655,9 +654,7 @@ impl Output {
         } else {
             let mut taken = self.taken.iter();
             files.retain(|rel, _| {
-                let kept = taken
-                    .next()
-                    .is_some_and(|t| t.load(Ordering::Relaxed) != Taken::No as u8);
+                let kept = taken.next().is_some_and(|t| t.load(Ordering::Relaxed));
                 if !kept {
                     dropped.push(rel.clone());
                 }
@@ -684,18 +681,6 @@ impl Output {
             commit: Commit(pending),
         }
     }
-}
-
-/// Whether a build claimed a file of the previous build (see
-/// [`Output::claim`]).
-#[repr(u8)]
-#[derive(Clone, Copy)]
-enum Taken {
-    No,
-    /// With the fingerprint the previous build gave it.
-    Same,
-    /// With another fingerprint, kept among the build's other claims.
-    Other,
 }
 
 /// A build's output with every file written, not yet committed: counts,
