@@ -59,6 +59,10 @@ impl Stats {
 pub struct Staging {
     output: PathBuf,
     tmp: PathBuf,
+    /// Whether there was an output to link unchanged files from: a first
+    /// build does not look for each of its files in a folder that is not
+    /// there.
+    previous: bool,
     committed: bool,
 }
 
@@ -88,6 +92,7 @@ impl Staging {
             )
         })?;
         Ok(Staging {
+            previous: output.is_dir(),
             output,
             tmp,
             committed: false,
@@ -99,9 +104,11 @@ impl Staging {
     fn write(&self, path: &Path, bytes: &[u8]) -> Result<bool> {
         let target = self.tmp.join(path);
         ensure_parent(&target)?;
-        let old = self.output.join(path);
-        if same_content(&old, bytes) && fs::hard_link(&old, &target).is_ok() {
-            return Ok(false);
+        if self.previous {
+            let old = self.output.join(path);
+            if same_content(&old, bytes) && fs::hard_link(&old, &target).is_ok() {
+                return Ok(false);
+            }
         }
         fs::write(&target, bytes).map_err(|e| Error::io(&target, e))?;
         Ok(true)
@@ -1164,12 +1171,17 @@ mod tests {
             } else {
                 fs::create_dir(out.join("empty")).unwrap();
             }
-            let folder = inode(&out);
+            let (folder, kept) = (inode(&out), inode(&out.join("a.txt")));
             let full = Output::full(&out, &site, None).unwrap();
             assert!(matches!(full.mode, Mode::Full(_)), "{odd}: staged");
             full.put("a.txt", b"a").unwrap();
             commit(full).unwrap();
             assert_ne!(inode(&out), folder, "{odd}: a new folder");
+            assert_eq!(
+                inode(&out.join("a.txt")),
+                kept,
+                "{odd}: an unchanged file is linked from the old output"
+            );
             assert_eq!(entries(&out), ["a.txt"], "{odd}");
         }
     }
