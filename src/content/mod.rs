@@ -12,6 +12,7 @@ pub mod markdown;
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -68,8 +69,9 @@ pub struct LoadOptions {
     pub offline: bool,
 }
 
-/// One article, read. Its body's HTML is not kept (a large archive would
-/// hold gigabytes of it): [`body_html`] renders it again when a page needs it.
+/// One article, read. Its body's HTML is kept only within
+/// [`KEPT_HTML_BYTES`] for the whole content (a large archive would hold
+/// gigabytes of it): [`body_html`] renders it again when a page needs it.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Article {
     /// Path relative to the site root, e.g. `content/2020/10/x.md`.
@@ -96,6 +98,57 @@ pub struct Article {
     /// can list them in that order again without sorting them.
     #[serde(skip)]
     pub order: usize,
+    /// Its body's HTML, made as it was read, until its page takes it.
+    #[serde(skip)]
+    pub html: KeptHtml,
+}
+
+/// How many bytes of body HTML a load keeps for the pages, all articles
+/// together: all of them in an archive of some ten thousand articles, a
+/// bounded part of a larger one, so that its memory stays small.
+pub const KEPT_HTML_BYTES: usize = 96 << 20;
+
+/// An article's body HTML, made when it was read, for its page to take
+/// (see [`body_html`]): its page is then made without reading the file
+/// and parsing its Markdown a second time. Kept with whether its links were
+/// made for browsing from disk. A clone holds none.
+#[derive(Default)]
+pub struct KeptHtml(std::sync::Mutex<Option<(bool, Box<str>)>>);
+
+impl KeptHtml {
+    fn keep(offline: bool, html: String) -> KeptHtml {
+        KeptHtml(std::sync::Mutex::new(Some((
+            offline,
+            html.into_boxed_str(),
+        ))))
+    }
+
+    /// The HTML, once, if it was made with links `offline` or not.
+    fn take(&self, offline: bool) -> Option<Box<str>> {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match kept.take() {
+            Some((made, html)) if made == offline => Some(html),
+            _ => None,
+        }
+    }
+
+    #[cfg(test)]
+    fn is_kept(&self) -> bool {
+        self.0.lock().is_ok_and(|h| h.is_some())
+    }
+}
+
+impl Clone for KeptHtml {
+    fn clone(&self) -> KeptHtml {
+        KeptHtml::default()
+    }
+}
+
+impl std::fmt::Debug for KeptHtml {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = self.0.lock().map(|h| h.as_ref().map(|h| h.1.len())).ok();
+        write!(f, "KeptHtml({kept:?})")
+    }
 }
 
 /// What tells an unchanged file from a changed one without reading it.
@@ -312,12 +365,13 @@ pub fn load_known(
             .collect()
     };
 
+    let kept = AtomicUsize::new(0);
     let load = |(entry, reused): (&Entry, &Option<usize>)| {
         if reused.is_some() {
             return None;
         }
         Some(match entry {
-            Entry::Article(rel) => load_article(root, rel, config, &taxonomies, opts)
+            Entry::Article(rel) => load_article(root, rel, config, &taxonomies, opts, &kept)
                 .map(|(a, w)| Loaded::Article(Box::new(a), w)),
             Entry::Term(rel, taxonomy) => {
                 load_term(root, rel, taxonomy, config, opts).map(|t| Loaded::Term(Box::new(t)))
@@ -640,11 +694,12 @@ fn load_article(
     config: &Config,
     taxonomies: &[&str],
     opts: LoadOptions,
+    kept: &AtomicUsize,
 ) -> Result<(Article, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (bytes, stamp) = read_bytes(root, rel).map_err(|d| vec![d])?;
     let digest = xxhash_rust::xxh3::xxh3_128(&bytes);
     let text = decode(bytes, rel).map_err(|d| vec![d])?;
-    let (mut article, warnings) = article_from_text(&text, rel, config, taxonomies, opts)?;
+    let (mut article, warnings) = read_article(&text, rel, config, taxonomies, opts, Some(kept))?;
     article.stamp = stamp;
     article.digest = digest;
     Ok((article, warnings))
@@ -660,9 +715,41 @@ pub fn article_from_text(
     taxonomies: &[&str],
     opts: LoadOptions,
 ) -> Result<(Article, Vec<Diagnostic>), Vec<Diagnostic>> {
+    read_article(text, rel, config, taxonomies, opts, None)
+}
+
+/// [`article_from_text`], keeping the body's HTML while the bytes `kept`
+/// counts (for all articles) stay within [`KEPT_HTML_BYTES`].
+fn read_article(
+    text: &str,
+    rel: &Path,
+    config: &Config,
+    taxonomies: &[&str],
+    opts: LoadOptions,
+    kept: Option<&AtomicUsize>,
+) -> Result<(Article, Vec<Diagnostic>), Vec<Diagnostic>> {
     let split = frontmatter::split(text, rel).map_err(|d| vec![d])?;
     let (front, warnings) = frontmatter::article(&split, rel, taxonomies, config.timezone)?;
-    let body = markdown::facts(split.body, article_markdown(config, opts.offline));
+    let markdown = article_markdown(config, opts.offline);
+    // Room is claimed before the render, by the Markdown's size (its HTML
+    // is about as long); a render that does not fit gives the room back.
+    let room = kept.filter(|kept| {
+        kept.fetch_add(split.body.len(), Ordering::Relaxed) + split.body.len() <= KEPT_HTML_BYTES
+    });
+    let (body, html) = match room {
+        Some(kept) => {
+            let whole = markdown::render(split.body, markdown);
+            kept.fetch_add(whole.html.len(), Ordering::Relaxed);
+            kept.fetch_sub(split.body.len(), Ordering::Relaxed);
+            (whole.facts, KeptHtml::keep(opts.offline, whole.html))
+        }
+        None => {
+            if let Some(kept) = kept {
+                kept.fetch_sub(split.body.len(), Ordering::Relaxed);
+            }
+            (markdown::facts(split.body, markdown), KeptHtml::default())
+        }
+    };
     let stem = rel
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -678,6 +765,7 @@ pub fn article_from_text(
             warned: !warnings.is_empty(),
             cached: false,
             order: 0,
+            html,
         },
         warnings,
     ))
@@ -715,7 +803,8 @@ fn read_bytes(root: &Path, rel: &Path) -> Result<(Vec<u8>, FileStamp), Diagnosti
     Ok((bytes, stamp))
 }
 
-/// Renders an article's body to HTML for its page, reading the file again.
+/// An article's body as HTML for its page: the HTML kept when it was read,
+/// the first time it is asked for, else rendered again from the file.
 ///
 /// The file must still be the one the article was loaded from: if it changed
 /// during the build, the page would not match the rest of the site, so that
@@ -726,6 +815,9 @@ pub fn body_html(
     config: &Config,
     offline: bool,
 ) -> Result<String, Diagnostic> {
+    if let Some(html) = article.html.take(offline) {
+        return Ok(html.into());
+    }
     let rel = &article.source;
     let (bytes, _) = read_bytes(root, rel)?;
     if xxhash_rust::xxh3::xxh3_128(&bytes) != article.digest {
@@ -852,5 +944,42 @@ mod tests {
             .collect();
         let want = [("a", true), ("c", false), ("d", true)].map(|(t, c)| (t.to_string(), c));
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_body_kept_from_the_load_is_the_body_rendered_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let folder = root.join("content/2020/01");
+        std::fs::create_dir_all(&folder).unwrap();
+        let text =
+            "---\ntitle: خبر\ndate: 2020-01-01\n---\n# عنوان\n\nنص [رابط](/2020/01/b/) **مهم**.\n";
+        std::fs::write(folder.join("a.md"), text).unwrap();
+        let config = Config::parse("title = \"t\"\n").unwrap();
+        for offline in [false, true] {
+            let opts = LoadOptions {
+                offline,
+                ..LoadOptions::default()
+            };
+            let article = &load(root, &config, opts).unwrap().articles[0];
+            assert!(article.html.is_kept());
+            let kept = body_html(root, article, &config, offline).unwrap();
+            // Taken once: asked again, it is rendered from the file.
+            assert!(!article.html.is_kept());
+            let again = body_html(root, article, &config, offline).unwrap();
+            assert_eq!(kept, again);
+            assert!(kept.contains("<h2") && kept.contains("<strong>مهم</strong>"));
+            assert_eq!(kept.contains("index.html"), offline, "{kept}");
+
+            // Kept for one kind of link, asked for the other: rendered again.
+            let article = &load(root, &config, opts).unwrap().articles[0];
+            let other = body_html(root, article, &config, !offline).unwrap();
+            assert_eq!(other.contains("index.html"), !offline, "{other}");
+        }
+        // A clone (as the cache makes) holds none.
+        let article = &load(root, &config, LoadOptions::default())
+            .unwrap()
+            .articles[0];
+        assert!(article.html.is_kept() && !article.clone().html.is_kept());
     }
 }

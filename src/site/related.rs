@@ -256,6 +256,7 @@ mod tests {
             warned: false,
             cached: false,
             order: 0,
+            html: Default::default(),
         }
     }
 
