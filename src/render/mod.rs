@@ -41,6 +41,10 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "alias.html",
 ];
 
+/// Bytes a page's template output is given room for from the start: more
+/// than the default theme's article pages (about 16 KB once squeezed).
+const PAGE_ROOM: usize = 32 * 1024;
+
 /// The template of a teaser, when the theme has one: rendered once per
 /// article and put in lists where they print `t.html` (see
 /// [`Renderer::complete`]).
@@ -399,7 +403,9 @@ impl Renderer {
         };
         let file = job.file(site);
         let template = self.fill(&mut sink, site, prep, job, &file)?;
-        let mut html = Vec::new();
+        // Room for most pages at once: Tera writes in small pieces, and a
+        // buffer grown from nothing copies a page about twice over.
+        let mut html = Vec::with_capacity(PAGE_ROOM);
         self.tera
             .render_to(template, &sink.ctx, &mut html)
             .map_err(|e| {
