@@ -315,8 +315,9 @@ fn write_output(
     }
     // In a full build with a search index, each article's page is written
     // when the index reads the article's body: the body (kept by the load,
-    // or read and rendered again) is then made once, not once for each. An incremental build renders few
-    // pages and analyzes few bodies, not the same ones.
+    // or read and rendered again) is then made once, not once for each. An
+    // incremental build renders few pages and analyzes few bodies, not the
+    // same ones.
     let articles_with_search = renderer.has_search() && !out.is_incremental();
     let rendered = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);

@@ -732,23 +732,26 @@ fn read_article(
     let (front, warnings) = frontmatter::article(&split, rel, taxonomies, config.timezone)?;
     let markdown = article_markdown(config, opts.offline);
     // Room is claimed before the render, by the Markdown's size (its HTML
-    // is about as long); a render that does not fit gives the room back.
+    // is about as long), and given back at once when it does not fit. A
+    // draft left out of the site has no page to take its HTML.
+    let size = split.body.len();
     let room = kept.filter(|kept| {
-        kept.fetch_add(split.body.len(), Ordering::Relaxed) + split.body.len() <= KEPT_HTML_BYTES
+        (opts.drafts || !front.draft) && {
+            let fits = kept.fetch_add(size, Ordering::Relaxed) + size <= KEPT_HTML_BYTES;
+            if !fits {
+                kept.fetch_sub(size, Ordering::Relaxed);
+            }
+            fits
+        }
     });
     let (body, html) = match room {
         Some(kept) => {
             let whole = markdown::render(split.body, markdown);
             kept.fetch_add(whole.html.len(), Ordering::Relaxed);
-            kept.fetch_sub(split.body.len(), Ordering::Relaxed);
+            kept.fetch_sub(size, Ordering::Relaxed);
             (whole.facts, KeptHtml::keep(opts.offline, whole.html))
         }
-        None => {
-            if let Some(kept) = kept {
-                kept.fetch_sub(split.body.len(), Ordering::Relaxed);
-            }
-            (markdown::facts(split.body, markdown), KeptHtml::default())
-        }
+        None => (markdown::facts(split.body, markdown), KeptHtml::default()),
     };
     let stem = rel
         .file_stem()
@@ -981,5 +984,16 @@ mod tests {
             .unwrap()
             .articles[0];
         assert!(article.html.is_kept() && !article.clone().html.is_kept());
+        // A draft left out has no page: none is kept for it.
+        let draft = "---\ntitle: مسودة\ndate: 2020-01-02\ndraft: true\n---\nنص.\n";
+        std::fs::write(folder.join("b.md"), draft).unwrap();
+        let content = load(root, &config, LoadOptions::default()).unwrap();
+        assert!(!content.drafts[0].html.is_kept());
+        let drafts = LoadOptions {
+            drafts: true,
+            ..LoadOptions::default()
+        };
+        let content = load(root, &config, drafts).unwrap();
+        assert!(content.articles.iter().all(|a| a.html.is_kept()));
     }
 }
