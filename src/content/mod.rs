@@ -913,12 +913,18 @@ mod tests {
         assert_eq!(d.line, Some(2));
     }
 
+    /// A site folder with an empty `content/2020/01/`, and that folder.
+    fn site_with_a_month() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("content/2020/01");
+        std::fs::create_dir_all(&folder).unwrap();
+        (dir, folder)
+    }
+
     #[test]
     fn known_articles_are_matched_to_the_scan_in_any_order() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, folder) = site_with_a_month();
         let root = dir.path();
-        let folder = root.join("content/2020/01");
-        std::fs::create_dir_all(&folder).unwrap();
         let write = |name: &str, body: &str| {
             let text = format!("---\ntitle: {name}\ndate: 2020-01-01\n---\n{body}\n");
             std::fs::write(folder.join(format!("{name}.md")), text).unwrap();
@@ -951,10 +957,8 @@ mod tests {
 
     #[test]
     fn a_body_kept_from_the_load_is_the_body_rendered_again() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, folder) = site_with_a_month();
         let root = dir.path();
-        let folder = root.join("content/2020/01");
-        std::fs::create_dir_all(&folder).unwrap();
         let text =
             "---\ntitle: خبر\ndate: 2020-01-01\n---\n# عنوان\n\nنص [رابط](/2020/01/b/) **مهم**.\n";
         std::fs::write(folder.join("a.md"), text).unwrap();
