@@ -177,7 +177,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     theme_file!("templates/atom.xml"),
     theme_file!("templates/base.html"),
     theme_file!("templates/list.html"),
-    theme_file!("templates/macros.html"),
+    theme_file!("templates/components.html"),
     theme_file!("templates/month.html"),
     theme_file!("templates/search.html"),
     theme_file!("templates/taxonomy.html"),

@@ -2,9 +2,10 @@
 //! functions.
 //!
 //! Every `{{ value }}` of a page goes through one of these, so they copy the
-//! runs of text between special characters whole instead of character by
-//! character (Tera's own escaper pushes each character, and also escapes
-//! `/`, which HTML does not need and the minifier would only decode again).
+//! runs of text between special characters whole, and write a value with
+//! none as it is. Pages escape what Tera 1's escaper did, but `/` (which
+//! HTML does not need and the minifier would only decode again), so that
+//! themes keep their output: `'` as `&#x27;` (Tera 2's own writes `&#39;`).
 
 /// Escapes text for HTML content and quoted attribute values: `&`, `<`, `>`,
 /// `"` and `'` (so that a theme may quote attributes either way).
@@ -97,6 +98,30 @@ pub fn escape_xml(text: &str) -> String {
     }
 }
 
+/// [`escape_html`] as Tera's escape function, writing to its output: a
+/// value with nothing to escape (most are) is written as it is, with no
+/// copy made.
+pub fn write_html(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let bytes = text.as_bytes();
+    let clean = if bytes.len() <= SHORT {
+        !bytes
+            .iter()
+            .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    } else {
+        memchr::memchr3(b'&', b'<', b'>', bytes).is_none()
+            && memchr::memchr2(b'"', b'\'', bytes).is_none()
+    };
+    match clean {
+        true => out.write_all(bytes),
+        false => out.write_all(escape_html(text).as_bytes()),
+    }
+}
+
+/// [`escape_xml`] as Tera's escape function, writing to its output.
+pub fn write_xml(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    out.write_all(escape_xml(text).as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +185,12 @@ mod tests {
             text in "[a-z&<>\"'/\\x00-\\x1f\u{600}-\u{6ff}\u{fffe}\u{ffff}\u{1f600} ]{0,200}"
         ) {
             prop_assert_eq!(escape_html(&text), html_by_char(&text));
+            let mut written = Vec::new();
+            write_html(&text, &mut written).unwrap();
+            prop_assert_eq!(String::from_utf8(written).unwrap(), html_by_char(&text));
+            let mut written = Vec::new();
+            write_xml(&text, &mut written).unwrap();
+            prop_assert_eq!(String::from_utf8(written).unwrap(), xml_by_char(&text));
             prop_assert_eq!(escape_xml(&text), xml_by_char(&text));
         }
     }

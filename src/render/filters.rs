@@ -1,94 +1,97 @@
 //! The filters arshif adds to Tera, for Arabic a template cannot do alone:
 //! `plural` (CLDR agreement: مقال واحد، مقالان، 3 مقالات، 11 مقالًا) and
-//! `digits` (the site's digits, Latin or Arabic-Indic); and Tera's own
-//! `filter`, made to copy only what it keeps.
+//! `digits` (the site's digits, Latin or Arabic-Indic); and two of Tera 1's
+//! that Tera 2 no longer has, `filter` and `striptags`, so that themes
+//! written for either keep them.
 
-use std::collections::HashMap;
-
-use tera::{Tera, Value};
+use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 use crate::arabic::{Digits, PluralForms};
 
 /// The filters arshif adds to Tera: `plural` (Arabic agreement) and `digits`,
-/// and `filter` in place of Tera's own.
+/// and Tera 1's `filter` and `striptags`. Registered before any template is
+/// added, as Tera 2 asks.
 pub fn register_filters(tera: &mut Tera, digits: Digits) {
     tera.register_filter("filter", filter);
-    tera.register_filter(
-        "digits",
-        move |value: &Value, _: &HashMap<String, Value>| {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Ok(Value::String(digits.apply(&text)))
-        },
-    );
+    tera.register_filter("striptags", |text: &str, _: Kwargs, _: &State| {
+        striptags(text)
+    });
+    tera.register_filter("digits", move |value: Value, _: Kwargs, _: &State| {
+        let text = match value.as_str() {
+            Some(s) => digits.apply(s),
+            None => digits.apply(&value.to_string()),
+        };
+        Value::from(text)
+    });
     tera.register_filter(
         "plural",
-        move |value: &Value, args: &HashMap<String, Value>| {
+        move |value: Value, args: Kwargs, _: &State| -> TeraResult<String> {
             let n = value
                 .as_u64()
                 .or_else(|| value.as_f64().map(|f| f.max(0.0) as u64))
-                .ok_or_else(|| tera::Error::msg(format!("plural: {value} is not a number")))?;
-            let other = args
-                .get("other")
-                .and_then(Value::as_str)
-                .ok_or_else(|| tera::Error::msg("plural: give at least `other=\"{n} …\"`"))?;
-            let form = |key: &str| args.get(key).and_then(Value::as_str).unwrap_or(other);
-            let forms = PluralForms {
-                zero: form("zero"),
-                one: form("one"),
-                two: form("two"),
-                few: form("few"),
-                many: form("many"),
-                other,
+                .ok_or_else(|| tera::Error::message(format!("plural: {value} is not a number")))?;
+            let other: String = args
+                .get("other")?
+                .ok_or_else(|| tera::Error::message("plural: give at least `other=\"{n} …\"`"))?;
+            let form = |key: &str| -> TeraResult<String> {
+                Ok(args.get::<String>(key)?.unwrap_or_else(|| other.clone()))
             };
-            Ok(Value::String(forms.pick(n, digits)))
+            let (zero, one, two) = (form("zero")?, form("one")?, form("two")?);
+            let (few, many) = (form("few")?, form("many")?);
+            let forms = PluralForms {
+                zero: &zero,
+                one: &one,
+                two: &two,
+                few: &few,
+                many: &many,
+                other: &other,
+            };
+            Ok(forms.pick(n, digits))
         },
     );
 }
 
-/// Tera's `filter` (`list | filter(attribute="a.b", value=v)`: the items
-/// whose attribute equals `v`, or is not null when `v` is not given), with
-/// the same results and errors. Tera's copies the whole list twice to keep
-/// a few items; this one copies only the items it keeps, which counts
-/// where every teaser of a list page picks its categories and authors.
-fn filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
-    let items = value.as_array().ok_or_else(|| {
-        tera::Error::msg(format!(
-            "Filter `filter` was called on an incorrect value: got `{value}` but expected a Vec<Value>"
-        ))
-    })?;
-    if items.is_empty() {
-        return Ok(Value::Array(Vec::new()));
+/// Tera 1's `striptags`: `text` without its HTML comments (each on one
+/// line) and tags.
+fn striptags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at..];
+        let comment = tag.strip_prefix("<!--").and_then(|body| {
+            let line = body.find('\n').unwrap_or(body.len());
+            body[..line].find("-->").map(|end| 4 + end + 3)
+        });
+        match comment.or_else(|| tag.find('>').map(|end| end + 1)) {
+            Some(len) => rest = &tag[len..],
+            None => {
+                out.push('<');
+                rest = &tag[1..];
+            }
+        }
     }
-    let key = match args.get("attribute") {
-        Some(Value::String(key)) => key,
-        Some(other) => {
-            return Err(tera::Error::msg(format!(
-                "Filter `filter` received an incorrect type for arg `attribute`: got `{other}` but expected a String"
-            )))
-        }
-        None => {
-            return Err(tera::Error::msg(
-                "The `filter` filter has to have an `attribute` argument",
-            ))
-        }
-    };
-    let wanted = args.get("value").unwrap_or(&Value::Null);
+    out.push_str(rest);
+    out
+}
+
+/// Tera 1's `filter` (`list | filter(attribute="a.b", value=v)`: the items
+/// whose attribute equals `v`, or is not null when `v` is not given).
+fn filter(items: &[Value], args: Kwargs, _: &State) -> TeraResult<Vec<Value>> {
+    let key: &str = args.must_get("attribute")?;
+    let wanted: Option<Value> = args.get("value")?;
     let kept = items
         .iter()
         .filter(|item| {
-            let found = tera::dotted_pointer(item, key).unwrap_or(&Value::Null);
-            if wanted.is_null() {
-                !found.is_null()
-            } else {
-                found == wanted
+            let found = item.get_from_path(key).filter(|v| !v.is_none());
+            match &wanted {
+                None => found.is_some(),
+                Some(wanted) => found == Some(wanted),
             }
         })
         .cloned()
         .collect();
-    Ok(Value::Array(kept))
+    Ok(kept)
 }
 
 #[cfg(test)]
@@ -119,46 +122,55 @@ mod tests {
     }
 
     #[test]
-    fn filter_keeps_what_teras_own_keeps() {
-        // Tera's own `filter` stays reachable in a Tera without ours.
-        let mut teras = Tera::default();
-        let mut ours = Tera::default();
-        ours.register_filter("filter", filter);
+    fn filter_keeps_the_items_whose_attribute_matches() {
+        let mut tera = Tera::default();
+        register_filters(&mut tera, Digits::Latin);
         let args = [
-            r#"attribute="name", value="category""#,
-            r#"attribute="meta.x", value=2"#,
-            r#"attribute="name""#,
-            r#"attribute="terms""#,
-            r#"attribute="missing", value="x""#,
-            r#"attribute=7"#,
-            r#"value="category""#,
+            (
+                r#"attribute="name", value="category""#,
+                Ok(r#"[{"name": "category", "terms": [1]}, {"name": "category", "terms": []}]"#),
+            ),
+            (
+                r#"attribute="meta.x", value=2"#,
+                Ok(r#"[{"meta": {"x": 2}, "name": "author"}]"#),
+            ),
+            (
+                r#"attribute="name""#,
+                Ok(
+                    r#"[{"name": "category", "terms": [1]}, {"meta": {"x": 2}, "name": "author"}, {"name": "category", "terms": []}]"#,
+                ),
+            ),
+            (r#"attribute="missing", value="x""#, Ok("[]")),
+            (r#"attribute=7"#, Err(())),
+            (r#"value="category""#, Err(())),
         ];
-        for (i, args) in args.iter().enumerate() {
-            let source = format!("{{{{ list | filter({args}) | json_encode() }}}}");
-            let name = i.to_string();
-            teras.add_raw_template(&name, &source).unwrap();
-            ours.add_raw_template(&name, &source).unwrap();
+        for (i, (args, _)) in args.iter().enumerate() {
+            let source = format!("{{{{ list | filter({args}) }}}}");
+            tera.add_raw_template(&i.to_string(), &source).unwrap();
         }
-        let lists = [
-            serde_json::json!([
-                {"name": "category", "terms": [1]},
-                {"name": "author", "meta": {"x": 2}},
-                {"name": "category", "terms": []},
-                {"name": null},
-                3
-            ]),
-            serde_json::json!([]),
-            serde_json::json!("text"),
-        ];
-        for list in &lists {
-            let mut ctx = Context::new();
-            ctx.insert("list", list);
-            for i in 0..args.len() {
-                let name = i.to_string();
-                let want = teras.render(&name, &ctx).map_err(|_| ());
-                let got = ours.render(&name, &ctx).map_err(|_| ());
-                assert_eq!(got, want, "{} on {list}", args[i]);
-            }
+        let list = serde_json::json!([
+            {"name": "category", "terms": [1]},
+            {"name": "author", "meta": {"x": 2}},
+            {"name": "category", "terms": []},
+            {"name": null},
+            3
+        ]);
+        let mut ctx = Context::new();
+        ctx.insert("list", &list);
+        for (i, (args, want)) in args.iter().enumerate() {
+            let got = tera.render(&i.to_string(), &ctx).map_err(|_| ());
+            assert_eq!(got.as_deref(), want.as_deref(), "{args}");
         }
+    }
+
+    #[test]
+    fn striptags_drops_tags_and_one_line_comments() {
+        assert_eq!(striptags("<p>a <b>b</b></p>"), "a b");
+        // A comment is dropped whole, `>` inside and all, where it ends on
+        // its line; else up to its first `>`, as a tag.
+        assert_eq!(striptags("a<!-- x > y -->b"), "ab");
+        assert_eq!(striptags("a<!-- x\n > y -->b"), "a y -->b");
+        assert_eq!(striptags("1 < 2"), "1 < 2");
+        assert_eq!(striptags("a <br\n/> b"), "a  b");
     }
 }

@@ -16,6 +16,7 @@ pub mod sitemap;
 mod squeeze;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{OnceLock, RwLock};
 
@@ -90,9 +91,6 @@ pub struct Renderer {
     feeds: Tera,
     /// Whether `feeds` has [`feed::ENTRY_FILE`].
     feed_entry: bool,
-    /// Whether `atom.xml` reads nothing of its entries but `xml` (see
-    /// [`reads`]): they are then given as that alone.
-    entries_xml_only: bool,
     /// [`ENTRY_START`] and a random number.
     entry_start: String,
     search: bool,
@@ -101,6 +99,9 @@ pub struct Renderer {
     /// The list templates that read nothing of their teasers but `html`
     /// and `front_html` (see [`reads`]): theirs are given as those alone.
     html_only: Vec<&'static str>,
+    /// Whether `atom.xml` reads nothing of its entries but `xml` (see
+    /// [`reads`]): they are then given as that alone.
+    entries_xml_only: bool,
     /// [`SLOT_START`] and a random number: a page's text cannot name a
     /// slot it does not know.
     slot_start: String,
@@ -128,19 +129,21 @@ impl Renderer {
             )
             .with_hint("set `theme` in site.toml to a folder of themes/ (e.g. \"default\"), or copy a theme there")]));
         }
-        let mut tera = match squeezed_templates(&templates) {
+        let digits = config.dates.digits;
+        let mut tera = match squeezed_templates(&templates, digits) {
             Ok(tera) => tera,
             // Loaded as written, so that the error names the line the
             // designer wrote (and should the squeezed text be the fault,
             // the pages are rendered from the text as written).
             Err(_) => {
                 let mut tera = Tera::default();
+                filters::register_filters(&mut tera, digits);
                 template_files(&templates)
                     .and_then(|files| {
                         // Tera reads a file's path as UTF-8 text (and
                         // panics on other paths).
                         if let Some((path, _)) = files.iter().find(|(p, _)| p.to_str().is_none()) {
-                            return Err(tera::Error::msg(format!(
+                            return Err(tera::Error::message(format!(
                                 "{}: the theme does not load, and its error cannot be named where a template's path is not UTF-8 text: move the site to a folder whose path is",
                                 path.display()
                             )));
@@ -154,7 +157,7 @@ impl Renderer {
             }
         };
         tera.autoescape_on(vec![".html", ".xml"]);
-        tera.set_escape_fn(escape::escape_html);
+        tera.set_escape_fn(escape::write_html);
         let missing: Vec<Diagnostic> = REQUIRED_TEMPLATES
             .iter()
             .filter(|t| !tera.get_template_names().any(|n| n == **t))
@@ -168,17 +171,17 @@ impl Renderer {
         if !missing.is_empty() {
             return Err(Error::Template(missing));
         }
-        filters::register_filters(&mut tera, config.dates.digits);
-        let feeds = feed_templates(&templates, config)?;
+        let (feeds, feed_sources) = feed_templates(&templates, config)?;
         let feed_entry = feeds.get_template_names().any(|n| n == feed::ENTRY_FILE);
-        let entries_xml_only =
-            feed_entry && reads::reads_only(&feeds, feed::FEED_FILE, reads::ENTRIES);
         let search = tera.get_template_names().any(|n| n == "search.html");
         let teaser = tera.get_template_names().any(|n| n == TEASER_TEMPLATE);
+        let sources = template_sources(&templates);
         let html_only = ["list.html", "month.html"]
             .into_iter()
-            .filter(|t| teaser && reads::reads_only(&tera, t, reads::TEASERS))
+            .filter(|t| teaser && reads::reads_only(&sources, t, reads::TEASERS))
             .collect();
+        let entries_xml_only =
+            feed_entry && reads::reads_only(&feed_sources, feed::FEED_FILE, reads::ENTRIES);
         let nonce = {
             use std::hash::{BuildHasher, Hasher};
             std::collections::hash_map::RandomState::new()
@@ -188,13 +191,13 @@ impl Renderer {
         Ok(Renderer {
             search,
             teaser,
-            html_only,
             slot_start: format!("{SLOT_START}{nonce:016x}:"),
             entry_start: format!("{ENTRY_START}{nonce:016x}:"),
             templates: crate::cache::hash_folder(&templates)?,
             tera,
             feeds,
             feed_entry,
+            html_only,
             entries_xml_only,
             theme_dir,
             site_root: root.to_path_buf(),
@@ -325,7 +328,7 @@ impl Renderer {
         ctx.insert("front", &front);
         // Minified as pages are: its template is squeezed.
         self.tera.render(TEASER_TEMPLATE, &ctx).map_err(|e| {
-            template_error(&self.template_path(TEASER_TEMPLATE), &e).with_hint(format!(
+            template_error(&self.templates_dir(), TEASER_TEMPLATE, &e).with_hint(format!(
                 "while rendering the teaser of {}",
                 prep.model.articles[i].source.source.display()
             ))
@@ -359,10 +362,14 @@ impl Renderer {
     /// A template's path as messages name it: from the site root, as
     /// content errors are.
     fn template_path(&self, template: &str) -> PathBuf {
+        self.templates_dir().join(template)
+    }
+
+    /// The theme's templates folder, relative to the site root.
+    fn templates_dir(&self) -> PathBuf {
         Path::new("themes")
             .join(self.theme_dir.file_name().unwrap_or_default())
             .join("templates")
-            .join(template)
     }
 
     /// The site folder.
@@ -409,7 +416,7 @@ impl Renderer {
         self.tera
             .render_to(template, &sink.ctx, &mut html)
             .map_err(|e| {
-                Error::Template(vec![template_error(&self.template_path(template), &e)
+                Error::Template(vec![template_error(&self.templates_dir(), template, &e)
                     .with_hint(format!("while rendering {file}"))])
             })?;
         let mut minified = true;
@@ -693,6 +700,7 @@ impl Renderer {
         let feed_ctx = feed::feed_ctx(site, feed, &positions);
         // Whole entries, made once for this feed: for a template that reads
         // their fields, or for an entry template printing their bodies.
+        // Each has `xml`, its entry's slot, where there is an entry template.
         let whole = match !self.entries_xml_only || (full && self.feed_entry) {
             true => positions
                 .iter()
@@ -702,17 +710,17 @@ impl Renderer {
         };
         let values = (0..positions.len())
             .map(|n| {
-                let mut value = match whole.get(n) {
-                    Some(entry) if !self.entries_xml_only => {
-                        tera::to_value(entry).unwrap_or_default()
-                    }
-                    _ => tera::Value::Object(tera::Map::new()),
+                let value = match whole.get(n) {
+                    Some(entry) if !self.entries_xml_only => tera::Value::from_serializable(entry),
+                    _ => tera::Value::from(tera::Map::new()),
                 };
-                if let (true, tera::Value::Object(fields)) = (self.feed_entry, &mut value) {
-                    let slot = format!("{}{n}{SLOT_END}", self.entry_start);
-                    fields.insert("xml".to_string(), tera::Value::String(slot));
+                if !self.feed_entry {
+                    return value;
                 }
-                value
+                let mut fields = value.into_map().unwrap_or_default();
+                let slot = format!("{}{n}{SLOT_END}", self.entry_start);
+                fields.insert("xml".into(), tera::Value::from(slot));
+                tera::Value::from(fields)
             })
             .collect();
         let mut ctx = Context::new();
@@ -721,7 +729,8 @@ impl Renderer {
         insert_list(&mut ctx, "entries", values);
         let xml = self.feeds.render(feed::FEED_FILE, &ctx).map_err(|e| {
             Error::Template(vec![template_error(
-                &self.template_path(feed::FEED_FILE),
+                &self.templates_dir(),
+                feed::FEED_FILE,
                 &e,
             )
             .with_hint(format!("while rendering {}", feed.file(site)))])
@@ -795,7 +804,7 @@ impl Renderer {
         ctx.insert("e", entry);
         ctx.insert("site", &prep.site);
         self.feeds.render(feed::ENTRY_FILE, &ctx).map_err(|e| {
-            template_error(&self.template_path(feed::ENTRY_FILE), &e).with_hint(format!(
+            template_error(&self.templates_dir(), feed::ENTRY_FILE, &e).with_hint(format!(
                 "while rendering the feed entry of {}",
                 site.articles[i].source.source.display()
             ))
@@ -924,11 +933,7 @@ struct TeaserHtml {
 /// Puts `values` in `ctx` as the list `key`, moved in, not serialized once
 /// more as [`Context::insert`] would.
 fn insert_list(ctx: &mut Context, key: &str, values: Vec<tera::Value>) {
-    let mut list = tera::Map::new();
-    list.insert(key.to_string(), tera::Value::Array(values));
-    if let Ok(more) = Context::from_value(tera::Value::Object(list)) {
-        ctx.extend(more);
-    }
+    ctx.insert_value(key.to_string(), tera::Value::from(values));
 }
 
 /// `text` with each slot (`start`, a number, [`SLOT_END`]) replaced by what
@@ -1087,7 +1092,7 @@ struct Slot {
 
 impl ContextSink for TeraSink<'_, '_> {
     fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T) {
-        self.ctx.insert(key, value);
+        self.ctx.insert(key.to_string(), value);
     }
 
     fn site(&mut self, prep: &Prepared<'_>) {
@@ -1105,10 +1110,12 @@ impl ContextSink for TeraSink<'_, '_> {
         let html_only = slotted && self.renderer.html_only.contains(&template);
         for &i in articles {
             let mut teaser = match html_only {
-                true => tera::Value::Object(tera::Map::new()),
-                false => tera::to_value(self.prep.teaser(i)).unwrap_or_default(),
+                true => tera::Map::new(),
+                false => tera::Value::from_serializable(self.prep.teaser(i))
+                    .into_map()
+                    .unwrap_or_default(),
             };
-            if let (true, tera::Value::Object(fields)) = (slotted, &mut teaser) {
+            if slotted {
                 // Made when the page is completed, and only if the page
                 // prints it: a month's page lists a thousand articles by
                 // title alone.
@@ -1116,10 +1123,10 @@ impl ContextSink for TeraSink<'_, '_> {
                     let slot =
                         format!("{}{}{SLOT_END}", self.renderer.slot_start, self.slots.len());
                     self.slots.push(Slot { article: i, front });
-                    fields.insert(field.to_string(), tera::Value::String(slot));
+                    teaser.insert(field.into(), tera::Value::from(slot));
                 }
             }
-            teasers.push(teaser);
+            teasers.push(tera::Value::from(teaser));
         }
         insert_list(&mut self.ctx, key, teasers);
         Ok(())
@@ -1221,14 +1228,14 @@ fn put_minified(page: Vec<u8>, markup: &str) -> (Vec<u8>, bool) {
 /// followed; hidden files, such as an editor's lock file, left out: see
 /// [`crate::content::visible`]), with its name, its path from `dir` as
 /// Tera names templates.
-fn template_files(dir: &Path) -> tera::Result<Vec<(PathBuf, String)>> {
+fn template_files(dir: &Path) -> tera::TeraResult<Vec<(PathBuf, String)>> {
     let mut files = Vec::new();
     for entry in crate::content::visible(
         walkdir::WalkDir::new(dir)
             .follow_links(true)
             .sort_by_file_name(),
     ) {
-        let entry = entry.map_err(|e| tera::Error::msg(e.to_string()))?;
+        let entry = entry.map_err(|e| tera::Error::message(e.to_string()))?;
         let path = entry.path();
         if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "html") {
             continue;
@@ -1243,9 +1250,19 @@ fn template_files(dir: &Path) -> tera::Result<Vec<(PathBuf, String)>> {
     Ok(files)
 }
 
+/// The text of each of the theme's HTML templates, by name, for [`reads`]
+/// (a template that cannot be read is left out: it is then not found).
+fn template_sources(dir: &Path) -> HashMap<String, String> {
+    template_files(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(path, name)| Some((name, std::fs::read_to_string(path).ok()?)))
+        .collect()
+}
+
 /// The theme's HTML templates ([`template_files`]), each [`squeeze`]d,
 /// parsed once.
-fn squeezed_templates(dir: &Path) -> tera::Result<Tera> {
+fn squeezed_templates(dir: &Path, digits: crate::arabic::Digits) -> tera::TeraResult<Tera> {
     let mut squeezed = Vec::new();
     for (path, name) in template_files(dir)? {
         let source = std::fs::read_to_string(&path)
@@ -1253,37 +1270,44 @@ fn squeezed_templates(dir: &Path) -> tera::Result<Tera> {
         squeezed.push((name, squeeze::squeeze(&source)));
     }
     let mut tera = Tera::default();
+    filters::register_filters(&mut tera, digits);
     tera.add_raw_templates(squeezed)?;
     Ok(tera)
 }
 
 /// The feed template: the theme's `atom.xml`, else the default theme's;
-/// values are escaped for XML (`&<>"'`), not for HTML.
-fn feed_templates(templates: &Path, config: &Config) -> Result<Tera> {
-    let mut tera = Tera::default();
+/// values are escaped for XML (`&<>"'`), not for HTML. With the text of
+/// each template, by name, for [`reads`].
+fn feed_templates(templates: &Path, config: &Config) -> Result<(Tera, HashMap<String, String>)> {
+    let read = |path: &Path| std::fs::read_to_string(path).map_err(|e| Error::io(path, e));
     let own = templates.join(feed::FEED_FILE);
     let own_entry = templates.join(feed::ENTRY_FILE);
-    let added = if own.is_file() {
-        tera.add_template_file(&own, Some(feed::FEED_FILE))
-    } else {
-        tera.add_raw_template(feed::FEED_FILE, DEFAULT_ATOM)
+    let mut sources = HashMap::new();
+    let feed_text = match own.is_file() {
+        true => read(&own)?,
+        false => DEFAULT_ATOM.to_string(),
     };
-    added.map_err(|e| Error::Template(vec![template_error(&own, &e)]))?;
+    sources.insert(feed::FEED_FILE.to_string(), feed_text);
     // The theme's entry template, else the default one where the feed is
     // the default one too: a theme's own `atom.xml` without an entry
     // template renders its entries itself.
-    let entry = if own_entry.is_file() {
-        Some(tera.add_template_file(&own_entry, Some(feed::ENTRY_FILE)))
-    } else {
-        (!own.is_file()).then(|| tera.add_raw_template(feed::ENTRY_FILE, DEFAULT_ATOM_ENTRY))
-    };
-    if let Some(Err(e)) = entry {
-        return Err(Error::Template(vec![template_error(&own_entry, &e)]));
+    if own_entry.is_file() {
+        sources.insert(feed::ENTRY_FILE.to_string(), read(&own_entry)?);
+    } else if !own.is_file() {
+        sources.insert(feed::ENTRY_FILE.to_string(), DEFAULT_ATOM_ENTRY.to_string());
+    }
+    let mut tera = Tera::default();
+    filters::register_filters(&mut tera, config.dates.digits);
+    // The feed first, so that an error in it is the one named.
+    for name in [feed::FEED_FILE, feed::ENTRY_FILE] {
+        if let Some(text) = sources.get(name) {
+            tera.add_raw_template(name, text)
+                .map_err(|e| Error::Template(vec![template_error(templates, name, &e)]))?;
+        }
     }
     tera.autoescape_on(vec![".xml"]);
-    tera.set_escape_fn(escape::escape_xml);
-    filters::register_filters(&mut tera, config.dates.digits);
-    Ok(tera)
+    tera.set_escape_fn(escape::write_xml);
+    Ok((tera, sources))
 }
 
 /// Where a font file goes in the output.
@@ -1326,55 +1350,48 @@ fn font_faces(config: &Config) -> Vec<FontCtx> {
         .collect()
 }
 
-/// A Tera error with its whole cause chain, which is where the useful part is.
-fn template_error(path: &Path, e: &tera::Error) -> Diagnostic {
-    let mut message = e.to_string();
+/// A Tera error with its whole cause chain, which is where the useful part
+/// is, for the template `name` of the folder `dir`. An error Tera places in
+/// another template (a parent, an included one) names that one.
+fn template_error(dir: &Path, name: &str, e: &tera::Error) -> Diagnostic {
+    let (file, mut message) = match e.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let file = match report.filename() {
+                "" => name,
+                other => other,
+            };
+            (file, report.message().to_string())
+        }
+        _ => (name, e.to_string()),
+    };
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Diagnostic::error(path, message)
+    let d = Diagnostic::error(dir.join(file), message);
+    // Where the text was parsed as written (not squeezed), its place is the
+    // designer's line and column.
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(report) => {
+            d.at(report.span().start_line, report.span().start_col + 1)
+        }
+        _ => d,
+    }
 }
 
 /// A template that does not parse: the file (relative to the site root),
-/// the line and column pest reports, and its reason.
+/// the line and column Tera reports, and its reason.
 fn parse_error(root: &Path, templates: &Path, e: &tera::Error) -> Diagnostic {
-    let whole = template_error(templates, e);
-    let text = &whole.message;
-    // Tera says `Failed to parse "<file>"`, then pest's ` --> line:col`, the
-    // source line, and `= <what was expected>`.
-    // Tera names the file by its canonical path when the root is relative.
-    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let real_templates = templates
-        .canonicalize()
-        .unwrap_or_else(|_| templates.to_path_buf());
-    let Some(file) = text
-        .split('"')
-        .map(Path::new)
-        .find(|p| p.starts_with(templates) || p.starts_with(&real_templates))
-    else {
-        return whole;
-    };
-    let rel = file
-        .strip_prefix(root)
-        .or_else(|_| file.strip_prefix(&real_root))
-        .unwrap_or(file);
-    let position = text.split("--> ").nth(1).and_then(|rest| {
-        let pos = rest.split_whitespace().next()?;
-        let (line, col) = pos.split_once(':')?;
-        Some((line.parse::<usize>().ok()?, col.parse::<usize>().ok()?))
-    });
-    let reason = text
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("= "))
-        .next_back()
-        .unwrap_or("syntax error");
-    let d = Diagnostic::error(rel, format!("the template does not parse: {reason}"));
-    match position {
-        Some((line, col)) => d.at(line, col),
-        None => d,
+    let dir = templates.strip_prefix(root).unwrap_or(templates);
+    let d = template_error(dir, "", e);
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(_) => Diagnostic {
+            message: format!("the template does not parse: {}", d.message),
+            ..d
+        },
+        _ => d,
     }
 }
 

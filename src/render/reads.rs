@@ -7,22 +7,26 @@
 //! template's (see the README's theme section). A template that only
 //! prints those needs none of the fields, and making them is most of the
 //! cost of a list page's or a feed's variables: an article is listed on
-//! about eight pages and in about eight feeds. [`reads_only`] reads a
-//! template's syntax tree, with its parents' and every template it
-//! includes, and tells whether it does: the items are then given as those
-//! fields alone.
+//! about eight pages and in about eight feeds. [`reads_only`] reads the
+//! tags of a template, with its parents' and every template it includes,
+//! and tells whether it does: the items are then given as those fields
+//! alone.
 //!
-//! It errs on the side of everything: the list may only be looped over or
-//! measured (`articles | length`), and a variable looping over it may only
-//! be read as one of those fields. Anything else (another field, the item
-//! itself, a filter on the list, the list or an item passed to a macro or a
-//! `set`, an `include` where an item is in scope, a template that cannot be
-//! found) means the template may read any field.
+//! Tera 2 keeps its syntax tree to itself, so the tags are read as text,
+//! token by token, and the reading errs on the side of everything: the
+//! list may only be looped over (`{% for t in articles %}`) or measured
+//! (`articles | length`), and a variable looping over it may only be read
+//! as one of those fields (`t.html`). Anything else (another field, the
+//! item itself, a filter on the list, the list or an item given to a
+//! component or a `set`, an `include` where an item is in scope, an
+//! `include` or `extends` of a name that is not written out, a template
+//! that cannot be found, any component of the theme taking an implicit
+//! argument, which could reach the list unseen) means the template may
+//! read any field.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use tera::ast::{Expr, ExprVal, FunctionCall, Node};
-use tera::Tera;
+use super::squeeze::tera_tags;
 
 /// A list a template is given, and the fields of its items that hold
 /// their markup.
@@ -44,196 +48,258 @@ pub const ENTRIES: Markup = Markup {
 };
 
 /// Whether `template`, rendered with `markup`'s list, reads nothing of its
-/// items but their markup fields (see the module's doc).
-pub fn reads_only(tera: &Tera, template: &str, markup: Markup) -> bool {
+/// items but their markup fields (see the module's doc). `sources` holds
+/// every template of the Tera that renders it, by name.
+pub fn reads_only(sources: &HashMap<String, String>, template: &str, markup: Markup) -> bool {
+    if sources.values().any(|s| has_implicit_arguments(s)) {
+        return false;
+    }
     let mut walk = Walk {
-        tera,
-        list: markup.list,
-        fields: markup.fields,
+        sources,
+        markup,
         seen: HashSet::new(),
-        items: Vec::new(),
     };
     walk.template(template)
 }
 
-/// A walk through templates, with the names bound to items in scope.
-struct Walk<'t> {
-    tera: &'t Tera,
-    /// The list's name.
-    list: &'t str,
-    /// The fields of its items that may be read.
-    fields: &'t [&'t str],
-    /// Templates already walked with no item in scope.
-    seen: HashSet<String>,
-    /// The loop variables over the list around the current node.
-    items: Vec<String>,
+/// Whether a component of `source` takes an implicit argument (`@name`),
+/// which it reads from whatever calls it.
+fn has_implicit_arguments(source: &str) -> bool {
+    tera_tags(source).any(|tag| {
+        let tokens = tokens(statement(tag).unwrap_or_default());
+        tokens.first() == Some(&Token::Name("component")) && tokens.contains(&Token::Punct('@'))
+    })
 }
 
-impl Walk<'_> {
-    /// Walks a template and its parents (every block of each, overridden or
-    /// not: a superset of what renders).
+/// A walk through templates.
+struct Walk<'s> {
+    sources: &'s HashMap<String, String>,
+    markup: Markup,
+    /// Templates already walked.
+    seen: HashSet<&'s str>,
+}
+
+/// What a `for` loop around a tag binds.
+enum Bound<'t> {
+    /// A variable over the list's items.
+    Item(&'t str),
+    /// Variables over something else, which hide items of those names.
+    Other(&'t str, Option<&'t str>),
+}
+
+impl<'s> Walk<'s> {
+    /// Walks a template, every block of it (overridden or not: a superset
+    /// of what renders), and the templates it extends and includes.
     fn template(&mut self, name: &str) -> bool {
-        if !self.seen.insert(name.to_string()) {
+        let Some((name, source)) = self.sources.get_key_value(name) else {
+            return false;
+        };
+        if !self.seen.insert(name) {
             return true;
         }
-        let Ok(template) = self.tera.get_template(name) else {
-            return false;
-        };
-        if !self.nodes(&template.ast) {
-            return false;
-        }
-        template.parents.iter().all(|parent| {
-            self.tera
-                .get_template(parent)
-                .is_ok_and(|t| self.nodes(&t.ast))
-        })
-    }
-
-    fn nodes(&mut self, nodes: &[Node]) -> bool {
-        nodes.iter().all(|node| self.node(node))
-    }
-
-    fn node(&mut self, node: &Node) -> bool {
-        match node {
-            Node::VariableBlock(_, expr) => self.expr(expr),
-            Node::Set(_, set) => !self.is_bound(&set.key) && self.expr(&set.value),
-            Node::FilterSection(_, section, _) => {
-                section.filter.args.values().all(|e| self.expr(e)) && self.nodes(&section.body)
+        let mut scope: Vec<Bound<'_>> = Vec::new();
+        for tag in tera_tags(source) {
+            if tag.starts_with("{#") {
+                continue;
             }
-            Node::Block(_, block, _) => self.nodes(&block.body),
-            Node::If(node, _) => {
-                node.conditions
-                    .iter()
-                    .all(|(_, cond, body)| self.expr(cond) && self.nodes(body))
-                    && node
-                        .otherwise
-                        .as_ref()
-                        .is_none_or(|(_, body)| self.nodes(body))
-            }
-            Node::Forloop(_, lp, _) => {
-                let over_list = lp.key.is_none()
-                    && !lp.container.negated
-                    && lp.container.filters.is_empty()
-                    && matches!(&lp.container.val, ExprVal::Ident(name) if name == self.list);
-                if !over_list && !self.expr(&lp.container) {
-                    return false;
+            let inner = match statement(tag) {
+                Some(s) => s,
+                None => expression(tag),
+            };
+            let tokens = tokens(inner);
+            let ok = match tokens.first() {
+                Some(Token::Name("raw")) if statement(tag).is_some() => true,
+                Some(Token::Name("for")) if statement(tag).is_some() => {
+                    self.for_loop(&tokens, &mut scope)
                 }
-                // The loop's names hide any item of the same name.
-                let outer = std::mem::take(&mut self.items);
-                self.items = outer
-                    .iter()
-                    .filter(|t| **t != lp.value && lp.key.as_deref() != Some(t.as_str()))
-                    .cloned()
-                    .collect();
-                if over_list {
-                    self.items.push(lp.value.clone());
+                Some(Token::Name("endfor")) if statement(tag).is_some() => {
+                    scope.pop();
+                    true
                 }
-                let ok = self.nodes(&lp.body);
-                self.items = outer;
-                ok && lp.empty_body.as_ref().is_none_or(|body| self.nodes(body))
+                Some(Token::Name(word @ ("include" | "extends"))) if statement(tag).is_some() => {
+                    let items = scope.iter().any(|b| matches!(b, Bound::Item(_)));
+                    match &tokens[1..] {
+                        [Token::Str(other), ..] if !(items && *word == "include") => {
+                            let other = other.to_string();
+                            self.reads_nothing_else(&tokens[2..], &scope) && self.template(&other)
+                        }
+                        _ => false,
+                    }
+                }
+                _ => self.reads_nothing_else(&tokens, &scope),
+            };
+            if !ok {
+                return false;
             }
-            Node::Include(_, names, _) => {
-                // An included template sees the loop variables around it.
-                self.items.is_empty() && names.iter().all(|name| self.template(name))
-            }
-            // Macros see only their arguments, which calls pass as
-            // expressions (walked where they are called).
-            Node::MacroDefinition(..)
-            | Node::Super
-            | Node::Text(_)
-            | Node::Extends(..)
-            | Node::ImportMacro(..)
-            | Node::Raw(..)
-            | Node::Break(_)
-            | Node::Continue(_)
-            | Node::Comment(..) => true,
-        }
-    }
-
-    fn expr(&mut self, expr: &Expr) -> bool {
-        let value_ok = match &expr.val {
-            ExprVal::Ident(name) => self.ident(name, expr.filters.first(), expr.negated),
-            _ => self.value(&expr.val),
-        };
-        value_ok
-            && expr
-                .filters
-                .iter()
-                .all(|f| f.args.values().all(|e| self.expr(e)))
-    }
-
-    /// Whether an identifier, read through `first_filter` (and negated or
-    /// not), reads an item's field or the list in a way [`reads_only`]
-    /// allows.
-    fn ident(&self, name: &str, first_filter: Option<&FunctionCall>, negated: bool) -> bool {
-        let root = name.split(['.', '[']).next().unwrap_or(name);
-        if root == self.list {
-            return name == self.list
-                && !negated
-                && first_filter.is_some_and(|f| f.name == "length");
-        }
-        if self.is_bound(root) {
-            return name
-                .strip_prefix(root)
-                .and_then(|rest| rest.strip_prefix('.'))
-                .is_some_and(|field| self.fields.contains(&field));
         }
         true
     }
 
-    fn value(&mut self, val: &ExprVal) -> bool {
-        match val {
-            ExprVal::Ident(name) => self.ident(name, None, false),
-            ExprVal::Math(m) => self.expr(&m.lhs) && self.expr(&m.rhs),
-            ExprVal::Logic(l) => self.expr(&l.lhs) && self.expr(&l.rhs),
-            ExprVal::In(i) => self.expr(&i.lhs) && self.expr(&i.rhs),
-            ExprVal::Test(test) => {
-                self.ident(&test.ident, None, false) && test.args.iter().all(|e| self.expr(e))
-            }
-            ExprVal::MacroCall(call) => call.args.values().all(|e| self.expr(e)),
-            ExprVal::FunctionCall(call) => call.args.values().all(|e| self.expr(e)),
-            ExprVal::Array(items) => items.iter().all(|e| self.expr(e)),
-            ExprVal::StringConcat(concat) => concat.values.iter().all(|v| self.value(v)),
-            ExprVal::String(_) | ExprVal::Int(_) | ExprVal::Float(_) | ExprVal::Bool(_) => true,
+    /// `{% for … in … %}`: pushes what it binds, and whether its list
+    /// expression reads nothing else.
+    fn for_loop<'t>(&self, tokens: &[Token<'t>], scope: &mut Vec<Bound<'t>>) -> bool {
+        let names: Vec<&str> = tokens
+            .iter()
+            .skip(1)
+            .take_while(|t| **t != Token::Name("in"))
+            .filter_map(|t| match t {
+                Token::Name(n) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        let rest = &tokens[(tokens.iter().position(|t| *t == Token::Name("in")))
+            .map_or(tokens.len(), |i| i + 1)..];
+        if rest == [Token::Name(self.markup.list)] {
+            // Over the list itself: one name, the item.
+            let [item] = names[..] else {
+                return false;
+            };
+            scope.push(Bound::Item(item));
+            return true;
         }
+        // The list expression is read where the loop stands, before its
+        // names hide anything.
+        let ok = self.reads_nothing_else(rest, scope);
+        match names[..] {
+            [one] => scope.push(Bound::Other(one, None)),
+            [key, value] => scope.push(Bound::Other(key, Some(value))),
+            _ => return false,
+        }
+        ok
     }
 
-    /// Whether `name` is a loop variable over the list.
-    fn is_bound(&self, name: &str) -> bool {
-        self.items.iter().any(|t| t == name)
+    /// Whether the names in `tokens` read the list only to measure it and
+    /// the items in scope only through their markup fields.
+    fn reads_nothing_else(&self, tokens: &[Token<'_>], scope: &[Bound<'_>]) -> bool {
+        tokens.iter().enumerate().all(|(i, token)| {
+            let Token::Name(path) = token else {
+                return true;
+            };
+            let next = tokens.get(i + 1);
+            let root = path.split('.').next().unwrap_or(path);
+            if root == self.markup.list {
+                return *path == self.markup.list
+                    && next == Some(&Token::Punct('|'))
+                    && tokens.get(i + 2) == Some(&Token::Name("length"))
+                    && tokens.get(i + 3) != Some(&Token::Punct('('));
+            }
+            let bound = scope.iter().rev().find_map(|b| match b {
+                Bound::Item(n) if *n == root => Some(true),
+                Bound::Other(a, b) if *a == root || *b == Some(root) => Some(false),
+                _ => None,
+            });
+            match bound {
+                Some(true) => {
+                    let field = &path[root.len()..];
+                    self.markup.fields.iter().any(|f| {
+                        field.strip_prefix('.') == Some(*f) && next != Some(&Token::Punct('['))
+                    })
+                }
+                _ => true,
+            }
+        })
     }
+}
+
+/// What a `{% … %}` tag says, without its delimiters and whitespace
+/// control; None for another tag.
+fn statement(tag: &str) -> Option<&str> {
+    let inner = tag.strip_prefix("{%")?.strip_suffix("%}")?;
+    Some(trim_control(inner))
+}
+
+/// What a `{{ … }}` tag prints, without its delimiters and whitespace
+/// control (a `{% raw %}` block or a comment gives nothing to read).
+fn expression(tag: &str) -> &str {
+    match tag.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) {
+        Some(inner) => trim_control(inner),
+        None => "",
+    }
+}
+
+fn trim_control(inner: &str) -> &str {
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    inner.trim()
+}
+
+/// One token of a tag: a name or dotted path (`t.html`, `for`), a string
+/// literal (its text), or any other character.
+#[derive(Debug, PartialEq)]
+enum Token<'a> {
+    Name(&'a str),
+    Str(&'a str),
+    Punct(char),
+}
+
+/// The tokens of a tag's text. Numbers are punctuation here: they name
+/// nothing.
+fn tokens(text: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' | '\'' | '`' => {
+                let end = text[at + 1..].find(c).map_or(text.len(), |i| at + 1 + i);
+                out.push(Token::Str(&text[at + 1..end.min(text.len())]));
+                while chars.next_if(|&(i, _)| i <= end).is_some() {}
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut end = at + c.len_utf8();
+                while let Some(&(i, n)) = chars.peek() {
+                    let dotted = n == '.'
+                        && text[i + 1..]
+                            .chars()
+                            .next()
+                            .is_some_and(|d| d.is_alphabetic() || d == '_');
+                    if n.is_alphanumeric() || n == '_' || dotted {
+                        end = i + n.len_utf8();
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                out.push(Token::Name(&text[at..end]));
+            }
+            c if c.is_whitespace() => {}
+            c => out.push(Token::Punct(c)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Whether `list` (with `teaser.html` and a `base.html` it may extend)
-    /// prints only its teasers' HTML.
     fn only_html(list: &str) -> bool {
-        let mut tera = Tera::default();
-        tera.add_raw_templates(vec![
+        let sources: HashMap<String, String> = [
+            ("list.html", list),
             (
                 "base.html",
                 "<main>{% block content %}{% endblock content %}</main>",
             ),
-            ("teaser.html", "<h2>{{ t.title }}</h2>"),
             ("plain.html", "<p>{{ site.title }}</p>"),
-            ("list.html", list),
-        ])
-        .unwrap();
-        reads_only(&tera, "list.html", TEASERS)
+            ("teaser.html", "{{ t.title }}"),
+        ]
+        .into_iter()
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect();
+        reads_only(&sources, "list.html", TEASERS)
     }
 
     #[test]
     fn printing_html_and_counting_is_only_html() {
         for list in [
             "{% for t in articles %}{{ t.html | safe }}{% endfor %}",
-            "{% if articles | length > 0 %}{% for t in articles %}{% if loop.first %}{{ t.front_html | safe }}{% else %}{{ t.html | safe }}{% endif %}{% endfor %}{% endif %}",
+            "{%- if articles | length > 0 %}{% for t in articles -%}{% if loop.first %}{{- t.front_html | safe }}{% else %}{{ t.html | safe }}{% endif %}{% endfor %}{% endif %}",
             r#"{% extends "base.html" %}{% block content %}{% for a in articles %}{{ a.html | safe }}{% endfor %}{% include "plain.html" %}{% endblock content %}"#,
             // A loop variable of another loop hides the teaser's name.
             "{% for t in articles %}{% for t in site.taxonomies %}{{ t.title }}{% endfor %}{{ t.html | safe }}{% endfor %}",
             "{{ title }}{% set x = 1 %}",
+            // Names inside strings and comments are text.
+            r#"{% for t in articles %}{{ t.html | safe }}{{ "t.title articles" }}{# t.url #}{% endfor %}"#,
+            "{% raw %}{{ articles }}{% endraw %}",
         ] {
             assert!(only_html(list), "{list}");
         }
@@ -243,29 +309,71 @@ mod tests {
     fn reading_anything_else_is_everything() {
         for list in [
             "{% for t in articles %}{{ t.title }}{% endfor %}",
+            "{% for t in articles %}{% for t in t.taxonomies %}{% endfor %}{% endfor %}",
             "{% for t in articles %}{% if t.image %}{{ t.html | safe }}{% endif %}{% endfor %}",
             "{% for t in articles %}{{ t }}{% endfor %}",
             r#"{% for t in articles %}{{ t["title"] }}{% endfor %}"#,
-            "{% for t in articles %}{% include \"teaser.html\" %}{% endfor %}",
+            r#"{% for t in articles %}{{ t.html["x"] }}{% endfor %}"#,
+            "{% for t in articles %}{% include \"plain.html\" %}{% endfor %}",
             "{% for t in articles | slice(end=2) %}{{ t.html | safe }}{% endfor %}",
             "{% for i, t in articles %}{{ t.html | safe }}{% endfor %}",
             "{{ articles | first }}",
             "{{ articles[0].title }}",
             "{{ articles }}",
+            "{{ articles.0 }}",
+            "{% if articles %}x{% endif %}",
             "{% set x = articles %}",
             "{% for t in articles %}{% set t = 1 %}{% endfor %}",
-            "{% for t in articles %}{{ m::show(x=t) }}{% endfor %}",
+            "{% for t in articles %}{{ <show x={t}/> }}{% endfor %}",
             "{% for t in articles %}{{ t.html ~ t.title }}{% endfor %}",
             "{% for t in articles %}{% if t is defined %}x{% endif %}{% endfor %}",
             "{% for t in articles %}{{ t.title | default(value=t.html) }}{% endfor %}",
             r#"{% extends "base.html" %}{% block content %}{% for a in articles %}{{ a.url }}{% endfor %}{% endblock content %}"#,
+            r#"{% extends "missing.html" %}"#,
+            r#"{% include name %}"#,
+            // The teaser template reads `t.title`: including it in the
+            // loop would show it.
+            "{% for t in articles %}{% include \"teaser.html\" %}{% endfor %}",
         ] {
             assert!(!only_html(list), "{list}");
         }
     }
 
     #[test]
+    fn a_component_with_an_implicit_argument_is_everything() {
+        let list = "{% for t in articles %}{{ t.html | safe }}{% endfor %}{{ <c/> }}";
+        let sources: HashMap<String, String> = [
+            ("list.html", list),
+            (
+                "c.html",
+                "{% component c(@articles) %}{{ articles }}{% endcomponent c %}",
+            ),
+        ]
+        .into_iter()
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect();
+        assert!(!reads_only(&sources, "list.html", TEASERS));
+    }
+
+    #[test]
     fn a_missing_template_is_everything() {
-        assert!(!reads_only(&Tera::default(), "list.html", TEASERS));
+        assert!(!reads_only(&HashMap::new(), "list.html", TEASERS));
+    }
+
+    #[test]
+    fn the_default_theme_reads_markup_only_where_it_should() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates");
+        let sources: HashMap<String, String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        assert!(reads_only(&sources, "list.html", TEASERS));
+        // Its month pages list titles and dates.
+        assert!(!reads_only(&sources, "month.html", TEASERS));
+        assert!(reads_only(&sources, "atom.xml", ENTRIES));
     }
 }

@@ -127,7 +127,7 @@ fn squeezed(source: &str, drop_comments: bool) -> String {
 }
 
 /// The Tera tags of a template, in order.
-fn tera_tags(source: &str) -> impl Iterator<Item = &str> {
+pub(super) fn tera_tags(source: &str) -> impl Iterator<Item = &str> {
     pieces(source).filter_map(|p| match p {
         Piece::Tera(tag) => Some(tag),
         Piece::Text(_) => None,
@@ -630,6 +630,8 @@ mod tests {
             }
         }
         assert!(templates.len() > 5);
-        tera::Tera::default().add_raw_templates(templates).unwrap();
+        let mut tera = tera::Tera::default();
+        crate::render::filters::register_filters(&mut tera, crate::arabic::Digits::Latin);
+        tera.add_raw_templates(templates).unwrap();
     }
 }

@@ -856,10 +856,11 @@ fn theme_and_config_cases() -> Vec<Case> {
         case(
             "a template with a syntax error",
             1,
-            Some(("themes/default/templates/article.html", Some(3), Some(2))),
-            &["the template does not parse"],
+            Some(("themes/default/templates/article.html", Some(3), Some(1))),
+            &["the template does not parse", "expected }}"],
             |s| {
-                // An expression never closed on line 2: pest stops on line 3.
+                // An expression never closed on line 2: Tera stops at the
+                // `</` that starts line 3.
                 s.write_file(
                     "themes/default/templates/article.html",
                     "<h1>\n{{ page.title\n</h1>\n",
