@@ -165,12 +165,16 @@ mod tests {
 
     #[test]
     fn striptags_drops_tags_and_one_line_comments() {
-        assert_eq!(striptags("<p>a <b>b</b></p>"), "a b");
-        // A comment is dropped whole, `>` inside and all, where it ends on
-        // its line; else up to its first `>`, as a tag.
-        assert_eq!(striptags("a<!-- x > y -->b"), "ab");
-        assert_eq!(striptags("a<!-- x\n > y -->b"), "a y -->b");
-        assert_eq!(striptags("1 < 2"), "1 < 2");
-        assert_eq!(striptags("a <br\n/> b"), "a  b");
+        for (text, want) in [
+            ("<p>a <b>b</b></p>", "a b"),
+            // A comment is dropped whole, `>` inside and all, where it ends
+            // on its line; else up to its first `>`, as a tag.
+            ("a<!-- x > y -->b", "ab"),
+            ("a<!-- x\n > y -->b", "a y -->b"),
+            ("1 < 2", "1 < 2"),
+            ("a <br\n/> b", "a  b"),
+        ] {
+            assert_eq!(striptags(text), want, "{text:?}");
+        }
     }
 }
