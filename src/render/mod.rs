@@ -130,7 +130,13 @@ impl Renderer {
             .with_hint("set `theme` in site.toml to a folder of themes/ (e.g. \"default\"), or copy a theme there")]));
         }
         let digits = config.dates.digits;
-        let mut tera = match squeezed_templates(&templates, digits) {
+        // Read once: squeezed for Tera, as written for [`reads`].
+        let texts = template_texts(&templates);
+        let squeezed = match &texts {
+            Ok(texts) => squeezed_templates(texts, digits),
+            Err(e) => Err(tera::Error::message(e.to_string())),
+        };
+        let mut tera = match squeezed {
             Ok(tera) => tera,
             // Loaded as written, so that the error names the line the
             // designer wrote (and should the squeezed text be the fault,
@@ -175,7 +181,7 @@ impl Renderer {
         let feed_entry = feeds.get_template_names().any(|n| n == feed::ENTRY_FILE);
         let search = tera.get_template_names().any(|n| n == "search.html");
         let teaser = tera.get_template_names().any(|n| n == TEASER_TEMPLATE);
-        let sources = template_sources(&templates);
+        let sources: HashMap<String, String> = texts.unwrap_or_default().into_iter().collect();
         let html_only = ["list.html", "month.html"]
             .into_iter()
             .filter(|t| teaser && reads::reads_only(&sources, t, reads::TEASERS))
@@ -1250,25 +1256,27 @@ fn template_files(dir: &Path) -> tera::TeraResult<Vec<(PathBuf, String)>> {
     Ok(files)
 }
 
-/// The text of each of the theme's HTML templates, by name, for [`reads`]
-/// (a template that cannot be read is left out: it is then not found).
-fn template_sources(dir: &Path) -> HashMap<String, String> {
-    template_files(dir)
-        .unwrap_or_default()
+/// The name and text of each of the theme's HTML templates
+/// ([`template_files`]).
+fn template_texts(dir: &Path) -> tera::TeraResult<Vec<(String, String)>> {
+    template_files(dir)?
         .into_iter()
-        .filter_map(|(path, name)| Some((name, std::fs::read_to_string(path).ok()?)))
+        .map(|(path, name)| {
+            std::fs::read_to_string(&path)
+                .map(|text| (name, text))
+                .map_err(|e| tera::Error::chain(format!("cannot read {}", path.display()), e))
+        })
         .collect()
 }
 
-/// The theme's HTML templates ([`template_files`]), each [`squeeze`]d,
-/// parsed once.
-fn squeezed_templates(dir: &Path, digits: crate::arabic::Digits) -> tera::TeraResult<Tera> {
-    let mut squeezed = Vec::new();
-    for (path, name) in template_files(dir)? {
-        let source = std::fs::read_to_string(&path)
-            .map_err(|e| tera::Error::chain(format!("cannot read {}", path.display()), e))?;
-        squeezed.push((name, squeeze::squeeze(&source)));
-    }
+/// The theme's templates, each [`squeeze`]d, parsed once.
+fn squeezed_templates(
+    texts: &[(String, String)],
+    digits: crate::arabic::Digits,
+) -> tera::TeraResult<Tera> {
+    let squeezed = texts
+        .iter()
+        .map(|(name, text)| (name, squeeze::squeeze(text)));
     let mut tera = Tera::default();
     filters::register_filters(&mut tera, digits);
     tera.add_raw_templates(squeezed)?;

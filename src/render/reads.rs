@@ -102,21 +102,19 @@ impl<'s> Walk<'s> {
             if tag.starts_with("{#") {
                 continue;
             }
-            let inner = match statement(tag) {
-                Some(s) => s,
-                None => expression(tag),
+            let (inner, is_statement) = match statement(tag) {
+                Some(s) => (s, true),
+                None => (expression(tag), false),
             };
             let tokens = tokens(inner);
-            let ok = match tokens.first() {
-                Some(Token::Name("raw")) if statement(tag).is_some() => true,
-                Some(Token::Name("for")) if statement(tag).is_some() => {
-                    self.for_loop(&tokens, &mut scope)
-                }
-                Some(Token::Name("endfor")) if statement(tag).is_some() => {
+            let ok = match (is_statement, tokens.first()) {
+                (true, Some(Token::Name("raw"))) => true,
+                (true, Some(Token::Name("for"))) => self.for_loop(&tokens, &mut scope),
+                (true, Some(Token::Name("endfor"))) => {
                     scope.pop();
                     true
                 }
-                Some(Token::Name(word @ ("include" | "extends"))) if statement(tag).is_some() => {
+                (true, Some(Token::Name(word @ ("include" | "extends")))) => {
                     let items = scope.iter().any(|b| matches!(b, Bound::Item(_)));
                     match &tokens[1..] {
                         [Token::Str(other), ..] if !(items && *word == "include") => {
