@@ -245,7 +245,7 @@ impl Renderer {
         site_hash.value(&ctx);
         Prepared {
             site_hash: site_hash.finish(),
-            site: ctx,
+            site: tera::Value::from_serializable(&ctx),
             model: site,
             links: self.links,
             teasers,
@@ -328,7 +328,7 @@ impl Renderer {
         let mut ctx = Context::new();
         ctx.insert("t", prep.teaser(i));
         ctx.insert("root", root);
-        ctx.insert("site", &prep.site);
+        ctx.insert_value("site", prep.site.clone());
         ctx.insert("lang", &config.language);
         ctx.insert("dir", config.dir());
         ctx.insert("front", &front);
@@ -730,7 +730,7 @@ impl Renderer {
             })
             .collect();
         let mut ctx = Context::new();
-        ctx.insert("site", &prep.site);
+        ctx.insert_value("site", prep.site.clone());
         ctx.insert("feed", &feed_ctx);
         insert_list(&mut ctx, "entries", values);
         let xml = self.feeds.render(feed::FEED_FILE, &ctx).map_err(|e| {
@@ -808,7 +808,7 @@ impl Renderer {
     ) -> std::result::Result<String, Diagnostic> {
         let mut ctx = Context::new();
         ctx.insert("e", entry);
-        ctx.insert("site", &prep.site);
+        ctx.insert_value("site", prep.site.clone());
         self.feeds.render(feed::ENTRY_FILE, &ctx).map_err(|e| {
             template_error(&self.templates_dir(), feed::ENTRY_FILE, &e).with_hint(format!(
                 "while rendering the feed entry of {}",
@@ -908,7 +908,9 @@ impl<'a> Prepared<'a> {
 
 /// What every page of one build shares (see [`Renderer::prepare`]).
 pub struct Prepared<'a> {
-    site: SiteCtx<'a>,
+    /// The `site` object, made once: a page's context takes a copy that
+    /// shares its lists and strings.
+    site: tera::Value,
     /// The fingerprint of `site` and of the templates, the same on every
     /// page.
     site_hash: u128,
@@ -1102,7 +1104,7 @@ impl ContextSink for TeraSink<'_, '_> {
     }
 
     fn site(&mut self, prep: &Prepared<'_>) {
-        self.ctx.insert("site", &prep.site);
+        self.ctx.insert_value("site", prep.site.clone());
     }
 
     fn teasers(&mut self, key: &str, articles: &[usize], template: &str) -> Result<()> {
