@@ -39,6 +39,36 @@ pub fn hash_of<T: Serialize + ?Sized>(value: &T) -> u128 {
     w.finish()
 }
 
+/// Whether a string of `value` (a field's, a key's, an item's: what its
+/// JSON would hold) contains `needle`, found by walking the value as
+/// [`hash_of`] does, without making its JSON.
+///
+/// It never says no for a needle a string holds; it may say yes for a
+/// needle of at most 17 bytes that a scalar's encoding happens to form,
+/// and says yes when the value's `Serialize` fails: callers take it as
+/// "cannot rule it out".
+pub fn holds_text<T: Serialize + ?Sized>(value: &T, needle: &str) -> bool {
+    let mut finder = Finder {
+        needle: memchr::memmem::Finder::new(needle),
+        found: false,
+    };
+    value.serialize(&mut Encoder::new(&mut finder)).is_err() || finder.found
+}
+
+/// Looks for a needle in each piece of a value's encoding (see
+/// [`holds_text`]): a string's bytes are one piece.
+struct Finder<'n> {
+    needle: memchr::memmem::Finder<'n>,
+    found: bool,
+}
+
+impl Out for Finder<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.found = self.found || self.needle.find(bytes).is_some();
+    }
+}
+
 /// A buffered XXH3 hasher.
 ///
 /// The encoder writes in many pieces of a few bytes; they are gathered in a
@@ -955,5 +985,30 @@ mod tests {
             }
         }
         assert_ne!(hash_of(&("a", Fails)), hash_of(&("a", Fails)));
+    }
+
+    #[test]
+    fn holds_text_finds_a_needle_in_any_string_and_only_there() {
+        let mark = "\u{E010}arshif:root\u{E011}";
+        let inside = format!("before {mark} after");
+        let nested = serde_json::json!({"t": {"tags": [1, "x", inside]}});
+        assert!(holds_text(&nested, mark));
+        let key = serde_json::json!({ inside.clone(): 1 });
+        assert!(holds_text(&key, mark));
+        // Split between two strings, it is in neither.
+        let split = ("before \u{E010}arshif:", "root\u{E011} after");
+        assert!(!holds_text(&split, mark));
+        assert!(!holds_text(
+            &serde_json::json!({"a": ["b", 1.5, null]}),
+            mark
+        ));
+        // What cannot be walked cannot be ruled out.
+        struct Fails;
+        impl Serialize for Fails {
+            fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(ser::Error::custom("no"))
+            }
+        }
+        assert!(holds_text(&Fails, mark));
     }
 }

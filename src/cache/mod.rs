@@ -56,7 +56,7 @@ use crate::output::{DirId, Fingerprints};
 
 mod hash;
 
-pub use hash::{hash_of, HashWriter};
+pub use hash::{hash_of, holds_text, HashWriter};
 
 /// Bumped whenever the cache's layout changes, the pages made from the
 /// same inputs do (another minifier, say), or fingerprints are computed

@@ -237,7 +237,7 @@ impl Renderer {
         let teasers = site.articles.iter().map(|_| OnceLock::new()).collect();
         let ctx = self.site_ctx(site);
         let teaser_html = RwLock::new(self.teaser.then(|| TeaserHtml {
-            marked: serde_json::to_string(&ctx).map_or(true, |json| json.contains(ROOT_MARK)),
+            marked: crate::cache::holds_text(&ctx, ROOT_MARK),
             html: site.articles.iter().map(|_| OnceLock::new()).collect(),
         }));
         let mut site_hash = crate::cache::HashWriter::default();
@@ -298,9 +298,7 @@ impl Renderer {
         i: usize,
     ) -> Result<Option<&'m RootedHtml>> {
         let made = memo.html[i].get_or_init(|| {
-            let marked = memo.marked
-                || serde_json::to_string(prep.teaser(i))
-                    .map_or(true, |json| json.contains(ROOT_MARK));
+            let marked = memo.marked || crate::cache::holds_text(prep.teaser(i), ROOT_MARK);
             if marked {
                 return Ok(None);
             }
