@@ -51,8 +51,9 @@ const PAGE_ROOM: usize = 32 * 1024;
 /// [`Renderer::complete`]).
 pub const TEASER_TEMPLATE: &str = "teaser.html";
 
-/// Where a list page's teaser `n` goes: `t.html` is this mark, with the
-/// renderer's nonce and `n`, until [`Renderer::complete`] replaces it.
+/// Where a list page's teaser goes: `t.html` is this mark, with the
+/// renderer's nonce and the slot's number (see [`Slot`]), until
+/// [`Renderer::complete`] replaces it.
 ///
 /// The marks are private-use characters around a name, U+E010 and U+E011.
 const SLOT_START: &str = "\u{E010}arshif:teaser:";
@@ -239,6 +240,7 @@ impl Renderer {
         let teaser_html = RwLock::new(self.teaser.then(|| TeaserHtml {
             marked: crate::cache::holds_text(&ctx, ROOT_MARK),
             html: site.articles.iter().map(|_| OnceLock::new()).collect(),
+            slots: site.articles.iter().map(|_| OnceLock::new()).collect(),
         }));
         let mut site_hash = crate::cache::HashWriter::default();
         site_hash.update(&self.templates.to_le_bytes());
@@ -342,12 +344,13 @@ impl Renderer {
     /// The page's HTML with its teasers in place of their slots.
     pub fn complete(&self, prep: &Prepared<'_>, page: Page) -> Result<Vec<u8>> {
         let html = page.html;
-        if page.slots.is_empty() {
+        if page.slots == 0 {
             return Ok(html);
         }
-        let capacity = html.len() + page.slots.len() * 1024;
+        let capacity = html.len() + page.slots * 1024;
         fill_slots(&html, &self.slot_start, capacity, |n, out| {
-            let Some(&Slot { article, front }) = page.slots.get(n) else {
+            let Some(Slot { article, front }) = Slot::from_number(n, prep.model.articles.len())
+            else {
                 return Ok(false);
             };
             if front {
@@ -408,7 +411,7 @@ impl Renderer {
             renderer: self,
             site,
             prep,
-            slots: Vec::new(),
+            slots: 0,
             body,
             markup: Vec::new(),
         };
@@ -934,6 +937,9 @@ struct TeaserHtml {
     /// when its text holds the mark, or the template's error.
     /// (Boxed: one slot per article, and errors are rare.)
     html: Vec<OnceLock<std::result::Result<Option<RootedHtml>, Box<Diagnostic>>>>,
+    /// By position: the map of the article's two slots, `html` and
+    /// `front_html`, made once and shared by every list that holds it.
+    slots: Vec<OnceLock<tera::Value>>,
 }
 
 /// Puts `values` in `ctx` as the list `key`, moved in, not serialized once
@@ -1062,8 +1068,8 @@ struct TeraSink<'r, 'a> {
     renderer: &'r Renderer,
     site: &'r Site,
     prep: &'r Prepared<'a>,
-    /// The teaser of each slot, by number.
-    slots: Vec<Slot>,
+    /// How many teasers were given with slots.
+    slots: usize,
     /// The article's body, when the caller has rendered it.
     body: Option<&'r str>,
     /// The markup values given to the template, to be minified where the
@@ -1083,17 +1089,37 @@ pub struct Page {
     /// be minified, and is in it as written.
     pub minified: bool,
     root: String,
-    /// The teaser of each slot in `html`, by number.
-    slots: Vec<Slot>,
+    /// How many teasers were given to its template with slots: none, and
+    /// it is complete as it is.
+    slots: usize,
 }
 
 /// What a slot of a list page stands for: an article's teaser, as `html`,
-/// or as `front_html`, the home page's lead story.
-#[derive(Clone, Copy)]
+/// or as `front_html`, the home page's lead story. Its number says which,
+/// so that an article's two slots are the same on every page (see
+/// [`TeaserHtml::slots`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Slot {
     /// The article's position.
     article: usize,
     front: bool,
+}
+
+impl Slot {
+    /// The slot's number: twice the article's position, and one more for
+    /// `front_html`.
+    fn number(self) -> usize {
+        self.article * 2 + usize::from(self.front)
+    }
+
+    /// The slot numbered `n` in a site of `articles` articles, if any.
+    fn from_number(n: usize, articles: usize) -> Option<Slot> {
+        let slot = Slot {
+            article: n / 2,
+            front: n % 2 == 1,
+        };
+        (slot.article < articles).then_some(slot)
+    }
 }
 
 impl ContextSink for TeraSink<'_, '_> {
@@ -1106,33 +1132,43 @@ impl ContextSink for TeraSink<'_, '_> {
     }
 
     fn teasers(&mut self, key: &str, articles: &[usize], template: &str) -> Result<()> {
-        let mut teasers = Vec::with_capacity(articles.len());
-        let slotted = self
+        let memo = self
             .prep
             .teaser_html
             .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some();
-        let html_only = slotted && self.renderer.html_only.contains(&template);
-        for &i in articles {
-            let mut teaser = match html_only {
-                true => tera::Map::new(),
-                false => tera::Value::from_serializable(self.prep.teaser(i))
-                    .into_map()
-                    .unwrap_or_default(),
-            };
-            if slotted {
-                // Made when the page is completed, and only if the page
-                // prints it: a month's page lists a thousand articles by
-                // title alone.
-                for (field, front) in [("html", false), ("front_html", true)] {
-                    let slot =
-                        format!("{}{}{SLOT_END}", self.renderer.slot_start, self.slots.len());
-                    self.slots.push(Slot { article: i, front });
-                    teaser.insert(field.into(), tera::Value::from(slot));
+            .unwrap_or_else(|e| e.into_inner());
+        let html_only = memo.is_some() && self.renderer.html_only.contains(&template);
+        let teasers = articles
+            .iter()
+            .map(|&i| {
+                // The teaser's HTML is made when the page is completed, and
+                // only if the page prints it: a month's page lists a
+                // thousand articles by title alone.
+                let Some(memo) = memo.as_ref() else {
+                    return tera::Value::from_serializable(self.prep.teaser(i));
+                };
+                let slots = memo.slots[i].get_or_init(|| {
+                    let mut map = tera::Map::new();
+                    for (field, front) in [("html", false), ("front_html", true)] {
+                        let n = Slot { article: i, front }.number();
+                        let slot = format!("{}{n}{SLOT_END}", self.renderer.slot_start);
+                        map.insert(field.into(), tera::Value::from(slot));
+                    }
+                    tera::Value::from(map)
+                });
+                if html_only {
+                    return slots.clone();
                 }
-            }
-            teasers.push(tera::Value::from(teaser));
+                let mut teaser = tera::Value::from_serializable(self.prep.teaser(i))
+                    .into_map()
+                    .unwrap_or_default();
+                let slots = slots.as_map().into_iter().flatten();
+                teaser.extend(slots.map(|(k, v)| (k.clone(), v.clone())));
+                tera::Value::from(teaser)
+            })
+            .collect();
+        if memo.is_some() {
+            self.slots += articles.len();
         }
         insert_list(&mut self.ctx, key, teasers);
         Ok(())
@@ -1418,6 +1454,29 @@ mod tests {
             "countries/syria/index.html"
         );
         assert_eq!(Links { offline: true }.url(&PagePath::root()), "index.html");
+    }
+
+    #[test]
+    fn a_slot_number_names_its_article_and_field() {
+        for article in [0, 1, 7] {
+            for front in [false, true] {
+                let slot = Slot { article, front };
+                assert_eq!(Slot::from_number(slot.number(), 8), Some(slot));
+            }
+        }
+        // Past the last article: not a slot of this site.
+        assert_eq!(
+            Slot::from_number(
+                Slot {
+                    article: 8,
+                    front: false
+                }
+                .number(),
+                8
+            ),
+            None
+        );
+        assert_eq!(Slot::from_number(17, 8), None);
     }
 
     proptest::proptest! {
