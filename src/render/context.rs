@@ -315,20 +315,23 @@ pub struct PageCtx<'a> {
 #[derive(Serialize)]
 pub struct Related<'a> {
     pub title: &'a str,
-    pub url: String,
+    pub url: &'a str,
     pub lang: &'a str,
     pub dir: &'a str,
-    pub date: DateCtx,
+    pub date: &'a DateCtx,
 }
 
 impl<'a> Related<'a> {
-    pub fn new(site: &Site, article: &'a Article, links: Links) -> Related<'a> {
+    /// The article whose teaser is `t`, with the teaser's fields: an
+    /// article is related to several others, and its date is formatted
+    /// once.
+    pub fn new(t: &'a Teaser<'_>) -> Related<'a> {
         Related {
-            title: &article.source.front.title,
-            url: links.url(&article.path),
-            lang: &article.lang,
-            dir: article.dir,
-            date: DateCtx::new(&article.source.front.date, site.config.dates),
+            title: t.title,
+            url: &t.url,
+            lang: t.lang,
+            dir: t.dir,
+            date: &t.date,
         }
     }
 }

@@ -1217,7 +1217,7 @@ impl ContextSink for TeraSink<'_, '_> {
             related: a
                 .related
                 .iter()
-                .map(|&j| Related::new(site, &site.articles[j], links))
+                .map(|&j| Related::new(prep.teaser(j)))
                 .collect(),
         };
         self.ctx.insert("page", &page);
