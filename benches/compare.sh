@@ -240,7 +240,8 @@ for n in $sizes; do
   # The two sides of the floor's ratio spend different CPU time: the
   # build mostly its own (user), the copy the kernel's (system). When the
   # disk gets faster and the CPU does not, the ratio grows.
-  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x (full builds: ${full_walls[*]} s; copies: ${floor_walls[*]} s; each round: ${floor_ratios[*]}; CPU time, medians: the build's $(median "${full_users[@]}") s user and $(median "${full_syss[@]}") s system, the copy's $(median "${floor_users[@]}") s and $(median "${floor_syss[@]}") s); one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall")); no-ops: ${noop_walls[*]} s"
+  full_user=$(median "${full_users[@]}") full_sys=$(median "${full_syss[@]}")
+  summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x (full builds: ${full_walls[*]} s; copies: ${floor_walls[*]} s; each round: ${floor_ratios[*]}; CPU time, medians: the build's $full_user s user and $full_sys s system, the copy's $(median "${floor_users[@]}") s and $(median "${floor_syss[@]}") s); one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall")); no-ops: ${noop_walls[*]} s"
   if [[ -n $hugo ]]; then
     summary+="; arshif/Hugo wall: $(ratio "$full_wall" "$hugo_wall")x (medians of $full_rounds builds in turns; each round: ${round_ratios[*]})"
     peers_hugo=$(awk '$1 == "hugo" && $2 ~ /^wall_s=/ { sub("wall_s=", "", $2); print $2 }' "$peers_log")
@@ -258,7 +259,6 @@ for n in $sizes; do
   # (user) apart from the kernel's (sys), beside the floor's copy: on this
   # kind of machine the kernel's part of writing gigabytes grows faster
   # than the archive, for the copy as for the build.
-  full_user=$(median "${full_users[@]}") full_sys=$(median "${full_syss[@]}")
   if [[ -n ${prev_n:-} ]]; then
     summary+="; from $prev_n to $n articles: the full build $(ratio "$full_wall" "$prev_wall")x the wall time, $(ratio "$full_user" "$prev_user")x the user and $(ratio "$full_sys" "$prev_sys")x the system CPU time (the floor's copy: $(ratio "$floor_wall" "$prev_floor")x)"
   fi
