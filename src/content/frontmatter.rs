@@ -188,6 +188,9 @@ pub fn parse_mapping(split: &Split<'_>, path: &Path) -> Result<serde_yaml::Mappi
     if split.yaml.trim().is_empty() {
         return Ok(serde_yaml::Mapping::new());
     }
+    if let Some(map) = super::plain_yaml::read(split.yaml) {
+        return Ok(map);
+    }
     let value: Value = serde_yaml::from_str(split.yaml).map_err(|e| {
         let message = format!("the front matter is not valid YAML: {}", yaml_message(&e));
         let d = Diagnostic::error(path, message).with_hint(

@@ -9,6 +9,7 @@
 pub(crate) mod compact;
 pub mod frontmatter;
 pub mod markdown;
+mod plain_yaml;
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
