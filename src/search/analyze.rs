@@ -46,7 +46,7 @@ const SUFFIXES: &[&str; 12] = &[
 ];
 
 /// Single-letter proclitics that give a text word its second key.
-const PROCLITICS: &[char] = &['و', 'ف', 'ب', 'ل', 'ك'];
+const PROCLITICS: &[&str; 5] = &["و", "ف", "ب", "ل", "ك"];
 
 /// The search fold of `text` (step 1).
 pub fn fold(text: &str) -> String {
@@ -191,32 +191,72 @@ fn is_arabic_word_char(code: u32) -> bool {
     ARABIC_WORD_CHARS[i / 64] & (1 << (i % 64)) != 0
 }
 
-/// Whether `c` is a basic Arabic letter (ء … ي), the only letters the
-/// stemmer strips.
-fn is_arabic_letter(c: char) -> bool {
-    ('\u{0621}'..='\u{064A}').contains(&c)
-}
-
 /// The key of one folded word (step 3), a part of it: the word itself
 /// unless it is all Arabic letters, else its light stem.
 pub fn key(word: &str) -> &str {
     stem(word).0
 }
 
+/// The key ([`key`]) and the second key ([`alt_key`]) of a folded text
+/// word, the word stemmed once for both: what the indexer asks of every
+/// distinct word of a text.
+pub fn keys(word: &str) -> (&str, Option<&str>) {
+    if !is_stemmable(word.as_bytes()) {
+        // Not all Arabic letters, or too short to strip anything from:
+        // then too short to lose a proclitic as well.
+        return (word, None);
+    }
+    let (own, prefixed) = strip_affixes(word);
+    if prefixed || !starts_with_proclitic(word.as_bytes()) {
+        return (own, None);
+    }
+    // The proclitic is one letter, two bytes; the rest keeps MIN_STEM
+    // letters, as the word has more than that.
+    let rest = &word[2..];
+    let alt = if is_stemmable(rest.as_bytes()) {
+        strip_affixes(rest).0
+    } else {
+        rest
+    };
+    (own, (alt != own).then_some(alt))
+}
+
 /// The light stem of `word` (a part of it), and whether a prefix was
 /// stripped.
+fn stem(word: &str) -> (&str, bool) {
+    if is_stemmable(word.as_bytes()) {
+        strip_affixes(word)
+    } else {
+        (word, false)
+    }
+}
+
+/// Whether a stripping step could apply to a word of these bytes: all
+/// basic Arabic letters, more of them than [`MIN_STEM`].
+fn is_stemmable(bytes: &[u8]) -> bool {
+    // A stripping step leaves MIN_STEM letters: a shorter word keeps all.
+    bytes.len() >= 2 * (MIN_STEM + 1) && is_arabic_letters(bytes)
+}
+
+/// Whether `bytes` start with one of the [`PROCLITICS`].
+fn starts_with_proclitic(bytes: &[u8]) -> bool {
+    bytes.get(..2).is_some_and(|head| {
+        let head = big_endian(head);
+        PACKED_PROCLITICS
+            .iter()
+            .any(|&(proclitic, _)| proclitic == head)
+    })
+}
+
+/// [`stem`] of a word that [`is_stemmable`].
 ///
 /// Compared as numbers: every word of a text is stemmed, and an affix is
 /// at most [`AFFIX_BYTES`] bytes, so the word's first and last ones, read
 /// once, answer for every affix of the lists.
-fn stem(word: &str) -> (&str, bool) {
+fn strip_affixes(word: &str) -> (&str, bool) {
     let bytes = word.as_bytes();
-    // A stripping step leaves MIN_STEM letters: a shorter word keeps all.
-    if bytes.len() < 2 * (MIN_STEM + 1) || !is_arabic_letters(bytes) {
-        return (word, false);
-    }
-    // Every letter from here on is two bytes (U+0621–U+064A), and the word
-    // has more of them than the longest affix.
+    // Every letter is two bytes (U+0621–U+064A), and the word has more of
+    // them than the longest affix.
     let letters = |bytes: usize| bytes / 2;
     let head = big_endian(&bytes[..AFFIX_BYTES]);
     let tail = big_endian(&bytes[bytes.len() - AFFIX_BYTES..]);
@@ -276,27 +316,18 @@ const fn packed<const N: usize>(list: &[&str; N]) -> [(u64, usize); N] {
     out
 }
 
-/// [`PREFIXES`] and [`SUFFIXES`] as [`stem`] compares them.
+/// [`PREFIXES`], [`SUFFIXES`] and [`PROCLITICS`] as [`strip_affixes`] and
+/// [`keys`] compare them.
 const PACKED_PREFIXES: [(u64, usize); PREFIXES.len()] = packed(PREFIXES);
 const PACKED_SUFFIXES: [(u64, usize); SUFFIXES.len()] = packed(SUFFIXES);
+const PACKED_PROCLITICS: [(u64, usize); PROCLITICS.len()] = packed(PROCLITICS);
 
 /// The second key of a folded text word that may start with a
 /// single-letter proclitic: the key of the rest, when the word lost no
 /// prefix to [`key`], the rest keeps at least [`MIN_STEM`] letters and its
 /// key differs from the word's.
 pub fn alt_key(word: &str) -> Option<&str> {
-    let mut chars = word.chars();
-    let first = chars.next()?;
-    let rest = chars.as_str();
-    if !PROCLITICS.contains(&first) || rest.chars().count() < MIN_STEM {
-        return None;
-    }
-    let (own, prefixed) = stem(word);
-    if prefixed || !word.chars().all(is_arabic_letter) {
-        return None;
-    }
-    let alt = key(rest);
-    (alt != own).then_some(alt)
+    keys(word).1
 }
 
 /// The keys of a query or any text: fold, split, [`key`] each word.
@@ -423,6 +454,12 @@ mod tests {
         }
     }
 
+    /// Whether `c` is a basic Arabic letter (ء … ي), the only letters the
+    /// stemmer strips.
+    fn is_arabic_letter(c: char) -> bool {
+        ('\u{0621}'..='\u{064A}').contains(&c)
+    }
+
     /// [`stem`] as first written, by strings: each list tried in order,
     /// the first affix that leaves [`MIN_STEM`] letters stripped.
     fn stem_by_strings(word: &str) -> (&str, bool) {
@@ -472,6 +509,55 @@ mod tests {
         ) {
             let word = format!("{prefix}{}{suffix}", middle.into_iter().collect::<String>());
             proptest::prop_assert_eq!(stem(&word), stem_by_strings(&word));
+        }
+    }
+
+    /// [`alt_key`] as first written, by characters, stemming the word
+    /// again.
+    fn alt_key_by_chars(word: &str) -> Option<&str> {
+        let mut chars = word.chars();
+        let first = chars.next()?;
+        let rest = chars.as_str();
+        if !['و', 'ف', 'ب', 'ل', 'ك'].contains(&first) || rest.chars().count() < MIN_STEM {
+            return None;
+        }
+        let (own, prefixed) = stem(word);
+        if prefixed || !word.chars().all(is_arabic_letter) {
+            return None;
+        }
+        let alt = key(rest);
+        (alt != own).then_some(alt)
+    }
+
+    proptest::proptest! {
+        /// [`keys`] gives the key and the second key as first written:
+        /// words of an optional proclitic or other letter, an optional
+        /// prefix, a few letters (mostly those of the affixes) and an
+        /// optional suffix, so of every length around the shortest that
+        /// can be stemmed or lose a proclitic.
+        #[test]
+        fn keys_are_those_first_written(
+            proclitic in proptest::sample::select(vec!["", "و", "ف", "ب", "ل", "ك", "س", "ا", "a", "\u{0670}"]),
+            prefix in proptest::sample::select([&[""][..], &PREFIXES[..]].concat()),
+            middle in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::sample::select(vec!['و', 'ا', 'ل', 'ي', 'ن', 'ت', 'ه', 'م', 'ب', 'ك', 'ف']),
+                    1 => proptest::char::range('\u{0621}', '\u{064A}'),
+                    1 => proptest::char::range('\u{0600}', '\u{06FF}'),
+                    1 => proptest::char::range('a', 'z'),
+                ],
+                0..6,
+            ),
+            suffix in proptest::sample::select([&[""][..], &SUFFIXES[..]].concat()),
+        ) {
+            let word = format!("{proclitic}{prefix}{}{suffix}", middle.into_iter().collect::<String>());
+            proptest::prop_assert_eq!(keys(&word), (key(&word), alt_key_by_chars(&word)));
+        }
+
+        /// The same for any string.
+        #[test]
+        fn keys_of_any_string_are_those_first_written(word in "\\PC{0,8}") {
+            proptest::prop_assert_eq!(keys(&word), (key(&word), alt_key_by_chars(&word)));
         }
     }
 

@@ -41,7 +41,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::analyze::{alt_key, key, FoldedWords};
+use super::analyze::{keys, FoldedWords};
 use crate::arabic::reading::tokens;
 
 /// The format of the index, the manifest's `version`: what a reader
@@ -205,13 +205,14 @@ impl<'a> Keys<'a> {
         }
     }
 
-    /// The numbers of `word`'s key and second key ([`alt_key`]).
+    /// The numbers of `word`'s key and second key ([`keys`]).
     fn of(&mut self, word: &'a str) -> (u32, Option<u32>) {
         if let Some(&found) = self.words.get(word) {
             return found;
         }
-        let own = self.number(key(word));
-        let alt = alt_key(word).map(|k| self.number(k));
+        let (own, alt) = keys(word);
+        let own = self.number(own);
+        let alt = alt.map(|k| self.number(k));
         self.words.insert(word, (own, alt));
         (own, alt)
     }
@@ -592,7 +593,7 @@ fn cut_at_word(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::analyze::{fold, words};
+    use crate::search::analyze::{alt_key, fold, key, words};
     use proptest::prelude::*;
 
     /// [`extract`] as first written: every (key, position, field) sorted by
