@@ -333,7 +333,9 @@ fn fold_one_pass(s: &str, search: bool) -> Option<String> {
 /// What [`fold_search_words`] does with one character.
 #[derive(Clone, Copy)]
 enum WordStep {
-    /// Folded to this alphanumeric character: part of a word.
+    /// Alphanumeric, and kept as it is: part of a word.
+    Kept,
+    /// Folded to this other alphanumeric character: part of a word.
     Letter(char),
     /// White space or folded to another character: between words.
     Apart,
@@ -346,8 +348,51 @@ enum WordStep {
 /// [`WordStep`] for each code point below [`TABLED`], from the search
 /// fold's [`STEPS`].
 static WORD_STEPS: std::sync::LazyLock<[WordStep; TABLED as usize]> =
-    std::sync::LazyLock::new(|| STEPS[1].map(word_step));
+    std::sync::LazyLock::new(|| {
+        let mut steps = STEPS[1].map(word_step);
+        for (code, step) in (0..).zip(steps.iter_mut()) {
+            if matches!(*step, WordStep::Letter(c) if c as u32 == code) {
+                *step = WordStep::Kept;
+            }
+        }
+        steps
+    });
 
+/// Which characters [`WORD_STEPS`] says are [`WordStep::Kept`], as bits
+/// that [`kept_run_end`] looks up from the bytes.
+struct KeptBits {
+    /// Per ASCII character.
+    ascii: [u64; 2],
+    /// Per character of the Arabic block (U+0600–U+06FF), by its two bytes
+    /// as a big-endian number less 0xD800 (its lead byte is 0xD8–0xDB).
+    arabic: [u64; 16],
+}
+
+/// The characters the search fold keeps as they are (see [`KeptBits`]).
+static KEPT: std::sync::LazyLock<KeptBits> = std::sync::LazyLock::new(|| {
+    let mut bits = KeptBits {
+        ascii: [0; 2],
+        arabic: [0; 16],
+    };
+    for (code, step) in WORD_STEPS.iter().enumerate() {
+        if !matches!(step, WordStep::Kept) {
+            continue;
+        }
+        if code < 0x80 {
+            bits.ascii[code / 64] |= 1 << (code % 64);
+        } else if code >= 0x600 {
+            // Two bytes: 110x_xxxx 10yy_yyyy, led by 0xD8–0xDB.
+            let pair = ((0xD8 | (code >> 6 & 0x03)) << 8 | 0x80 | (code & 0x3F)) - 0xD800;
+            bits.arabic[pair / 64] |= 1 << (pair % 64);
+        }
+    }
+    bits
+});
+
+/// The [`WordStep`] of a character whose [`step`] is `step`: an
+/// alphanumeric character pushed is a [`WordStep::Letter`], even the
+/// character itself ([`WORD_STEPS`] tells those apart as
+/// [`WordStep::Kept`]).
 fn word_step(step: Step) -> WordStep {
     match step {
         Step::Push(c) if c.is_alphanumeric() => WordStep::Letter(c),
@@ -357,26 +402,92 @@ fn word_step(step: Step) -> WordStep {
     }
 }
 
+/// Where the run of characters from byte `i` of `bytes` (a character
+/// boundary) that the search fold keeps as they are ([`KEPT`]) ends: `i`
+/// if there is none. Read from the bytes, two at a time: a character of
+/// the Arabic block is two bytes led by 0xD8–0xDB, and an ASCII one is the
+/// first of the two. Any other character ends the run, and so does the
+/// text's last byte.
+#[inline(always)]
+fn kept_run_end(bytes: &[u8], i: usize, kept: &KeptBits) -> usize {
+    let Some(mut rest) = bytes.get(i..) else {
+        return i;
+    };
+    while let [first, second, ..] = *rest {
+        let pair = usize::from(u16::from_be_bytes([first, second])).wrapping_sub(0xD800);
+        let ascii = usize::from(first);
+        rest = if pair < 0x400 && kept.arabic[pair / 64] & (1 << (pair % 64)) != 0 {
+            &rest[2..]
+        } else if ascii < 0x80 && kept.ascii[ascii / 64] & (1 << (ascii % 64)) != 0 {
+            &rest[1..]
+        } else {
+            break;
+        };
+    }
+    bytes.len() - rest.len()
+}
+
+/// The [`WordStep`] of the character at byte `i` of `s` (a character
+/// boundary) and its length in bytes; `None` at the end.
+///
+/// ASCII and the Arabic block (two bytes led by 0xD8–0xDB) are read from
+/// the bytes; other characters are decoded.
+#[inline(always)]
+fn word_step_at(
+    s: &str,
+    i: usize,
+    steps: &[WordStep; TABLED as usize],
+) -> Option<(WordStep, usize)> {
+    let bytes = s.as_bytes();
+    match (bytes.get(i), bytes.get(i + 1)) {
+        (Some(&b @ 0..=0x7F), _) => return Some((steps[usize::from(b)], 1)),
+        (Some(&b @ 0xD8..=0xDB), Some(&next)) => {
+            // U+0600–U+06FF: 110x_xxxx 10yy_yyyy.
+            let code = 0x600 | (usize::from(b & 0x03) << 6) | usize::from(next & 0x3F);
+            return Some((steps[code], 2));
+        }
+        _ => {}
+    }
+    let c = s.get(i..)?.chars().next()?;
+    let step = match steps.get(c as usize) {
+        Some(&step) => step,
+        None => word_step(step(c, true)),
+    };
+    Some((step, c.len_utf8()))
+}
+
 /// The words of `s`'s search fold (its runs of alphanumeric characters),
 /// joined by single spaces, and where each ends (byte offsets): made in the
 /// one pass of [`fold_one_pass`], for the search index, which needs the
 /// words and not the folded text. `None` for text that pass cannot fold.
+///
+/// The characters the fold keeps as they are (most letters) are found
+/// from the bytes and copied a run at a time ([`kept_run_end`]); only the
+/// others are looked up one by one.
 pub(crate) fn fold_search_words(s: &str) -> Option<(String, Vec<u32>)> {
-    let steps = &*WORD_STEPS;
-    let mut ends = Vec::new();
+    let (steps, kept) = (&*WORD_STEPS, &*KEPT);
+    let bytes = s.as_bytes();
+    // About a word in eight bytes of Arabic text.
+    let mut ends = Vec::with_capacity(s.len() / 8);
     let mut out = String::with_capacity(s.len());
     let mut in_word = false;
-    for c in s.chars() {
-        let step = match steps.get(c as usize) {
-            Some(&step) => step,
-            None => word_step(step(c, true)),
-        };
+    let mut i = 0;
+    while i < bytes.len() {
+        let run_end = kept_run_end(bytes, i, kept);
+        if run_end > i {
+            start_word(&mut out, &mut in_word);
+            out.push_str(s.get(i..run_end)?);
+            i = run_end;
+            continue;
+        }
+        let (step, len) = word_step_at(s, i, steps)?;
         match step {
+            WordStep::Kept => {
+                start_word(&mut out, &mut in_word);
+                out.push_str(s.get(i..i + len)?);
+            }
             WordStep::Letter(c) => {
-                if !in_word && !out.is_empty() {
-                    out.push(' ');
-                }
-                in_word = true;
+                start_word(&mut out, &mut in_word);
                 out.push(c);
             }
             WordStep::Apart => {
@@ -388,11 +499,20 @@ pub(crate) fn fold_search_words(s: &str) -> Option<(String, Vec<u32>)> {
             WordStep::Drop => {}
             WordStep::Bail => return None,
         }
+        i += len;
     }
     if in_word {
         ends.push(out.len() as u32);
     }
     Some((out, ends))
+}
+
+/// Before a word's first character: a space after the words before it.
+fn start_word(out: &mut String, in_word: &mut bool) {
+    if !*in_word && !out.is_empty() {
+        out.push(' ');
+    }
+    *in_word = true;
 }
 
 /// The character pass of [`fold`], on NFC text without presentation forms:
@@ -804,6 +924,96 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(fold_identity(&text), fold_slow(&text, false));
             proptest::prop_assert_eq!(fold_search(&text), fold_slow(&text, true));
+        }
+    }
+
+    /// [`fold_search_words`] as first written: character by character,
+    /// each one pushed.
+    fn fold_search_words_by_chars(s: &str) -> Option<(String, Vec<u32>)> {
+        let steps = &*WORD_STEPS;
+        let mut ends = Vec::new();
+        let mut out = String::with_capacity(s.len());
+        let mut in_word = false;
+        for c in s.chars() {
+            let step = match steps.get(c as usize) {
+                Some(&step) => step,
+                None => word_step(step(c, true)),
+            };
+            match step {
+                WordStep::Kept | WordStep::Letter(_) => {
+                    if !in_word && !out.is_empty() {
+                        out.push(' ');
+                    }
+                    in_word = true;
+                    out.push(match step {
+                        WordStep::Letter(folded) => folded,
+                        _ => c,
+                    });
+                }
+                WordStep::Apart => {
+                    if in_word {
+                        ends.push(out.len() as u32);
+                        in_word = false;
+                    }
+                }
+                WordStep::Drop => {}
+                WordStep::Bail => return None,
+            }
+        }
+        if in_word {
+            ends.push(out.len() as u32);
+        }
+        Some((out, ends))
+    }
+
+    /// Every character that is read from its bytes, and those around
+    /// them, alone, in words and at the ends of the text, gives the words
+    /// that pushing each character gives.
+    #[test]
+    fn words_by_runs_are_words_by_chars_for_every_character_read_by_bytes() {
+        for c in (0..0x800).filter_map(char::from_u32) {
+            for text in [
+                format!("{c}"),
+                format!("{c}{c}"),
+                format!("س{c}ل {c}ab{c}"),
+                format!("a{c}9 ،{c}ي"),
+            ] {
+                assert_eq!(
+                    fold_search_words(&text),
+                    fold_search_words_by_chars(&text),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// Copying runs of kept letters gives the words that pushing each
+        /// character gives, and bails out on the same text: Arabic with
+        /// the letters the fold changes, tashkeel and tatweel, the rest of
+        /// the Arabic block, Latin capitals and accents, marks that need
+        /// NFC, white space and punctuation, and any character.
+        #[test]
+        fn words_by_runs_are_words_by_chars(
+            text in proptest::collection::vec(
+                proptest::prop_oneof![
+                    4 => proptest::sample::select(vec![
+                        'س', 'و', 'ر', 'ي', 'ا', 'ل', 'أ', 'إ', 'آ', 'ى', 'ة', 'ؤ', 'ئ', 'ی', 'ک',
+                        '\u{064E}', '\u{0651}', '\u{0640}', '\u{0653}', '\u{0654}', '\u{200C}',
+                        '٣', '۴', ' ', ' ', '\n', '\u{A0}', '،', '.', 'A', 'a', '3', 'é', 'É',
+                        '\u{0301}', '\u{FEFB}', 'ß', 'İ',
+                    ]),
+                    2 => proptest::char::range('\u{0600}', '\u{06FF}'),
+                    1 => proptest::char::range('\0', '\u{7F}'),
+                    1 => proptest::char::range('\u{80}', '\u{7FF}'),
+                    1 => proptest::char::any(),
+                ],
+                0..40,
+            ),
+        ) {
+            let text: String = text.into_iter().collect();
+            proptest::prop_assert_eq!(fold_search_words(&text), fold_search_words_by_chars(&text));
         }
     }
 
