@@ -93,6 +93,11 @@ impl FoldedWords {
         })
     }
 
+    /// How many words there are.
+    pub fn word_count(&self) -> usize {
+        self.ends.len()
+    }
+
     /// The words, joined by single spaces.
     pub fn into_joined(self) -> String {
         self.text

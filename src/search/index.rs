@@ -36,6 +36,7 @@
 //! name and spellings (never stemmed), placed after the text, and
 //! `#<taxonomy>:<slug>` for filters.
 
+use std::collections::hash_map::Entry;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
@@ -127,8 +128,9 @@ pub fn extract(title: &str, body_html: &str) -> DocEntry {
     let body = FoldedWords::new(&text);
     // Every (key number, position), in text order: each key's positions
     // are increasing. A position's field follows from it: the body starts
-    // at `body_start`.
-    let mut occurrences: Vec<(u32, u32)> = Vec::new();
+    // at `body_start`. One a word, and a few more for second keys.
+    let words = title.word_count() + body.word_count();
+    let mut occurrences: Vec<(u32, u32)> = Vec::with_capacity(words + words / 8);
     let mut pos = 0u32;
     let mut body_start = 0;
     for (field, folded) in [(TITLE, &title), (BODY, &body)] {
@@ -190,6 +192,12 @@ impl DocEntry {
 struct Keys<'a> {
     /// Each word met: the numbers of its key and of its second key.
     words: rustc_hash::FxHashMap<&'a str, (u32, Option<u32>)>,
+    /// The keys of those words.
+    keys: Numbered<'a>,
+}
+
+/// Keys numbered as first met.
+struct Numbered<'a> {
     /// Each key's number.
     numbers: rustc_hash::FxHashMap<&'a str, u32>,
     /// The keys, by number.
@@ -200,37 +208,31 @@ impl<'a> Keys<'a> {
     fn with_capacity(words: usize) -> Self {
         Keys {
             words: rustc_hash::FxHashMap::with_capacity_and_hasher(words, Default::default()),
-            numbers: rustc_hash::FxHashMap::with_capacity_and_hasher(words, Default::default()),
-            keys: Vec::with_capacity(words),
+            keys: Numbered {
+                numbers: rustc_hash::FxHashMap::with_capacity_and_hasher(words, Default::default()),
+                keys: Vec::with_capacity(words),
+            },
         }
     }
 
-    /// The numbers of `word`'s key and second key ([`keys`]).
+    /// The numbers of `word`'s key and second key ([`keys`]): the word is
+    /// looked up once, and analyzed only when first met.
     fn of(&mut self, word: &'a str) -> (u32, Option<u32>) {
-        if let Some(&found) = self.words.get(word) {
-            return found;
+        match self.words.entry(word) {
+            Entry::Occupied(found) => *found.get(),
+            Entry::Vacant(new) => {
+                let (own, alt) = keys(word);
+                let own = self.keys.number(own);
+                let alt = alt.map(|k| self.keys.number(k));
+                *new.insert((own, alt))
+            }
         }
-        let (own, alt) = keys(word);
-        let own = self.number(own);
-        let alt = alt.map(|k| self.number(k));
-        self.words.insert(word, (own, alt));
-        (own, alt)
-    }
-
-    /// The number of `key`, given when first met.
-    fn number(&mut self, key: &'a str) -> u32 {
-        let next = self.keys.len() as u32;
-        let n = *self.numbers.entry(key).or_insert(next);
-        if n == next {
-            self.keys.push(key);
-        }
-        n
     }
 
     /// The keys in sorted order, each with its positions, taken from
     /// `occurrences` in their order (so increasing).
     fn sorted(self, occurrences: &[(u32, u32)]) -> Sorted<'a> {
-        let keys = self.keys;
+        let keys = self.keys.keys;
         // Sorted by the first eight bytes first, as a number that orders as
         // they do: most keys differ there, and comparing two numbers costs
         // a fraction of comparing two strings.
@@ -268,6 +270,18 @@ impl<'a> Keys<'a> {
             bounds,
             positions,
         }
+    }
+}
+
+impl<'a> Numbered<'a> {
+    /// The number of `key`, given when first met.
+    fn number(&mut self, key: &'a str) -> u32 {
+        let next = self.keys.len() as u32;
+        let n = *self.numbers.entry(key).or_insert(next);
+        if n == next {
+            self.keys.push(key);
+        }
+        n
     }
 }
 
