@@ -357,10 +357,7 @@ struct Contribution {
 impl Contribution {
     /// The shards of its keys, increasing.
     fn shards(&self) -> Vec<u32> {
-        let mut shards: Vec<u32> = self.records.iter().map(|r| r.shard).collect();
-        shards.sort_unstable();
-        shards.dedup();
-        shards
+        distinct_increasing(self.records.iter().map(|r| r.shard))
     }
 
     /// Each record with its key and its positions.
@@ -373,6 +370,41 @@ impl Contribution {
             )
         })
     }
+}
+
+/// The distinct `values`, increasing.
+///
+/// A document has a few hundred records in far fewer shards: marked in a
+/// bit set, they come out in order, rather than sorted and deduplicated.
+/// Only when the bit set would be the larger, for a very large index,
+/// are they sorted.
+fn distinct_increasing(values: impl Iterator<Item = u32> + Clone) -> Vec<u32> {
+    let (count, max) = values
+        .clone()
+        .fold((0, None), |(n, max), v| (n + 1, max.max(Some(v))));
+    let Some(max) = max else {
+        return Vec::new();
+    };
+    let words = max as usize / 64 + 1;
+    if words > count {
+        let mut sorted: Vec<u32> = values.collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        return sorted;
+    }
+    let mut bits = vec![0u64; words];
+    for v in values {
+        bits[v as usize / 64] |= 1 << (v % 64);
+    }
+    let mut out = Vec::with_capacity(count.min(max as usize + 1));
+    for (word, &set) in (0u32..).zip(&bits) {
+        let mut rest = set;
+        while rest != 0 {
+            out.push(word * 64 + rest.trailing_zeros());
+            rest &= rest - 1;
+        }
+    }
+    out
 }
 
 /// Analyzes the article numbered `doc` (reading its body) into its
@@ -1001,6 +1033,24 @@ fn write_manifest(input: &Input<'_>, out: &Output) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The bit set gives what sorting and deduplicating gives, for
+        /// shards of a small index, of a large one and of any number.
+        #[test]
+        fn distinct_values_are_the_sorted_deduplicated_ones(
+            values in proptest::prop_oneof![
+                proptest::collection::vec(0u32..64, 0..300),
+                proptest::collection::vec(0u32..4096, 0..300),
+                proptest::collection::vec(proptest::num::u32::ANY, 0..30),
+            ],
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            proptest::prop_assert_eq!(distinct_increasing(values.iter().copied()), sorted);
+        }
+    }
 
     /// Whether each run of `size` documents of `state` may have changed.
     fn changed(state: &State, size: usize) -> Vec<bool> {
