@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::index::{
-    extract, push_positions, script, script_path, tag_words, PositionReader, DOC_CHUNK,
-    FACET_CHUNK, FACET_SAMPLE, GAP, TAG,
+    extract_spans, push_positions, script, script_path, tag_words, DOC_CHUNK, FACET_CHUNK,
+    FACET_SAMPLE, GAP, TAG,
 };
 use super::shard::{self, push_leb, read_leb, Layout, Names, Shard, ShardBuffer};
 use crate::error::{Error, Result};
@@ -418,34 +418,20 @@ fn contribute(
     let position = input.position(doc);
     let article = &input.site.articles[position];
     let html = (input.body)(position, article)?;
-    let entry = extract(&article.source.front.title, &html);
+    let (entry, spans) = extract_spans(&article.source.front.title, &html);
     let (mut keys, mut positions) = (entry.keys, entry.positions);
-    let mut records = Vec::with_capacity(entry.fields.len() + 16);
+    let mut records = Vec::with_capacity(spans.len() + 16);
     // The text's keys, each with its list of positions, in order.
-    let mut reader = PositionReader::new(&positions);
-    let mut key_at = 0;
-    // Split by `memchr`: keys are a few bytes long, and `str::split`
-    // spends more on starting each search than on searching.
-    let mut key_from = 0;
-    let key_list = memchr::memchr_iter(b' ', keys.as_bytes())
-        .chain(std::iter::once(keys.len()))
-        .map(|end| {
-            let key = &keys[key_from..end];
-            key_from = end + 1;
-            key
-        });
-    for (key, &fields) in key_list.zip(&entry.fields) {
-        let list_at = positions.len() - reader.rest().len();
-        let list = reader.next_list();
+    for (span, &fields) in spans.into_iter().zip(&entry.fields) {
+        let key = &keys[span.key.clone()];
         if !key.is_empty() {
             records.push(Record {
                 shard: layout.slot(key, doc),
                 fields,
-                key: key_at..key_at + key.len(),
-                positions: list_at..list_at + list.len(),
+                key: span.key,
+                positions: span.positions,
             });
         }
-        key_at += key.len() + 1;
     }
     // Terms: filter keys, and the unstemmed words of their names, placed
     // after the text. Their keys and positions go after the text's.

@@ -118,6 +118,19 @@ pub struct DocEntry {
 
 /// Analyzes one article: its title and its body as HTML.
 pub fn extract(title: &str, body_html: &str) -> DocEntry {
+    extract_spans(title, body_html).0
+}
+
+/// Where one key of a [`DocEntry`] lies in its `keys` and its list of
+/// positions in its `positions` (as [`push_positions`] wrote it).
+pub(crate) struct Span {
+    pub key: std::ops::Range<usize>,
+    pub positions: std::ops::Range<usize>,
+}
+
+/// [`extract`], with the [`Span`] of each key, in order: known as the
+/// entry is written, so that the index need not split it again.
+pub(crate) fn extract_spans(title: &str, body_html: &str) -> (DocEntry, Vec<Span>) {
     // The words are found with the fold, which collapses white space
     // itself: only the excerpt needs the text collapsed, and only its start.
     let text = raw_text(body_html);
@@ -148,8 +161,10 @@ pub fn extract(title: &str, body_html: &str) -> DocEntry {
         pos += GAP;
     }
     let mut entry = DocEntry::new(pos, excerpt(&text));
+    let sorted = keys.sorted(&occurrences);
+    let mut spans = Vec::with_capacity(sorted.keys.len());
     let mut positions: Vec<u32> = Vec::new();
-    for (key, run) in keys.sorted(&occurrences).iter() {
+    for (key, run) in sorted.iter() {
         positions.clear();
         let mut fields = 0;
         for &pos in run {
@@ -158,9 +173,9 @@ pub fn extract(title: &str, body_html: &str) -> DocEntry {
                 positions.push(pos);
             }
         }
-        entry.push(key, fields, &positions);
+        spans.push(entry.push(key, fields, &positions));
     }
-    entry
+    (entry, spans)
 }
 
 impl DocEntry {
@@ -176,14 +191,19 @@ impl DocEntry {
     }
 
     /// Adds a key (after those added before it, in sorted order) with its
-    /// fields and its increasing positions.
-    fn push(&mut self, key: &str, fields: u8, positions: &[u32]) {
+    /// fields and its increasing positions. Returns where they went.
+    fn push(&mut self, key: &str, fields: u8, positions: &[u32]) -> Span {
         if !self.fields.is_empty() {
             self.keys.push(' ');
         }
+        let (key_at, list_at) = (self.keys.len(), self.positions.len());
         self.keys.push_str(key);
         self.fields.push(fields);
         push_positions(&mut self.positions, positions);
+        Span {
+            key: key_at..self.keys.len(),
+            positions: list_at..self.positions.len(),
+        }
     }
 }
 
@@ -645,6 +665,25 @@ mod tests {
         ) {
             let (title, body) = (title.join(" "), format!("<p>{}</p>", body.concat()));
             prop_assert_eq!(extract(&title, &body), extract_by_sorting(&title, &body));
+        }
+    }
+
+    proptest! {
+        /// Each span is the key and the list of positions that splitting
+        /// the entry's keys at spaces and reading its lists one by one find.
+        #[test]
+        fn spans_are_the_keys_and_lists_read_back(
+            body in proptest::collection::vec("(و|ال)?(سوريا|مدرسة|قال|a1|z)(ات)?[ ،.]", 0..40),
+        ) {
+            let (entry, spans) = extract_spans("عنوان وسوريا", &format!("<p>{}</p>", body.concat()));
+            let mut reader = PositionReader::new(&entry.positions);
+            let keys: Vec<&str> = entry.keys.split(' ').collect();
+            prop_assert_eq!(spans.len(), entry.fields.len());
+            for (span, key) in spans.iter().zip(keys) {
+                prop_assert_eq!(&entry.keys[span.key.clone()], key);
+                prop_assert_eq!(&entry.positions[span.positions.clone()], reader.next_list());
+            }
+            prop_assert_eq!(reader.rest(), "");
         }
     }
 
