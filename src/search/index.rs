@@ -211,7 +211,7 @@ impl DocEntry {
 /// word is stemmed once, however often the document uses it.
 struct Keys<'a> {
     /// Each word met: the numbers of its key and of its second key.
-    words: rustc_hash::FxHashMap<&'a str, (u32, Option<u32>)>,
+    words: rustc_hash::FxHashMap<Word<'a>, (u32, Option<u32>)>,
     /// The keys of those words.
     keys: Numbered<'a>,
 }
@@ -219,7 +219,7 @@ struct Keys<'a> {
 /// Keys numbered as first met.
 struct Numbered<'a> {
     /// Each key's number.
-    numbers: rustc_hash::FxHashMap<&'a str, u32>,
+    numbers: rustc_hash::FxHashMap<Word<'a>, u32>,
     /// The keys, by number.
     keys: Vec<&'a str>,
 }
@@ -238,7 +238,7 @@ impl<'a> Keys<'a> {
     /// The numbers of `word`'s key and second key ([`keys`]): the word is
     /// looked up once, and analyzed only when first met.
     fn of(&mut self, word: &'a str) -> (u32, Option<u32>) {
-        match self.words.entry(word) {
+        match self.words.entry(Word::new(word)) {
             Entry::Occupied(found) => *found.get(),
             Entry::Vacant(new) => {
                 let (own, alt) = keys(word);
@@ -297,11 +297,72 @@ impl<'a> Numbered<'a> {
     /// The number of `key`, given when first met.
     fn number(&mut self, key: &'a str) -> u32 {
         let next = self.keys.len() as u32;
-        let n = *self.numbers.entry(key).or_insert(next);
+        let n = *self.numbers.entry(Word::new(key)).or_insert(next);
         if n == next {
             self.keys.push(key);
         }
         n
+    }
+}
+
+/// A word or a key as the key of a map: its text, and its bytes read as
+/// two numbers that, with its length, are all of them for a text of at
+/// most sixteen bytes (eight Arabic letters; nearly every word). Such
+/// words are hashed and compared by those numbers alone, without a call
+/// to `memcmp`, where a `&str` key was hashed and compared byte by byte
+/// at each of the few thousand lookups of a document.
+#[derive(Clone, Copy, Debug)]
+struct Word<'a> {
+    text: &'a str,
+    /// Its first eight bytes and its last eight; the first four and the
+    /// last four of a text of four to seven bytes; each byte of a shorter
+    /// one, and zero.
+    head: u64,
+    tail: u64,
+}
+
+impl<'a> Word<'a> {
+    /// The most bytes a text may have for `head` and `tail` to be all of
+    /// them.
+    const WHOLE: usize = 16;
+
+    fn new(text: &'a str) -> Word<'a> {
+        let bytes = text.as_bytes();
+        let (head, tail) = match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            (Some(&head), Some(&tail)) => (u64::from_le_bytes(head), u64::from_le_bytes(tail)),
+            _ => match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+                (Some(&head), Some(&tail)) => (
+                    u64::from(u32::from_le_bytes(head)),
+                    u64::from(u32::from_le_bytes(tail)),
+                ),
+                _ => {
+                    let byte = |i: usize| bytes.get(i).map_or(0, |&b| u64::from(b));
+                    (byte(0) | byte(1) << 8 | byte(2) << 16, 0)
+                }
+            },
+        };
+        Word { text, head, tail }
+    }
+}
+
+/// Equal texts: by their numbers and length when those are all of them.
+impl PartialEq for Word<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.head == other.head
+            && self.tail == other.tail
+            && self.text.len() == other.text.len()
+            && (self.text.len() <= Self::WHOLE || self.text == other.text)
+    }
+}
+
+impl Eq for Word<'_> {}
+
+/// Hashed by what equal words share: their numbers and length.
+impl std::hash::Hash for Word<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.head);
+        state.write_u64(self.tail);
+        state.write_usize(self.text.len());
     }
 }
 
@@ -737,6 +798,36 @@ mod tests {
         assert!(entry.excerpt.ends_with("كلمة…"), "{}", entry.excerpt);
         assert!(entry.excerpt.chars().count() <= EXCERPT_CHARS + 1);
         assert_eq!(extract("", "<p>قصير  جدا</p>").excerpt, "قصير جدا");
+    }
+
+    proptest! {
+        /// Two words are equal as map keys when their texts are, and then
+        /// hash alike: texts of every length around those where the
+        /// numbers stop being all of the bytes, most of them alike but
+        /// for one letter or their length.
+        #[test]
+        fn words_are_equal_when_their_texts_are(
+            a in "[ابتسلمن1\\x00]{0,20}",
+            b in "[ابتسلمن1\\x00]{0,20}",
+            at in 0usize..20,
+            letter in "[ابتa]",
+        ) {
+            use std::hash::BuildHasher;
+            let hash = |w: &Word| rustc_hash::FxBuildHasher.hash_one(w);
+            // `b` as `a` with one letter replaced.
+            let mut changed: Vec<char> = a.chars().collect();
+            if let Some(c) = changed.get_mut(at) {
+                *c = letter.chars().next().unwrap_or('a');
+            }
+            let changed: String = changed.into_iter().collect();
+            for other in [&a, &b, &changed, &format!("{a}ا")] {
+                let (x, y) = (Word::new(&a), Word::new(other));
+                prop_assert_eq!(x == y, a == *other, "{:?} / {:?}", a, other);
+                if x == y {
+                    prop_assert_eq!(hash(&x), hash(&y));
+                }
+            }
+        }
     }
 
     proptest! {
