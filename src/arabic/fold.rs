@@ -17,6 +17,8 @@
 use std::borrow::Cow;
 
 use unicode_normalization::char::canonical_combining_class;
+
+use super::block;
 use unicode_normalization::{is_nfc, is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// ARABIC TATWEEL (kashida), U+0640: stretches a letter, never spells one.
@@ -441,10 +443,8 @@ fn word_step_at(
     let bytes = s.as_bytes();
     match (bytes.get(i), bytes.get(i + 1)) {
         (Some(&b @ 0..=0x7F), _) => return Some((steps[usize::from(b)], 1)),
-        (Some(&b @ 0xD8..=0xDB), Some(&next)) => {
-            // U+0600–U+06FF: 110x_xxxx 10yy_yyyy.
-            let code = 0x600 | (usize::from(b & 0x03) << 6) | usize::from(next & 0x3F);
-            return Some((steps[code], 2));
+        (Some(&b @ block::FIRST_LEAD..=block::LAST_LEAD), Some(&next)) => {
+            return Some((steps[block::START + block::offset(b, next)], 2));
         }
         _ => {}
     }

@@ -14,6 +14,7 @@
 //!
 //! Displayed text is never altered beyond NFC; the folds only build keys.
 
+pub(crate) mod block;
 pub mod collate;
 pub mod date;
 pub mod fold;

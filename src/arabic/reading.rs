@@ -6,6 +6,7 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::block;
 use super::date::Digits;
 use super::plural::PluralForms;
 
@@ -103,7 +104,7 @@ fn token_end(text: &str, mut i: usize) -> (usize, Option<usize>) {
         let (len, space) = match b {
             _ if is_ascii_space(b) => (1, true),
             0..=0x7F => (1, false),
-            0xD8..=0xDB => (2, false),
+            block::FIRST_LEAD..=block::LAST_LEAD => (2, false),
             _ => text[i..]
                 .chars()
                 .next()

@@ -32,7 +32,7 @@
 //! Tag names are never stemmed: their words are indexed folded only
 //! (see [`crate::search::index`]).
 
-use crate::arabic::fold_search;
+use crate::arabic::{block, fold_search};
 
 /// The fewest letters a stripping step may leave.
 pub const MIN_STEM: usize = 3;
@@ -144,10 +144,8 @@ fn char_at(text: &str, i: usize, table: &[u64; 4]) -> Option<(usize, bool)> {
     if b.is_ascii() {
         return Some((1, b.is_ascii_alphanumeric()));
     }
-    if let (0xD8..=0xDB, Some(&next)) = (b, bytes.get(i + 1)) {
-        // U+0600–U+06FF: 110x_xxxx 10yy_yyyy, 0 to 0xFF from the block's
-        // start.
-        let at = (usize::from(b & 0x03) << 6) | usize::from(next & 0x3F);
+    if let (block::FIRST_LEAD..=block::LAST_LEAD, Some(&next)) = (b, bytes.get(i + 1)) {
+        let at = block::offset(b, next);
         return Some((2, table[at / 64] & (1 << (at % 64)) != 0));
     }
     other_char_at(text, i)
