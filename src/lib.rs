@@ -373,7 +373,7 @@ fn write_output(
                 let file = feed.file(site);
                 if out.claim(&file, renderer.feed_fingerprint(site, &prep, feed))? {
                     let xml = renderer.render_feed(site, &prep, feed, &entries)?;
-                    out.write(&file, xml.as_bytes())?;
+                    out.write(&file, &xml)?;
                 }
                 Ok(())
             })
