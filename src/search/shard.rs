@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::ser::{Serialize, Serializer};
+use serde::ser::{Error as _, Serialize, SerializeMap, Serializer};
 
 use super::index::{push_varint, read_varint, PositionReader};
 
@@ -124,7 +124,9 @@ pub type Names = [String; 2];
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Posting {
     docs: String,
-    positions: String,
+    /// ASCII, as `docs` (see [`push_varint`]): kept as bytes, so that the
+    /// records of a full build are added without a check of each one's.
+    positions: Vec<u8>,
     last: Option<u32>,
 }
 
@@ -132,6 +134,11 @@ impl Posting {
     /// Adds a document, in increasing order, with its fields and its
     /// already encoded positions. A document added twice counts once.
     pub fn add(&mut self, doc: u32, fields: u8, positions: &str) {
+        self.add_encoded(doc, fields, positions.as_bytes());
+    }
+
+    /// [`add`](Self::add), with the positions as the bytes of their text.
+    fn add_encoded(&mut self, doc: u32, fields: u8, positions: &[u8]) {
         if self.last.is_some_and(|last| doc <= last) {
             return;
         }
@@ -140,7 +147,7 @@ impl Posting {
             None => doc + 1,
         };
         push_varint(&mut self.docs, u64::from(gap - 1) * 8 + u64::from(fields));
-        self.positions.push_str(positions);
+        self.positions.extend_from_slice(positions);
         self.last = Some(doc);
     }
 
@@ -151,12 +158,13 @@ impl Posting {
 
     /// Its `k/` and `p/` strings; `None` if no document is listed.
     fn values(&self) -> Option<[&[u8]; 2]> {
-        (!self.is_empty()).then_some([self.docs.as_bytes(), self.positions.as_bytes()])
+        (!self.is_empty()).then_some([self.docs.as_bytes(), &self.positions])
     }
 
-    /// Its `k/` and `p/` strings, taken; `None` if no document is listed.
-    fn into_strings(self) -> Option<[String; 2]> {
-        (!self.is_empty()).then_some([self.docs, self.positions])
+    /// Its `k/` and `p/` strings' bytes, taken; `None` if no document is
+    /// listed.
+    fn into_bytes(self) -> Option<[Vec<u8>; 2]> {
+        (!self.is_empty()).then_some([self.docs.into_bytes(), self.positions])
     }
 }
 
@@ -286,7 +294,7 @@ fn merge(
     positions: &str,
     removed: &[u32],
     extra: &[Entry<'_>],
-) -> Option<Option<[String; 2]>> {
+) -> Option<Option<[Vec<u8>; 2]>> {
     let changes = || removed.iter().copied().chain(extra.iter().map(|e| e.0));
     let (lo, hi) = (
         changes().min().unwrap_or(u32::MAX),
@@ -295,7 +303,7 @@ fn merge(
     let room = extra.iter().map(|e| e.2.len() + 8).sum::<usize>();
     let mut out = Posting {
         docs: String::with_capacity(docs.len() + room),
-        positions: String::with_capacity(positions.len() + room),
+        positions: Vec::with_capacity(positions.len() + room),
         last: None,
     };
     let mut extra = extra.iter().peekable();
@@ -306,11 +314,11 @@ fn merge(
     out.last = before.last;
     let Some((start, ..)) = next else {
         out.docs.push_str(docs);
-        out.positions.push_str(positions);
+        out.positions.extend_from_slice(positions.as_bytes());
         for &(d, f, p) in extra {
             out.add(d, f, p);
         }
-        return Some(out.into_strings());
+        return Some(out.into_bytes());
     };
     let mut reader = PositionReader::new(positions);
     if !reader.skip(before.count) {
@@ -318,7 +326,7 @@ fn merge(
     }
     out.docs.push_str(&docs[..start]);
     out.positions
-        .push_str(&positions[..positions.len() - reader.rest().len()]);
+        .extend_from_slice(&positions.as_bytes()[..positions.len() - reader.rest().len()]);
 
     // From the first change to the first document after the last one (its
     // gap may change): read and added again.
@@ -341,16 +349,16 @@ fn merge(
             // Every change is behind: the rest is copied as it is.
             if let Some((at, ..)) = next {
                 out.docs.push_str(&docs[at..]);
-                out.positions.push_str(reader.rest());
+                out.positions.extend_from_slice(reader.rest().as_bytes());
             }
-            return Some(out.into_strings());
+            return Some(out.into_bytes());
         }
     }
     // The list ended before the last change.
     for &(d, f, p) in extra {
         out.add(d, f, p);
     }
-    Some(out.into_strings())
+    Some(out.into_bytes())
 }
 
 /// The postings of one shard, by key in byte order.
@@ -414,11 +422,11 @@ impl ShardBuffer {
             at += 1;
             let len = read_leb(&bytes, &mut at).unwrap_or(0) as usize;
             let end = (at + len).min(bytes.len());
-            // Written from a `&str` by `push`, so always UTF-8.
-            let positions = std::str::from_utf8(&bytes[at..end]).unwrap_or("");
+            // Written from a `&str` by `push`: put as they are.
+            let positions = &bytes[at..end];
             at = end;
             if let Some(p) = postings.get_mut(id as usize) {
-                p.add(doc as u32, fields, positions);
+                p.add_encoded(doc as u32, fields, positions);
             }
         }
         drop(bytes);
@@ -468,14 +476,18 @@ struct Column<'a> {
 
 impl Serialize for Column<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.shard.iter().map(|(key, p)| {
+        let mut map = serializer.serialize_map(Some(self.shard.len()))?;
+        for (key, p) in self.shard {
             let value = if self.positions {
-                &p.positions
+                // One check of a key's whole list, where its records were
+                // added unchecked.
+                simdutf8::basic::from_utf8(&p.positions).map_err(S::Error::custom)?
             } else {
                 &p.docs
             };
-            (key, value)
-        }))
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
     }
 }
 
@@ -572,13 +584,13 @@ pub fn update(
         );
         let extra = extra.map(|(_, entries)| entries).unwrap_or_default();
         match merge(docs, positions, removed, &extra)? {
-            Some([d, p]) if d == docs && p == positions => {
+            Some([d, p]) if d == docs.as_bytes() && p == positions.as_bytes() => {
                 out.unchanged(token, [docs.as_bytes(), positions.as_bytes()], ends);
             }
             merged => push_entry(
                 out.changed(),
                 token,
-                merged.as_ref().map(|[d, p]| [d.as_bytes(), p.as_bytes()]),
+                merged.as_ref().map(|[d, p]| [&d[..], &p[..]]),
             ),
         }
     }
@@ -1053,8 +1065,9 @@ mod tests {
             want.extend(extra.iter().copied());
             want.sort_by_key(|e| e.0);
             let removed_docs: Vec<u32> = (0..320).filter(|&d| removed(d)).collect();
-            let merged = merge(&previous.docs, &previous.positions, &removed_docs, &extra);
-            proptest::prop_assert_eq!(merged, Some(encode(&want).into_strings()));
+            let positions = std::str::from_utf8(&previous.positions).unwrap();
+            let merged = merge(&previous.docs, positions, &removed_docs, &extra);
+            proptest::prop_assert_eq!(merged, Some(encode(&want).into_bytes()));
         }
     }
 
