@@ -584,11 +584,12 @@ pub fn html_text(html: &str) -> String {
 fn raw_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(lt) = rest.find('<') {
+    // ASCII bytes, found by memchr's vectorized search, are characters.
+    while let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) {
         push_decoded(&mut out, &rest[..lt]);
         out.push(' ');
         let tag = &rest[lt..];
-        let end = tag.find('>').map_or(tag.len(), |i| i + 1);
+        let end = memchr::memchr(b'>', tag.as_bytes()).map_or(tag.len(), |i| i + 1);
         let inside = &tag[1..end.min(tag.len())];
         let name_len = inside
             .bytes()
@@ -639,10 +640,11 @@ fn excerpt(text: &str) -> String {
 /// pulldown-cmark writes, and numeric ones).
 fn push_decoded(out: &mut String, text: &str) {
     let mut rest = text;
-    while let Some(amp) = rest.find('&') {
+    while let Some(amp) = memchr::memchr(b'&', rest.as_bytes()) {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
-        let semi = after.find(';').filter(|&i| i <= 10);
+        // Within the ten bytes a reference's name may have.
+        let semi = memchr::memchr(b';', &after.as_bytes()[..after.len().min(11)]);
         let decoded = semi.and_then(|i| {
             let name = &after[..i];
             let c = match name {
@@ -687,6 +689,19 @@ fn cut_at_word(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn references_are_decoded_where_their_name_ends_within_ten_bytes() {
+        let mut out = String::new();
+        super::push_decoded(
+            &mut out,
+            "سوريا &amp; لبنان &#x41;&#66;&nbsp;x &#x00000043; &#x000000044; &foo; &ولا; & ولا ; &",
+        );
+        assert_eq!(
+            out,
+            "سوريا & لبنان AB\u{A0}x C &#x000000044; &foo; &ولا; & ولا ; &"
+        );
+    }
+
     use super::*;
     use crate::search::analyze::{alt_key, fold, key, words};
     use proptest::prelude::*;
