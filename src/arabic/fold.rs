@@ -17,9 +17,9 @@
 use std::borrow::Cow;
 
 use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::{is_nfc, is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use super::block;
-use unicode_normalization::{is_nfc, is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// ARABIC TATWEEL (kashida), U+0640: stretches a letter, never spells one.
 pub(crate) const TATWEEL: char = '\u{0640}';
