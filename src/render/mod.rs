@@ -55,10 +55,10 @@ const ENTRY_ROOM: usize = 2 * 1024;
 
 /// Runs `template` with `ctx` into bytes, given room for `room` of them.
 ///
-/// For what is copied into a page or a feed as bytes: Tera writes UTF-8,
-/// and its `render` would check the whole of it again to return a
-/// `String` (a teaser's or a feed's check costs as much as a tenth of
-/// making it).
+/// Pages, teasers, feed entries and feeds are written and copied as bytes:
+/// Tera writes UTF-8, and its `render` would check the whole of it again
+/// to return a `String` (a teaser's or a feed's check costs as much as a
+/// tenth of making it).
 fn render_bytes(
     tera: &Tera,
     template: &str,
@@ -437,13 +437,10 @@ impl Renderer {
         let template = self.fill(&mut sink, site, prep, job, &file)?;
         // Room for most pages at once: Tera writes in small pieces, and a
         // buffer grown from nothing copies a page about twice over.
-        let mut html = Vec::with_capacity(PAGE_ROOM);
-        self.tera
-            .render_to(template, &sink.ctx, &mut html)
-            .map_err(|e| {
-                Error::Template(vec![template_error(&self.templates_dir(), template, &e)
-                    .with_hint(format!("while rendering {file}"))])
-            })?;
+        let mut html = render_bytes(&self.tera, template, &sink.ctx, PAGE_ROOM).map_err(|e| {
+            Error::Template(vec![template_error(&self.templates_dir(), template, &e)
+                .with_hint(format!("while rendering {file}"))])
+        })?;
         let mut minified = true;
         for markup in &sink.markup {
             let done;

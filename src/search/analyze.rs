@@ -215,12 +215,7 @@ pub fn keys(word: &str) -> (&str, Option<&str>) {
     }
     // The proclitic is one letter, two bytes; the rest keeps MIN_STEM
     // letters, as the word has more than that.
-    let rest = &word[2..];
-    let alt = if is_stemmable(rest.as_bytes()) {
-        strip_affixes(rest).0
-    } else {
-        rest
-    };
+    let alt = key(&word[2..]);
     (own, (alt != own).then_some(alt))
 }
 
