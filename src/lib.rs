@@ -181,7 +181,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let drafts = std::mem::take(&mut content.drafts);
     let mut site = Site::build_unrelated(config, content)?;
     timings.stage("model");
-    let related = site.link_related(related.as_ref());
+    let previous_related = related;
+    let related = site.link_related(previous_related.as_ref());
     timings.stage("related coverage");
 
     let (written, cache) = std::thread::scope(|scope| {
@@ -258,9 +259,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         elapsed: started.elapsed(),
         output: output_dir,
     };
-    // Freeing 100,000 articles' worth of model and fingerprints takes a
-    // noticeable fraction of an incremental build: the caller need not wait.
-    drop_later((site, drafts, files, written.search));
+    // Freeing 100,000 articles' worth of model, related lists and
+    // fingerprints takes a noticeable fraction of an incremental build: the
+    // caller need not wait.
+    drop_later((
+        site,
+        drafts,
+        files,
+        written.search,
+        related,
+        previous_related,
+    ));
     Ok(report)
 }
 

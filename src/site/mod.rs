@@ -181,9 +181,10 @@ impl Site {
             .collect();
         let (related, lists) =
             related::compute(&self.articles, &self.taxonomies, &use_taxonomy, previous);
-        for (a, r) in self.articles.iter_mut().zip(related) {
-            a.related = r;
-        }
+        self.articles
+            .par_iter_mut()
+            .zip(related)
+            .for_each(|(a, r)| a.related = r);
         lists
     }
 

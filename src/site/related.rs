@@ -41,7 +41,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use super::{Article, Taxonomy};
 
@@ -83,29 +83,31 @@ pub fn compute(
     // (Each list's articles are older than its own: anything else is a
     // damaged cache, and the list is computed anew.)
     let same = previous.map_or(0, |p| {
-        p.prefixes
-            .iter()
-            .zip(&p.related)
-            .zip(&prefixes)
-            .enumerate()
-            .take_while(|(k, ((a, list), b))| a == b && list.iter().all(|&x| (x as usize) < *k))
-            .count()
+        let len = p.prefixes.len().min(p.related.len()).min(n);
+        (0..len)
+            .into_par_iter()
+            .position_first(|k| {
+                p.prefixes[k] != prefixes[k] || p.related[k].iter().any(|&x| x as usize >= k)
+            })
+            .unwrap_or(len)
     });
     // The newest first: computed for the first n - same, taken from the
-    // previous lists for the rest.
+    // previous lists for the rest. Every article's list is a small vector
+    // of its own: they are made (and turned around for the next build) in
+    // parallel.
     let mut related = fresh(articles, taxonomies, use_taxonomy, n - same);
     if let Some(p) = previous {
-        related.extend((n - same..n).map(|i| {
+        related.par_extend((n - same..n).into_par_iter().map(|i| {
             p.related[n - 1 - i]
                 .iter()
                 .map(|&k| n - 1 - k as usize)
-                .collect()
+                .collect::<Vec<_>>()
         }));
     }
     let lists = Lists {
         prefixes,
         related: related
-            .iter()
+            .par_iter()
             .rev()
             .map(|r| r.iter().map(|&j| (n - 1 - j) as u32).collect())
             .collect(),
@@ -113,30 +115,40 @@ pub fn compute(
     (related, lists)
 }
 
-/// Per article, oldest first, the hash of its terms and of the hash before
-/// it: of the archive up to and including it, as [`related_of`] sees it.
+/// Per article, oldest first, the hash of the archive up to and including
+/// it, as [`related_of`] sees it: each article's terms are hashed on their
+/// own, in parallel, and the hashes chained in order.
 fn prefix_hashes(articles: &[Article], taxonomies: &[Taxonomy], use_taxonomy: &[bool]) -> Vec<u64> {
-    let mut prefix = 0u64;
-    articles
-        .iter()
+    let mut hashes: Vec<u64> = articles
+        .par_iter()
         .rev()
-        .map(|a| {
-            let mut h = Xxh3::new();
-            h.update(&prefix.to_le_bytes());
-            for (t, terms) in a.terms.iter().enumerate() {
-                if use_taxonomy.get(t).copied().unwrap_or(false) {
-                    h.update(&(t as u32).to_le_bytes());
-                    for &term in terms {
-                        h.update(taxonomies[t].terms[term].key.as_str().as_bytes());
-                        h.update(&[0]);
-                    }
-                    h.update(&[0xff]);
-                }
+        .map(|a| terms_hash(a, taxonomies, use_taxonomy))
+        .collect();
+    let mut prefix = 0u64;
+    for h in &mut hashes {
+        let mut pair = [0u8; 16];
+        pair[..8].copy_from_slice(&prefix.to_le_bytes());
+        pair[8..].copy_from_slice(&h.to_le_bytes());
+        prefix = xxh3_64(&pair);
+        *h = prefix;
+    }
+    hashes
+}
+
+/// The hash of an article's terms in the taxonomies that count.
+fn terms_hash(a: &Article, taxonomies: &[Taxonomy], use_taxonomy: &[bool]) -> u64 {
+    let mut h = Xxh3::new();
+    for (t, terms) in a.terms.iter().enumerate() {
+        if use_taxonomy.get(t).copied().unwrap_or(false) {
+            h.update(&(t as u32).to_le_bytes());
+            for &term in terms {
+                h.update(taxonomies[t].terms[term].key.as_str().as_bytes());
+                h.update(&[0]);
             }
-            prefix = h.digest();
-            prefix
-        })
-        .collect()
+            h.update(&[0xff]);
+        }
+    }
+    h.digest()
 }
 
 /// The lists of the newest `count` articles.
@@ -222,14 +234,15 @@ fn related_of(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::arabic::ArticleDate;
     use crate::config::Config;
     use crate::content::{Article as Source, Content, FrontMatter};
     use crate::site::Site;
 
-    fn source(stem: &str, date: &str) -> Source {
+    /// An article of the file `content/<stem>.md`, dated `date`.
+    pub(crate) fn source(stem: &str, date: &str) -> Source {
         let utc = chrono::FixedOffset::east_opt(0).unwrap();
         Source {
             source: format!("content/{stem}.md").into(),
