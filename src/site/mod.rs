@@ -11,9 +11,11 @@ pub mod taxonomy;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::arabic::{reading_minutes, ArabicCollator, Slug};
 use crate::config::{direction_of, Config};
@@ -208,10 +210,22 @@ impl Site {
                 .then_with(|| a.source.cmp(&b.source))
         });
 
-        // What each article needs that depends on it alone, in parallel.
+        // What each article needs that depends on it alone, in parallel,
+        // with its spellings of each taxonomy (in configured order) put in
+        // a table of a row an article: a taxonomy's mentions are gathered
+        // from the table, not from each article's own lists, which lie far
+        // apart in memory. (A row is never empty, to be a chunk.)
+        let width = config.taxonomies.len().max(1);
+        let mut named: Vec<&[Arc<str>]> = vec![&[]; sources.len() * width];
         let prepared: Vec<Prepared> = sources
             .par_iter()
-            .map(|source| Prepared::new(source, &config))
+            .zip(named.par_chunks_mut(width))
+            .map(|(source, row)| {
+                for (slot, tax) in row.iter_mut().zip(&config.taxonomies) {
+                    *slot = source.front.taxonomies.get(&tax.name).unwrap_or_default();
+                }
+                Prepared::new(source, &config)
+            })
             .collect();
         let collator = ArabicCollator::new();
         // Two independent steps side by side: which page each article
@@ -231,8 +245,9 @@ impl Site {
                 config
                     .taxonomies
                     .par_iter()
-                    .map(|tax| {
-                        let mentions = mentions_of(&sources, &tax.name);
+                    .enumerate()
+                    .map(|(t, tax)| {
+                        let mentions = mentions_of(&sources, &named, width, t);
                         let files: Vec<_> = term_files
                             .iter()
                             .filter(|f| f.taxonomy == tax.name)
@@ -301,25 +316,36 @@ impl Site {
 
         // Each article's terms, per taxonomy, in the order it names them:
         // each taxonomy's mentions are in article order, so an article's
-        // are one run of them, found by bisection; articles in parallel.
-        articles.par_iter_mut().enumerate().for_each(|(i, a)| {
-            a.terms = article_terms
-                .iter()
-                .map(|named| {
-                    let start = named.partition_point(|&(article, _)| article < i);
-                    let mut list: Vec<usize> = Vec::new();
-                    for &(_, term) in named[start..]
+        // are one run of them. Runs of articles in parallel, each walking
+        // the mentions from where its first article's start.
+        articles
+            .par_chunks_mut(MENTION_RUN)
+            .enumerate()
+            .for_each(|(run, chunk)| {
+                let first = run * MENTION_RUN;
+                let mut at: Vec<usize> = article_terms
+                    .iter()
+                    .map(|named| named.partition_point(|&(article, _)| article < first))
+                    .collect();
+                for (i, a) in (first..).zip(chunk) {
+                    a.terms = article_terms
                         .iter()
-                        .take_while(|&&(article, _)| article == i)
-                    {
-                        if !list.contains(&term) {
-                            list.push(term);
-                        }
-                    }
-                    list
-                })
-                .collect();
-        });
+                        .zip(&mut at)
+                        .map(|(named, at)| {
+                            let mut list: Vec<usize> = Vec::new();
+                            while let Some(&(_, term)) =
+                                named.get(*at).filter(|&&(article, _)| article == i)
+                            {
+                                if !list.contains(&term) {
+                                    list.push(term);
+                                }
+                                *at += 1;
+                            }
+                            list
+                        })
+                        .collect();
+                }
+            });
 
         let years = archive(&articles);
         Ok(Site {
@@ -334,24 +360,41 @@ impl Site {
     }
 }
 
-/// Every mention of a term of the taxonomy `name`: newest article first, in
-/// the order each article names them.
-fn mentions_of<'a>(articles: &'a [Box<Source>], name: &str) -> Vec<taxonomy::Mention<'a>> {
-    let mut list = Vec::new();
-    for (i, a) in articles.iter().enumerate() {
-        let front = &a.front;
-        let Some(spellings) = front.taxonomies.get(name) else {
-            continue;
-        };
-        list.extend(spellings.iter().map(|spelling| taxonomy::Mention {
-            spelling,
-            article: i,
-            source: &a.source,
-            positions: &front.positions,
-        }));
-    }
-    list
+/// Every mention of a term of the `t`-th taxonomy: newest article first, in
+/// the order each article names them, from the table `named` (a row of
+/// `width` spellings an article, one per taxonomy). Gathered in runs of articles,
+/// in parallel: the largest taxonomy's mentions are on the model's longest
+/// path.
+fn mentions_of<'a>(
+    articles: &'a [Box<Source>],
+    named: &[&'a [Arc<str>]],
+    width: usize,
+    t: usize,
+) -> Vec<taxonomy::Mention<'a>> {
+    articles
+        .par_chunks(MENTION_RUN)
+        .zip(named.par_chunks(MENTION_RUN * width))
+        .enumerate()
+        .flat_map_iter(|(run, (articles, rows))| {
+            let first = run * MENTION_RUN;
+            articles
+                .iter()
+                .zip(rows.chunks(width))
+                .enumerate()
+                .flat_map(move |(i, (a, row))| {
+                    row[t].iter().map(move |spelling| taxonomy::Mention {
+                        spelling,
+                        article: first + i,
+                        source: &a.source,
+                        positions: &a.front.positions,
+                    })
+                })
+        })
+        .collect()
 }
+
+/// How many articles' mentions one thread gathers in a row.
+const MENTION_RUN: usize = 8192;
 
 /// What an article of the model has once it has claimed its page.
 struct Claim {
@@ -363,31 +406,49 @@ struct Claim {
 
 /// Which page each article claims, in order: the first article to claim a
 /// page has it. Per article, its claim, or `None` where it has an error
-/// (with the errors).
+/// (with the errors, in no order). In parallel: pages claimed twice are
+/// found among equal hashes of the pages' paths, sorted.
 fn claim_pages(
     sources: &[Box<Source>],
     prepared: Vec<Prepared>,
 ) -> (Vec<Option<Claim>>, Vec<Diagnostic>) {
-    let mut errors = Vec::new();
-    // Each page claimed, with the position of the article that has it.
-    let mut by_path: FxHashMap<PagePath, usize> =
-        FxHashMap::with_capacity_and_hasher(sources.len(), Default::default());
-    let claims = sources
-        .iter()
-        .zip(prepared)
+    // Each page claimed (by hash), with the position of its article.
+    let mut claimed: Vec<(u64, usize)> = prepared
+        .par_iter()
         .enumerate()
-        .map(|(i, (source, prepared))| {
+        .filter_map(|(i, p)| {
+            let (_, path) = p.claim.as_ref().ok()?;
+            Some((xxh3_64(path.as_str().as_bytes()), i))
+        })
+        .collect();
+    claimed.par_sort_unstable();
+    // The article that has the page each other claimant asked for.
+    let path_of = |i: usize| prepared[i].claim.as_ref().ok().map(|(_, path)| path);
+    let mut taken: FxHashMap<usize, usize> = FxHashMap::default();
+    for run in claimed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        for (k, &(_, i)) in run.iter().enumerate() {
+            // The run is in article order: the first of the same path has it.
+            if let Some(&(_, owner)) = run[..k].iter().find(|&&(_, j)| path_of(j) == path_of(i)) {
+                taken.insert(i, owner);
+            }
+        }
+    }
+    // Errors are few: gathered under a lock.
+    let errors = std::sync::Mutex::new(Vec::new());
+    let error = |d: Diagnostic| errors.lock().unwrap_or_else(|e| e.into_inner()).push(d);
+    let claims = prepared
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, prepared)| {
+            let source = &sources[i];
             let Prepared { claim, lang, image } = prepared;
-            let (slug, path) = match claim {
-                Ok(claim) => claim,
-                Err(e) => {
-                    errors.push(e);
-                    return None;
-                }
-            };
-            if let Some(&other) = by_path.get(&path) {
-                let other = &sources[other].source;
-                errors.push(
+            let (slug, path) = claim.map_err(error).ok()?;
+            if let Some(&owner) = taken.get(&i) {
+                let other = &sources[owner].source;
+                error(
                     source
                         .error_at(
                             "slug",
@@ -401,11 +462,10 @@ fn claim_pages(
                 );
                 return None;
             }
-            by_path.insert(path.clone(), i);
             let image = match image {
                 Some(Ok(image)) => Some(image),
                 Some(Err(message)) => {
-                    errors.push(source.error_at("image", message).with_hint(
+                    error(source.error_at("image", message).with_hint(
                         "write a path inside the site such as /media/2020/10/photo.jpg, or an https:// address",
                     ));
                     None
@@ -420,7 +480,10 @@ fn claim_pages(
             })
         })
         .collect();
-    (claims, errors)
+    (
+        claims,
+        errors.into_inner().unwrap_or_else(|e| e.into_inner()),
+    )
 }
 
 /// What an article of the model needs that depends on that article alone:
@@ -617,6 +680,38 @@ mod tests {
             PagePath::dir(&["countries", "syria"]).page(2).as_str(),
             "countries/syria/page/2/"
         );
+    }
+
+    #[test]
+    fn a_page_claimed_three_times_is_the_first_claimants() {
+        let config = Config::parse("title = \"t\"\n").unwrap();
+        let articles = [
+            ("d", "other", "2020-10-01"),
+            ("c", "same", "2020-10-02"),
+            ("b", "same", "2020-10-03"),
+            ("a", "same", "2020-10-02"),
+        ]
+        .into_iter()
+        .map(|(stem, slug, day)| {
+            let mut a = related::tests::source(stem, &format!("{day}T00:00:00+00:00"));
+            a.front.slug = Slug::sanitize(slug);
+            Box::new(a)
+        })
+        .collect();
+        let content = Content {
+            articles,
+            ..Default::default()
+        };
+        let Err(Error::Content(errors)) = Site::build_unrelated(config, content) else {
+            panic!("two articles lost their page");
+        };
+        // Newest first, then by path: b, a, c claim 2020/10/same/, b has it.
+        let lost: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|d| (d.path.to_str().unwrap(), d.message.as_str()))
+            .collect();
+        let message = "this article and content/b.md would both be published at 2020/10/same/";
+        assert_eq!(lost, [("content/a.md", message), ("content/c.md", message)]);
     }
 
     #[test]
