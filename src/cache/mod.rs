@@ -63,7 +63,7 @@ pub use hash::{hash_of, holds_text, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 18;
+const FORMAT: u32 = 19;
 
 /// What a cache was written for. It is used only by a build of the same
 /// arshif version, configuration and options (`settings`). The theme's
@@ -279,7 +279,10 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
         return None;
     }
     let (parts, rest): (Vec<Part>, _) = postcard::take_from_bytes(&index[at..]).ok()?;
-    let (articles, rest) = rayon::join(|| read_parts(path, &parts), || read_rest(path, rest));
+    // The rest is one long serial decode (the fingerprints, the related
+    // lists): begun first, so that the parts, in parallel, end the load on
+    // every core free, not the rest on one.
+    let (rest, articles) = rayon::join(|| read_rest(path, rest), || read_parts(path, &parts));
     let (related, tail, search) = rest?;
     let mut articles = articles?;
     for a in articles.iter_mut().flatten() {

@@ -57,14 +57,31 @@ pub const LOOKBACK: usize = 200;
 /// Every article's list, kept by a build for the next one: counted from
 /// the oldest article, with a hash of the archive up to and including it
 /// (its terms in the taxonomies that count, article by article), on which
-/// the list depends and nothing else.
+/// the list depends and nothing else. The lists are one after another in
+/// one vector (100,000 small vectors were as many allocations to read back
+/// from the cache, and to free).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lists {
     /// Per article, oldest first: the hash of the archive up to it.
     prefixes: Vec<u64>,
+    /// Per article, oldest first: where its list ends in `related`.
+    ends: Vec<u32>,
     /// Per article, oldest first: its related articles, counted from the
     /// oldest too (so that a newer story leaves them as they are).
-    related: Vec<Vec<u32>>,
+    related: Vec<u32>,
+}
+
+impl Lists {
+    /// The list of the `k`-th article from the oldest; `None` past the
+    /// last, or where a damaged cache gave ends out of order.
+    fn list(&self, k: usize) -> Option<&[u32]> {
+        let start = match k.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        let end = *self.ends.get(k)?;
+        self.related.get(start as usize..end as usize)
+    }
 }
 
 /// The related articles of every article (positions in the newest-first
@@ -83,35 +100,37 @@ pub fn compute(
     // (Each list's articles are older than its own: anything else is a
     // damaged cache, and the list is computed anew.)
     let same = previous.map_or(0, |p| {
-        let len = p.prefixes.len().min(p.related.len()).min(n);
+        let len = p.prefixes.len().min(p.ends.len()).min(n);
         (0..len)
             .into_par_iter()
             .position_first(|k| {
-                p.prefixes[k] != prefixes[k] || p.related[k].iter().any(|&x| x as usize >= k)
+                p.prefixes[k] != prefixes[k]
+                    || p.list(k).is_none_or(|l| l.iter().any(|&x| x as usize >= k))
             })
             .unwrap_or(len)
     });
     // The newest first: computed for the first n - same, taken from the
-    // previous lists for the rest. Every article's list is a small vector
-    // of its own: they are made (and turned around for the next build) in
-    // parallel.
+    // previous lists for the rest (each a small vector of its own in the
+    // model: made in parallel).
     let mut related = fresh(articles, taxonomies, use_taxonomy, n - same);
     if let Some(p) = previous {
         related.par_extend((n - same..n).into_par_iter().map(|i| {
-            p.related[n - 1 - i]
+            p.list(n - 1 - i)
+                .unwrap_or_default()
                 .iter()
                 .map(|&k| n - 1 - k as usize)
                 .collect::<Vec<_>>()
         }));
     }
-    let lists = Lists {
+    let mut lists = Lists {
         prefixes,
-        related: related
-            .par_iter()
-            .rev()
-            .map(|r| r.iter().map(|&j| (n - 1 - j) as u32).collect())
-            .collect(),
+        ends: Vec::with_capacity(n),
+        related: Vec::with_capacity(n * RELATED),
     };
+    for r in related.iter().rev() {
+        lists.related.extend(r.iter().map(|&j| (n - 1 - j) as u32));
+        lists.ends.push(lists.related.len() as u32);
+    }
     (related, lists)
 }
 
@@ -300,6 +319,19 @@ pub(crate) mod tests {
             ..Default::default()
         };
         Site::build(config, content).unwrap()
+    }
+
+    #[test]
+    fn lists_of_a_damaged_cache_are_none() {
+        let lists = Lists {
+            prefixes: vec![0; 3],
+            ends: vec![2, 1, 9],
+            related: vec![0, 0],
+        };
+        assert_eq!(lists.list(0), Some(&[0, 0][..]));
+        assert_eq!(lists.list(1), None, "an end before its start");
+        assert_eq!(lists.list(2), None, "an end past the values");
+        assert_eq!(lists.list(3), None, "past the last article");
     }
 
     /// The related stems of the article with stem `stem`.
