@@ -993,14 +993,17 @@ mod tests {
         (dir, folder)
     }
 
+    /// Writes the story `<name>.md` of 2020-01-01, titled `name`, into `folder`.
+    fn write_story(folder: &Path, name: &str, body: &str) {
+        let text = format!("---\ntitle: {name}\ndate: 2020-01-01\n---\n{body}\n");
+        std::fs::write(folder.join(format!("{name}.md")), text).unwrap();
+    }
+
     #[test]
     fn known_articles_are_matched_to_the_scan_in_any_order() {
         let (dir, folder) = site_with_a_month();
         let root = dir.path();
-        let write = |name: &str, body: &str| {
-            let text = format!("---\ntitle: {name}\ndate: 2020-01-01\n---\n{body}\n");
-            std::fs::write(folder.join(format!("{name}.md")), text).unwrap();
-        };
+        let write = |name: &str, body: &str| write_story(&folder, name, body);
         for name in ["a", "b", "c", "d"] {
             write(name, "نص");
         }
@@ -1031,10 +1034,7 @@ mod tests {
     fn runs_of_any_length_find_the_same_known_articles() {
         let (dir, folder) = site_with_a_month();
         let root = dir.path();
-        let write = |name: &str, body: &str| {
-            let text = format!("---\ntitle: {name}\ndate: 2020-01-01\n---\n{body}\n");
-            std::fs::write(folder.join(format!("{name}.md")), text).unwrap();
-        };
+        let write = |name: &str, body: &str| write_story(&folder, name, body);
         for name in ["a", "b", "c", "d", "e", "f", "g"] {
             write(name, "نص");
         }
