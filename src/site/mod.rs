@@ -231,9 +231,10 @@ impl Site {
         // Independent steps side by side: which page each article claims
         // (in order: the first article to claim one has it) and the
         // archive's years and months, and the taxonomies, in parallel with
-        // each other. All read the articles in the sorted order: an article that claims no page is an error,
-        // so when the model is built no article was left out, and an
-        // article's position in `sources` is its number in the model.
+        // each other. All read the articles in the sorted order: an
+        // article that claims no page is an error, so when the model is
+        // built no article was left out, and an article's position in
+        // `sources` is its number in the model.
         let ((claimed, years), built) = rayon::join(
             || (claim_pages(&sources, prepared), archive(&sources)),
             || {
@@ -368,9 +369,9 @@ impl Site {
 
 /// Every mention of a term of the `t`-th taxonomy: newest article first, in
 /// the order each article names them, from the table `named` (a row of
-/// `width` spellings an article, one per taxonomy). Gathered in runs of articles,
-/// in parallel: the largest taxonomy's mentions are on the model's longest
-/// path.
+/// `width` spellings an article, one per taxonomy). Gathered in runs of
+/// articles, in parallel: the largest taxonomy's mentions are on the
+/// model's longest path.
 fn mentions_of<'a>(
     articles: &'a [Box<Source>],
     named: &[&'a [Arc<str>]],
@@ -399,7 +400,8 @@ fn mentions_of<'a>(
         .collect()
 }
 
-/// How many articles' mentions one thread gathers in a row.
+/// How many articles' mentions one thread gathers in a row (and how many
+/// articles' terms it picks from the mentions).
 const MENTION_RUN: usize = 8192;
 
 /// What an article of the model has once it has claimed its page.
