@@ -284,10 +284,7 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     // every core free, not the rest on one.
     let (rest, articles) = rayon::join(|| read_rest(path, rest), || read_parts(path, &parts));
     let (related, tail, search) = rest?;
-    let mut articles = articles?;
-    for a in articles.iter_mut().flatten() {
-        a.cached = true;
-    }
+    let articles = articles?;
     let id = crate::output::dir_id(output)?;
     // The folder is the one described, and still holds what it held: a
     // sample of its files must be there (a file deleted by hand is not
@@ -450,16 +447,20 @@ fn read_parts(dir: &Path, parts: &[Part]) -> Option<Vec<Vec<Box<content::Article
 }
 
 /// The articles of one part file, decoded where it lies, sharing the texts
-/// its articles repeat (their terms); `None` unless it has the length, the
-/// first article and the count its index says.
+/// its articles repeat (their terms), each marked as taken from the cache;
+/// `None` unless it has the length, the first article and the count its
+/// index says.
 #[expect(
     clippy::vec_box,
     reason = "articles are boxed where they are made, see `content::Content`"
 )]
 fn read_part(dir: &Path, part: &Part) -> Option<Vec<Box<content::Article>>> {
     let bytes = part.file.read(dir)?;
-    let articles: Vec<Box<content::Article>> =
+    let mut articles: Vec<Box<content::Article>> =
         content::compact::shared::within(|| postcard::from_bytes(&bytes).ok())?;
+    for a in &mut articles {
+        a.cached = true;
+    }
     let first = &articles.first()?.source;
     (articles.len() == part.count && *first == part.first).then_some(articles)
 }

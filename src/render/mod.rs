@@ -761,7 +761,7 @@ impl Renderer {
         if !self.feed_entry {
             return Ok(xml);
         }
-        let capacity = xml.len() + positions.len() * 2048;
+        let capacity = xml.len() + positions.len() * ENTRY_ROOM;
         fill_slots(&xml, &self.entry_start, capacity, |n, out| {
             let Some(&i) = positions.get(n) else {
                 return Ok(false);

@@ -689,10 +689,14 @@ fn cut_at_word(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::search::analyze::{alt_key, fold, key, words};
+    use proptest::prelude::*;
+
     #[test]
     fn references_are_decoded_where_their_name_ends_within_ten_bytes() {
         let mut out = String::new();
-        super::push_decoded(
+        push_decoded(
             &mut out,
             "سوريا &amp; لبنان &#x41;&#66;&nbsp;x &#x00000043; &#x000000044; &foo; &ولا; & ولا ; &",
         );
@@ -701,10 +705,6 @@ mod tests {
             "سوريا & لبنان AB\u{A0}x C &#x000000044; &foo; &ولا; & ولا ; &"
         );
     }
-
-    use super::*;
-    use crate::search::analyze::{alt_key, fold, key, words};
-    use proptest::prelude::*;
 
     /// [`extract`] as first written: every (key, position, field) sorted by
     /// key, stably. The numbered keys must give the same entry.
