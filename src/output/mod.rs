@@ -21,7 +21,7 @@
 //! the output folder, and two pages claiming one path are an error.
 
 use std::fs;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -238,14 +238,58 @@ fn ensure_parent(path: &Path) -> Result<()> {
     }
 }
 
+/// What is at a path, against the bytes about to be written there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum There {
+    /// A file holding exactly those bytes.
+    Same,
+    /// A file holding others, which the new one replaces.
+    OtherFile,
+    /// No file (nothing, or a folder).
+    NoFile,
+}
+
+/// What is at `old`, against `bytes`.
+fn there(old: &Path, bytes: &[u8]) -> There {
+    match fs::metadata(old) {
+        Ok(m) if m.is_file() => {
+            if m.len() == bytes.len() as u64 && fs::read(old).is_ok_and(|b| b == bytes) {
+                There::Same
+            } else {
+                There::OtherFile
+            }
+        }
+        _ => There::NoFile,
+    }
+}
+
 /// Whether the file at `old` holds exactly `bytes`.
 pub(crate) fn same_content(old: &Path, bytes: &[u8]) -> bool {
-    match fs::metadata(old) {
-        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
-            fs::read(old).is_ok_and(|b| b == bytes)
+    there(old, bytes) == There::Same
+}
+
+/// Starts writing `file`'s bytes to disk, without waiting for them: for a
+/// file that is to be renamed over another.
+///
+/// On ext4 (with its default `auto_da_alloc`), renaming a file over another
+/// first sends the new file's bytes to the disk, inside the rename, with
+/// both folders locked: a patch's commit did that for every file it
+/// replaced, one after another on one core. Started as the file is written,
+/// that work is spread over the cores that render, and the rename finds it
+/// done: the commit of a story added to 100,000 (150 files) went from 36 to
+/// 25 ms. Elsewhere it is only a hint, and its failure changes nothing.
+fn start_writeback(file: &fs::File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a system call on the descriptor of an open file, reading
+        // no memory of this process.
+        unsafe {
+            libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
         }
-        _ => false,
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
 }
 
 /// A folder's identity: tells the output a cache describes from a folder
@@ -387,13 +431,20 @@ impl Patch {
     /// Writes `bytes` at `rel` unless the file there holds them already.
     /// Returns whether anything was written.
     fn put(&self, path: &Path, rel: &str, bytes: &[u8]) -> Result<bool> {
-        if same_content(&self.output.join(path), bytes) {
+        let target = self.output.join(path);
+        let there = there(&target, bytes);
+        if there == There::Same {
             return Ok(false);
         }
         let name = self.next.fetch_add(1, Ordering::Relaxed).to_string();
         let tmp = self.dir.join(&name);
         // Named by the page it is for: the scratch name means nothing to people.
-        fs::write(&tmp, bytes).map_err(|e| Error::io(self.output.join(path), e))?;
+        let cannot = |e| Error::io(&target, e);
+        let mut file = fs::File::create(&tmp).map_err(cannot)?;
+        file.write_all(bytes).map_err(cannot)?;
+        if there == There::OtherFile {
+            start_writeback(&file);
+        }
         self.moves
             .lock()
             .unwrap_or_else(|e| e.into_inner())
