@@ -5,9 +5,11 @@
 //! so little is allocated per page. Three shortcuts keep it cheap on large
 //! archives: a teaser counts by its fingerprint (the hash of its inputs,
 //! computed once per build) on list pages and, for its own teaser, its
-//! neighbours and its related articles, on an article page; a body counts by
-//! its file's hash; a value derived from such inputs (the JSON-LD, the
-//! paginator and its URLs) counts by them. Each stands for exactly what it
+//! neighbours and its related articles, on an article page, where it also
+//! stands for everything else of the article (its body, title, language,
+//! URL and front matter: the teaser's inputs hold the hash of its file); a
+//! value derived from such inputs (the JSON-LD, the paginator and its URLs)
+//! counts by them. Each stands for exactly what it
 //! replaces, given the same theme and configuration, which the build cache
 //! compares separately.
 
@@ -66,6 +68,7 @@ impl ContextSink for Sink<'_> {
     /// The teaser, the neighbours and the related articles of a `PageCtx`
     /// are each made of their article's teaser inputs only (title, URL,
     /// language, direction, date): their teaser fingerprints stand for them.
+    /// The article's own stands for the rest of the page's article too.
     fn article_page(
         &mut self,
         site: &crate::site::Site,
@@ -82,8 +85,8 @@ impl ContextSink for Sink<'_> {
         ] {
             self.teasers(slot, list, "article.html")?;
         }
-        self.body(a)?;
-        self.insert("extra", &a.source.front.extra);
+        // Its body and `extra` are made of its file alone, whose hash is
+        // among the teaser's inputs: counted above, by `self.teasers[i]`.
         Ok(())
     }
 

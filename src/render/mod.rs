@@ -643,15 +643,23 @@ impl Renderer {
                     )
                 }
             };
-        sink.insert("lang", lang);
+        // An article page's language and folder are among its teaser's
+        // inputs, and its title is in its file, whose hash is too: its
+        // fingerprint counts them by the teaser's (see
+        // `ContextSink::article_page`), rather than read three strings of
+        // every article once more.
+        let uncounted = |s| (!matches!(job, PageJob::Article(_))).then_some(s);
+        sink.insert_derived("lang", &uncounted(lang), || lang);
         sink.insert("dir", dir);
-        sink.insert_derived("locale", lang, || meta::og_locale(lang));
+        sink.insert_derived("locale", &uncounted(lang), || meta::og_locale(lang));
         sink.insert("jsonld", &jsonld);
         sink.insert("kind", job.kind());
-        sink.insert("title", &title);
+        sink.insert_derived("title", &uncounted(&title), || &title);
         // The configuration's base URL and the folder: counted by the folder.
         match &canonical_path {
-            Some(path) => sink.insert_derived("canonical", path.as_str(), || canonical(path)),
+            Some(path) => {
+                sink.insert_derived("canonical", &uncounted(path.as_str()), || canonical(path))
+            }
             None => sink.insert("canonical", &None::<String>),
         }
         Ok(template)

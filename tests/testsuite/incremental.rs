@@ -333,6 +333,61 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
     );
 }
 
+/// An article page's fingerprint counts its title, language, folder, body
+/// and other front matter through its teaser's fingerprint, which holds the
+/// hash of the article's file: an edit of any one of them alone reaches the
+/// page.
+#[test]
+fn an_edit_of_any_one_part_of_a_story_reaches_its_page() {
+    let mut site = corpus(30);
+    let template = site.root().join("themes/default/templates/article.html");
+    let text = fs::read_to_string(&template).unwrap();
+    let heading = "<h1>{{ page.title }}</h1>";
+    assert!(text.contains(heading), "the article template changed");
+    let with_mood =
+        heading.to_string() + "<p>mood: {{ page.extra.mood | default(value=\"\") }}</p>";
+    fs::write(&template, text.replacen(heading, &with_mood, 1)).unwrap();
+    let story = |title: &str, lang: &str, mood: &str, body: &str| {
+        format!(
+            "---\ntitle: {title}\ndate: 2024-06-15T09:00:00+03:00\nlang: {lang}\nmood: {mood}\ncountries: [سوريا]\n---\n{body}\n"
+        )
+    };
+    let path = "content/2024/06/mine.md";
+    let page = "2024/06/mine/index.html";
+    site.write_file(path, &story("عنوان أول", "ar", "calm", "نص أول."));
+    site.build().success();
+    for (edit, text, shown) in [
+        (
+            "title",
+            story("عنوان ثان", "ar", "calm", "نص أول."),
+            "عنوان ثان",
+        ),
+        (
+            "lang",
+            story("عنوان ثان", "en", "calm", "نص أول."),
+            "lang=\"en\"",
+        ),
+        (
+            "extra",
+            story("عنوان ثان", "en", "tense", "نص أول."),
+            "mood: tense",
+        ),
+        (
+            "body",
+            story("عنوان ثان", "en", "tense", "نص ثان."),
+            "نص ثان.",
+        ),
+    ] {
+        site.write_file(path, &text);
+        let result = site.build();
+        result.success();
+        assert!(rendered(&result) > 0, "{edit}: {}", result.stderr);
+        let html = site.read(page);
+        assert!(html.contains(shown), "{edit}: {shown} not in {html}");
+        assert_same_as_full(&mut site, &format!("after an edit of the {edit} alone"));
+    }
+}
+
 /// A story added to a month re-renders as many pages whether or not its
 /// year has other months: their pages do not show the year's count, so
 /// they stay as they are.
