@@ -301,9 +301,7 @@ pub struct Neighbour<'a> {
 pub struct PageCtx<'a> {
     #[serde(flatten)]
     pub teaser: &'a Teaser<'a>,
-    /// Absent only while fingerprinting (the file's hash stands for it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
+    pub body: String,
     pub extra: &'a serde_json::Map<String, serde_json::Value>,
     pub newer: Option<Neighbour<'a>>,
     pub older: Option<Neighbour<'a>>,

@@ -99,12 +99,6 @@ impl ContextSink for Sink<'_> {
         None
     }
 
-    fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {
-        self.key("body");
-        self.hasher.update(&article.source.digest.to_le_bytes());
-        Ok(None)
-    }
-
     /// Counted where it is given: minifying it adds nothing to hash.
     fn markup(&mut self, _html: &str) {}
 }

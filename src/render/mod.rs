@@ -1052,9 +1052,6 @@ trait ContextSink {
     /// The teasers of the articles at these positions, as `key`, for
     /// `template`.
     fn teasers(&mut self, key: &str, articles: &[usize], template: &str) -> Result<()>;
-    /// The article's body, for `page.body`; the page has it minified
-    /// where it prints it (see [`markup`](Self::markup)).
-    fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>>;
     /// Markup that a value gives the template as rendered (so that filters
     /// such as `striptags` see it as written), and that the page has
     /// minified where it prints it as it is.
@@ -1193,27 +1190,6 @@ impl ContextSink for TeraSink<'_, '_> {
         Ok(())
     }
 
-    fn body(&mut self, article: &crate::site::Article) -> Result<Option<String>> {
-        let body = match self.body {
-            Some(body) => {
-                self.keep_markup(Cow::Borrowed(body));
-                body.to_owned()
-            }
-            None => {
-                let body = crate::content::body_html(
-                    &self.renderer.site_root,
-                    &article.source,
-                    &self.site.config,
-                    self.renderer.links.offline,
-                )
-                .map_err(|d| Error::Content(vec![d]))?;
-                self.markup(&body);
-                body
-            }
-        };
-        Ok(Some(body))
-    }
-
     fn markup(&mut self, html: &str) {
         self.keep_markup(Cow::Owned(html.to_owned()));
     }
@@ -1253,6 +1229,29 @@ impl ContextSink for TeraSink<'_, '_> {
 }
 
 impl<'r> TeraSink<'r, '_> {
+    /// The article's body, for `page.body`; the page has it minified
+    /// where it prints it (see [`ContextSink::markup`]).
+    fn body(&mut self, article: &crate::site::Article) -> Result<String> {
+        let body = match self.body {
+            Some(body) => {
+                self.keep_markup(Cow::Borrowed(body));
+                body.to_owned()
+            }
+            None => {
+                let body = crate::content::body_html(
+                    &self.renderer.site_root,
+                    &article.source,
+                    &self.site.config,
+                    self.renderer.links.offline,
+                )
+                .map_err(|d| Error::Content(vec![d]))?;
+                self.markup(&body);
+                body
+            }
+        };
+        Ok(body)
+    }
+
     /// Keeps `html` to be minified where the page prints it.
     fn keep_markup(&mut self, html: Cow<'r, str>) {
         if !html.is_empty() {
