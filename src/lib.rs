@@ -35,6 +35,7 @@ pub mod content;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod mapped;
 pub mod memory;
 pub mod output;
 pub mod render;

@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Diagnostic, Error, Result};
+use crate::mapped::{self, Bytes};
 
 mod minify;
 
@@ -627,7 +628,7 @@ impl Output {
     /// The bytes the previous build wrote at `rel`, when this build patches
     /// its output and it wrote that file (`None` otherwise). Read before
     /// the commit, so always the previous build's file.
-    pub fn read_previous(&self, rel: &str) -> Result<Option<Vec<u8>>> {
+    pub fn read_previous(&self, rel: &str) -> Result<Option<Bytes>> {
         let Mode::Patch(patch) = &self.mode else {
             return Ok(None);
         };
@@ -635,11 +636,17 @@ impl Output {
             return Ok(None);
         }
         let path = patch.output.join(checked(rel)?);
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(&path, e)),
-        }
+        let file = match fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        // SAFETY: a build never writes an output file in place: a patch
+        // renames a new file over it at the commit, after this build's
+        // reads (see `Patch::put`), and a full build writes a new folder.
+        unsafe { mapped::contents(&file) }
+            .map(Some)
+            .map_err(|e| Error::io(&path, e))
     }
 
     /// Claims `rel` with the fingerprint the previous build gave it, keeping
@@ -1104,7 +1111,7 @@ mod tests {
             !full.keep("a.txt").unwrap(),
             "nothing to keep in a full build"
         );
-        assert_eq!(full.read_previous("a.txt").unwrap(), None);
+        assert!(full.read_previous("a.txt").unwrap().is_none());
         full.put("a.txt", b"a").unwrap();
         full.put("b.txt", b"b").unwrap();
         let sealed = full.seal();
@@ -1117,7 +1124,7 @@ mod tests {
             patch.read_previous("a.txt").unwrap().as_deref(),
             Some(&b"a"[..])
         );
-        assert_eq!(patch.read_previous("c.txt").unwrap(), None);
+        assert!(patch.read_previous("c.txt").unwrap().is_none());
         assert!(patch.keep("a.txt").unwrap());
         assert!(!patch.keep("c.txt").unwrap(), "no previous file to keep");
         assert!(patch.keep("a.txt").is_err(), "claimed twice");
@@ -1170,7 +1177,7 @@ mod tests {
         let full = Output::full(&out, &site, Some(Listing::start(&out))).unwrap();
         assert!(!full.is_incremental(), "every file is written anew");
         assert!(!full.had("a.txt") && !full.keep("a.txt").unwrap());
-        assert_eq!(full.read_previous("a.txt").unwrap(), None);
+        assert!(full.read_previous("a.txt").unwrap().is_none());
         full.put("a.txt", b"a").unwrap();
         full.put("b/c.txt", b"changed").unwrap();
         full.put("g.txt", b"g").unwrap();

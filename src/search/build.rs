@@ -33,6 +33,7 @@ use super::index::{
 };
 use super::shard::{self, push_leb, read_leb, Layout, Names, Shard, ShardBuffer};
 use crate::error::{Error, Result};
+use crate::mapped::Bytes;
 use crate::output::Output;
 use crate::render::context::Links;
 use crate::site::{Article, Site};
@@ -866,7 +867,7 @@ fn updated_shard(
 
 /// The previous build's files of slot `s`: their bytes, keys then
 /// positions.
-fn previous_shard(out: &Output, layout: Layout, s: u32) -> Result<[Vec<u8>; 2]> {
+fn previous_shard(out: &Output, layout: Layout, s: u32) -> Result<[Bytes; 2]> {
     let [k, p] =
         shard_files(layout, s).map(|rel| out.read_previous(&rel)?.ok_or_else(|| damaged(&rel)));
     Ok([k?, p?])

@@ -160,12 +160,6 @@ impl Posting {
     fn values(&self) -> Option<[&[u8]; 2]> {
         (!self.is_empty()).then_some([self.docs.as_bytes(), &self.positions])
     }
-
-    /// Its `k/` and `p/` strings' bytes, taken; `None` if no document is
-    /// listed.
-    fn into_bytes(self) -> Option<[Vec<u8>; 2]> {
-        (!self.is_empty()).then_some([self.docs.into_bytes(), self.positions])
-    }
 }
 
 /// One document of a posting list being read: its number, fields and
@@ -277,88 +271,126 @@ impl Iterator for Postings<'_> {
     }
 }
 
+/// What [`merge`] makes of a previous build's posting list.
+#[derive(Debug, PartialEq, Eq)]
+enum Merged {
+    /// The list comes out as it was.
+    Unchanged,
+    /// No document is left.
+    Gone,
+    /// Its new `k/` and `p/` strings.
+    Lists([Vec<u8>; 2]),
+}
+
 /// A previous build's posting list (its `k/` and `p/` strings) with the
 /// documents `removed` (increasing) dropped and `extra` (in increasing
-/// document order) merged in: the new strings, or none when no document is
-/// left. `None` if the previous data is malformed.
+/// document order) merged in. `None` if the previous data is malformed.
 ///
 /// Only the documents from the first change to the first one after the
-/// last change are read and written again: both strings are copied as they
-/// are before them (the positions skipped list by list) and after them,
-/// since a document's gap and positions do not change while the one before
-/// it stays. Nothing is collected: a story added as the newest reads each
-/// list it is in once and appends to it, and an edited one reads each list
-/// up to its own place.
-fn merge(
-    docs: &str,
-    positions: &str,
-    removed: &[u32],
-    extra: &[Entry<'_>],
-) -> Option<Option<[Vec<u8>; 2]>> {
+/// last change are read and encoded again: both strings stay as they are
+/// before them (the positions skipped list by list, as the documents are
+/// passed) and after them, since a document's gap and positions do not
+/// change while the one before it stays. When that stretch comes out as it
+/// was (an edited story whose words here, and their places, are the same),
+/// nothing is copied: most lists an edited story is in end so. Nothing is
+/// collected: a story added as the newest reads each list it is in once and
+/// appends to it, and an edited one reads each list up to its own place.
+fn merge(docs: &[u8], positions: &[u8], removed: &[u32], extra: &[Entry<'_>]) -> Option<Merged> {
     let changes = || removed.iter().copied().chain(extra.iter().map(|e| e.0));
     let (lo, hi) = (
         changes().min().unwrap_or(u32::MAX),
         changes().max().unwrap_or(u32::MAX),
     );
-    let room = extra.iter().map(|e| e.2.len() + 8).sum::<usize>();
-    let mut out = Posting {
-        docs: String::with_capacity(docs.len() + room),
-        positions: Vec::with_capacity(positions.len() + room),
-        last: None,
+    let mut entries = postings(docs);
+    // Before the first change: passed, each document's positions skipped
+    // in the same loop (two chains of reads the processor overlaps).
+    let mut list_at = 0;
+    let mut last = None;
+    let first = loop {
+        match entries.step() {
+            Step::End => break None,
+            Step::Malformed => return None,
+            Step::At(start, doc, fields) if doc >= u64::from(lo) => {
+                break Some((start, u32::try_from(doc).ok()?, fields));
+            }
+            Step::At(_, doc, _) => {
+                list_at = skip_list(positions, list_at)?;
+                // Below `lo`, so a `u32`.
+                last = Some(doc as u32);
+            }
+        }
+    };
+    let (docs_at, lists_at) = (first.map_or(docs.len(), |f| f.0), list_at);
+    // From the first change to the first document after the last one (its
+    // gap may change): encoded again, after the documents passed.
+    let mut middle = Posting {
+        last,
+        ..Posting::default()
     };
     let mut extra = extra.iter().peekable();
-    let mut entries = postings(docs.as_bytes());
-
-    // Before the first change: copied as they are.
-    let (before, mut next) = entries.seek(lo)?;
-    out.last = before.last;
-    let Some((start, ..)) = next else {
-        out.docs.push_str(docs);
-        out.positions.extend_from_slice(positions.as_bytes());
-        for &(d, f, p) in extra {
-            out.add(d, f, p);
-        }
-        return Some(out.into_bytes());
-    };
-    let mut reader = PositionReader::new(positions);
-    if !reader.skip(before.count) {
-        return None;
-    }
-    out.docs.push_str(&docs[..start]);
-    out.positions
-        .extend_from_slice(&positions.as_bytes()[..positions.len() - reader.rest().len()]);
-
-    // From the first change to the first document after the last one (its
-    // gap may change): read and added again.
+    let mut next = first;
+    let mut rest = [docs.len(), positions.len()];
     while let Some((_, doc, fields)) = next {
-        let list = reader.next_list();
-        if list.is_empty() {
-            return None;
-        }
+        let end = skip_list(positions, list_at)?;
+        let list = &positions[list_at..end];
+        list_at = end;
         while let Some(&(d, f, p)) = extra.next_if(|e| e.0 < doc) {
-            out.add(d, f, p);
+            middle.add(d, f, p);
         }
         if removed.binary_search(&doc).is_err() {
-            out.add(doc, fields, list);
+            middle.add_encoded(doc, fields, list);
         }
         next = match entries.next() {
             Some(item) => Some(item?),
             None => None,
         };
         if doc > hi {
-            // Every change is behind: the rest is copied as it is.
-            if let Some((at, ..)) = next {
-                out.docs.push_str(&docs[at..]);
-                out.positions.extend_from_slice(reader.rest().as_bytes());
-            }
-            return Some(out.into_bytes());
+            // Every change is behind: the rest stays as it is.
+            rest = [next.map_or(docs.len(), |n| n.0), list_at];
+            break;
         }
     }
-    // The list ended before the last change.
     for &(d, f, p) in extra {
-        out.add(d, f, p);
+        middle.add(d, f, p);
     }
-    Some(out.into_bytes())
+    let old = [&docs[docs_at..rest[0]], &positions[lists_at..rest[1]]];
+    if [middle.docs.as_bytes(), &middle.positions[..]] == old {
+        return Some(Merged::Unchanged);
+    }
+    if middle.is_empty() && docs_at == 0 && rest[0] == docs.len() {
+        return Some(Merged::Gone);
+    }
+    // What is copied was not all read: it must be varint characters, as the
+    // rest of the file's strings (no quote, backslash or other byte that
+    // would break the file).
+    let copied = [
+        &docs[rest[0]..],
+        &positions[..lists_at],
+        &positions[rest[1]..],
+    ];
+    if !copied.iter().all(|part| part.is_ascii()) {
+        return None;
+    }
+    let spliced = |old: &[u8], at: usize, new: &[u8], from: usize| {
+        let mut out = Vec::with_capacity(old.len() - (from - at) + new.len());
+        out.extend_from_slice(&old[..at]);
+        out.extend_from_slice(new);
+        out.extend_from_slice(&old[from..]);
+        out
+    };
+    Some(Merged::Lists([
+        spliced(docs, docs_at, middle.docs.as_bytes(), rest[0]),
+        spliced(positions, lists_at, &middle.positions, rest[1]),
+    ]))
+}
+
+/// Where the encoded list of positions starting at byte `at` of
+/// `positions` ends; `None` if it is malformed or runs past the end.
+#[inline(always)]
+fn skip_list(positions: &[u8], mut at: usize) -> Option<usize> {
+    let len = read_varint(positions, &mut at)?;
+    at.checked_add(usize::try_from(len).ok()?)
+        .filter(|&end| end <= positions.len())
 }
 
 /// The postings of one shard, by key in byte order.
@@ -577,21 +609,11 @@ pub fn update(
             out.unchanged(token, [docs, positions], ends);
             continue;
         }
-        // Lists of up to every document: checked with the vectorised check.
-        let (docs, positions) = (
-            simdutf8::basic::from_utf8(docs).ok()?,
-            simdutf8::basic::from_utf8(positions).ok()?,
-        );
         let extra = extra.map(|(_, entries)| entries).unwrap_or_default();
         match merge(docs, positions, removed, &extra)? {
-            Some([d, p]) if d == docs.as_bytes() && p == positions.as_bytes() => {
-                out.unchanged(token, [docs.as_bytes(), positions.as_bytes()], ends);
-            }
-            merged => push_entry(
-                out.changed(),
-                token,
-                merged.as_ref().map(|[d, p]| [&d[..], &p[..]]),
-            ),
+            Merged::Unchanged => out.unchanged(token, [docs, positions], ends),
+            Merged::Gone => push_entry(out.changed(), token, None),
+            Merged::Lists([d, p]) => push_entry(out.changed(), token, Some([&d, &p])),
         }
     }
     for (key, entries) in new {
@@ -994,6 +1016,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn merges_refuse_to_copy_what_is_no_varint() {
+        // Two documents, the first's positions two bytes that are no
+        // varint characters (é): skipped, not read, when the second goes.
+        let positions = "2\u{e9}10".as_bytes();
+        assert_eq!(merge(b"11", positions, &[1], &[]), None);
+        assert_eq!(
+            merge(b"11", b"2aa10", &[1], &[]),
+            Some(Merged::Lists([b"1".to_vec(), b"2aa".to_vec()]))
+        );
+        assert_eq!(merge(b"11", b"2aa10", &[2], &[]), Some(Merged::Unchanged));
+        // An edited document that comes back as it was.
+        let echo = [(1, 1, "10")];
+        assert_eq!(merge(b"11", b"2aa10", &[1], &echo), Some(Merged::Unchanged));
+        assert_eq!(merge(b"1", b"10", &[0], &[]), Some(Merged::Gone));
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
 
@@ -1065,9 +1104,14 @@ mod tests {
             want.extend(extra.iter().copied());
             want.sort_by_key(|e| e.0);
             let removed_docs: Vec<u32> = (0..320).filter(|&d| removed(d)).collect();
-            let positions = std::str::from_utf8(&previous.positions).unwrap();
-            let merged = merge(&previous.docs, positions, &removed_docs, &extra);
-            proptest::prop_assert_eq!(merged, Some(encode(&want).into_bytes()));
+            let merged = merge(previous.docs.as_bytes(), &previous.positions, &removed_docs, &extra);
+            let fresh = encode(&want);
+            let want = if fresh == previous {
+                Merged::Unchanged
+            } else {
+                fresh.values().map_or(Merged::Gone, |v| Merged::Lists(v.map(<[u8]>::to_vec)))
+            };
+            proptest::prop_assert_eq!(merged, Some(want));
         }
     }
 
