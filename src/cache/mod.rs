@@ -64,7 +64,7 @@ pub use hash::{hash_of, holds_text, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 19;
+const FORMAT: u32 = 20;
 
 /// What a cache was written for. It is used only by a build of the same
 /// arshif version, configuration and options (`settings`). The theme's
@@ -225,6 +225,9 @@ struct SearchParts {
     shards: u32,
     /// In order, oldest documents first.
     chunks: Vec<Chunk>,
+    /// By slot: where the index's long posting lists may be read from (see
+    /// [`crate::search::State::skips`]).
+    skips: Vec<crate::search::ShardSkips>,
 }
 
 /// One chunk of the search index's state, as the index names it.
@@ -320,9 +323,12 @@ fn read_rest(
     Option<crate::search::State>,
 )> {
     let (related, rest) = postcard::take_from_bytes(rest).ok()?;
-    let tail: Tail<Fingerprints> = postcard::from_bytes(rest).ok()?;
-    let search = match &tail.search {
-        Some(parts) => Some(read_state(dir, parts)?),
+    let mut tail: Tail<Fingerprints> = postcard::from_bytes(rest).ok()?;
+    let search = match &mut tail.search {
+        Some(parts) => {
+            let skips = std::mem::take(&mut parts.skips);
+            Some(read_state(dir, parts)?.with_skips(skips))
+        }
         None => None,
     };
     Some((related, tail, search))
@@ -734,6 +740,7 @@ impl Writer {
         Ok(SearchParts {
             shards: state.shards(),
             chunks,
+            skips: state.skips().to_vec(),
         })
     }
 
@@ -1270,12 +1277,26 @@ mod tests {
     #[test]
     fn the_search_state_reads_back_from_several_chunk_files() {
         let b = built();
-        let state = search_state(SEVERAL_CHUNKS, None);
+        let skips = crate::search::ShardSkips {
+            files: [1, 2],
+            keys: vec![(
+                "مفتاح".to_string(),
+                vec![crate::search::shard::Skip {
+                    count: 1024,
+                    least: 2000,
+                    docs: 3000,
+                    positions: 4000,
+                }],
+            )],
+        };
+        let state = search_state(SEVERAL_CHUNKS, None).with_skips(vec![skips; 3]);
         b.write_with(&[], None, Some(&state));
         // No articles: the part files are the chunks.
         assert_eq!(part_files(&b.path).len(), 4);
         let cache = b.load().expect("read back");
         assert_eq!(cache.search.as_ref(), Some(&state));
+        let skips = cache.search.as_ref().map(crate::search::State::skips);
+        assert_eq!(skips, Some(state.skips()), "the skips come back too");
         assert_eq!(cache.parts.chunks.len(), 4);
         // With articles beside, each kind is read back from its own files.
         let all = several_parts();

@@ -683,10 +683,26 @@ impl Output {
 
     /// Claims and writes `bytes` at `rel`, fingerprinted by their hash.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        if self.claim(rel, xxhash_rust::xxh3::xxh3_128(bytes))? {
+        self.put_fingerprinted(rel, bytes).map(|_| ())
+    }
+
+    /// [`put`](Self::put), returning the fingerprint it gave the file.
+    pub fn put_fingerprinted(&self, rel: &str, bytes: &[u8]) -> Result<u128> {
+        let fingerprint = xxhash_rust::xxh3::xxh3_128(bytes);
+        if self.claim(rel, fingerprint)? {
             self.write(rel, bytes)?;
         }
-        Ok(())
+        Ok(fingerprint)
+    }
+
+    /// The fingerprint the previous build, which this one patches, gave
+    /// its file `rel` (`None` if it wrote none, or this build does not
+    /// patch it).
+    pub fn previous_fingerprint(&self, rel: &str) -> Option<u128> {
+        if !self.is_incremental() {
+            return None;
+        }
+        self.previous.get(rel).copied()
     }
 
     /// Claims `rel` for a copy of the file `from`, fingerprinted by its

@@ -31,7 +31,7 @@ use super::index::{
     extract_spans, push_positions, script, script_path, tag_words, DOC_CHUNK, FACET_CHUNK,
     FACET_SAMPLE, GAP, TAG,
 };
-use super::shard::{self, push_leb, read_leb, Layout, Names, Shard, ShardBuffer};
+use super::shard::{self, push_leb, read_leb, Layout, Names, Shard, ShardBuffer, ShardSkips};
 use crate::error::{Error, Result};
 use crate::mapped::Bytes;
 use crate::output::Output;
@@ -65,6 +65,9 @@ pub struct State {
     /// [`State::from_chunks`]), increasing, removed ones included; `None`
     /// when that is not known (built in full, or from a state so): any may.
     changed: Option<Vec<u32>>,
+    /// By slot, where its long posting lists may be read from (see
+    /// [`ShardSkips`]); fewer (none) when not known.
+    skips: Vec<ShardSkips>,
 }
 
 /// Two states are equal when they hold the same documents: what they know
@@ -81,6 +84,20 @@ impl State {
     /// The shard count the index was laid out with.
     pub fn shards(&self) -> u32 {
         self.shards
+    }
+
+    /// By slot, where the long posting lists of its files may be read
+    /// from: kept by the build cache, so that an edited story's update
+    /// reads the lists of the commonest words from near its place, not from
+    /// their start. Each slot's hold only for the files they were taken
+    /// from (by their fingerprints), and are not used otherwise.
+    pub fn skips(&self) -> &[ShardSkips] {
+        &self.skips
+    }
+
+    /// The state with the slots' `skips` (see [`State::skips`]).
+    pub fn with_skips(self, skips: Vec<ShardSkips>) -> State {
+        State { skips, ..self }
     }
 
     /// Its documents, oldest first, in runs of `size` (the last may be
@@ -118,6 +135,7 @@ impl State {
             shards,
             docs,
             changed: Some(Vec::new()),
+            skips: Vec::new(),
         }
     }
 
@@ -134,6 +152,7 @@ impl State {
             shards,
             docs,
             changed: None,
+            skips: Vec::new(),
         }
     }
 
@@ -534,7 +553,7 @@ fn write_full(
         routed?;
         analyzed = Some((start as u32, next?));
     }
-    let docs = router.finish(out)?;
+    let (docs, skips) = router.finish(out)?;
     let report = Report {
         updated: false,
         analyzed: n,
@@ -545,6 +564,7 @@ fn write_full(
         shards: layout.shards,
         docs,
         changed: None,
+        skips,
     };
     Ok((state, report))
 }
@@ -596,17 +616,20 @@ impl Router {
     }
 
     /// Builds and writes every shard, in parallel, each buffer dropped once
-    /// its shard is written. Returns the documents' states.
-    fn finish(self, out: &Output) -> Result<Vec<DocState>> {
+    /// its shard is written. Returns the documents' states and the slots'
+    /// skips.
+    fn finish(self, out: &Output) -> Result<(Vec<DocState>, Vec<ShardSkips>)> {
         let dir = self.scratch.path();
-        self.buffers
+        let skips = self
+            .buffers
             .into_par_iter()
             .enumerate()
-            .try_for_each(|(s, buffer)| {
+            .map(|(s, buffer)| {
                 let spilled = read_spilled(&dir.join(s.to_string()))?;
                 write_shard(out, &self.layout.names(s as u32), &buffer.finish(spilled))
-            })?;
-        Ok(self.docs)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((self.docs, skips))
     }
 }
 
@@ -633,12 +656,17 @@ fn read_spilled(file: &std::path::Path) -> Result<Vec<u8>> {
     }
 }
 
-/// Writes the two files of the shard named `names`.
-fn write_shard(out: &Output, names: &Names, shard: &Shard) -> Result<()> {
-    for (rel, bytes) in shard::files(names, shard) {
-        out.put(&rel, &bytes)?;
+/// Writes the two files of the shard named `names`. Returns the skips of
+/// its long lists.
+fn write_shard(out: &Output, names: &Names, shard: &Shard) -> Result<ShardSkips> {
+    let mut fingerprints = [0; 2];
+    for ((rel, bytes), fingerprint) in shard::files(names, shard)
+        .into_iter()
+        .zip(&mut fingerprints)
+    {
+        *fingerprint = out.put_fingerprinted(&rel, &bytes)?;
     }
-    Ok(())
+    Ok(ShardSkips::of_shard(shard, fingerprints))
 }
 
 /// Claims and writes `search/<name>.js` holding `data`, fingerprinted by
@@ -701,10 +729,11 @@ fn update(
     out: &Output,
     terms: &[Vec<TermInfo>],
     identities: &[u64],
-    plan: Plan,
+    mut plan: Plan,
 ) -> Result<(State, Report)> {
     let n = identities.len();
     let layout = Layout::new(n);
+    let mut previous_skips = std::mem::take(&mut plan.previous.skips);
     let present: Vec<u32> = plan
         .changed
         .iter()
@@ -765,9 +794,17 @@ fn update(
     let mut removed_from_tail: Vec<u32> = removed.iter().copied().chain(moving.clone()).collect();
     removed_from_tail.sort_unstable();
     removed_from_tail.dedup();
-    (0..layout.slots()).into_par_iter().try_for_each(|s| {
-        let names = shard_files(layout, s);
-        if touched.binary_search(&s).is_ok() {
+    previous_skips.resize(layout.slots() as usize, ShardSkips::default());
+    let skips = previous_skips
+        .into_par_iter()
+        .enumerate()
+        .map(|(s, skips)| {
+            let s = s as u32;
+            let names = shard_files(layout, s);
+            if touched.binary_search(&s).is_err() {
+                names.iter().try_for_each(|rel| keep(out, rel))?;
+                return Ok(skips);
+            }
             let records = added.get(&s).map_or(&[][..], Vec::as_slice);
             let removed = if s < layout.shards {
                 // Not the tail's documents: no base list has them.
@@ -775,15 +812,37 @@ fn update(
             } else {
                 &removed_from_tail
             };
-            if let Some(files) = updated_shard(out, layout, s, removed, records)? {
-                return names
-                    .iter()
-                    .zip(files)
-                    .try_for_each(|(rel, bytes)| out.put(rel, &bytes));
-            }
-        }
-        names.iter().try_for_each(|rel| keep(out, rel))
-    })?;
+            // The skips hold for the files they were taken from only.
+            let previous = match names.each_ref().map(|rel| out.previous_fingerprint(rel)) {
+                [Some(k), Some(p)] => [k, p],
+                _ => [0; 2],
+            };
+            let skips = if skips.files == previous {
+                skips
+            } else {
+                ShardSkips::default()
+            };
+            let updated = updated_shard(out, layout, s, removed, records, &skips)?;
+            let files = match updated.files {
+                Some(new) => {
+                    let mut fingerprints = [0; 2];
+                    for ((rel, bytes), fingerprint) in names.iter().zip(new).zip(&mut fingerprints)
+                    {
+                        *fingerprint = out.put_fingerprinted(rel, &bytes)?;
+                    }
+                    fingerprints
+                }
+                None => {
+                    names.iter().try_for_each(|rel| keep(out, rel))?;
+                    previous
+                }
+            };
+            Ok(ShardSkips {
+                files,
+                keys: updated.skips,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
 
     let rows: BTreeMap<u32, &DocRow> = present
         .iter()
@@ -829,6 +888,7 @@ fn update(
         shards: layout.shards,
         docs,
         changed,
+        skips,
     };
     Ok((state, report))
 }
@@ -862,9 +922,10 @@ fn updated_shard(
     s: u32,
     removed: &[u32],
     records: &[(&str, u32, u8, &str)],
-) -> Result<Option<[Vec<u8>; 2]>> {
+    skips: &ShardSkips,
+) -> Result<shard::Updated> {
     let [k, p] = previous_shard(out, layout, s)?;
-    shard::update(&layout.names(s), &k, &p, removed, records)
+    shard::update(&layout.names(s), &k, &p, removed, records, skips)
         .ok_or_else(|| damaged(&shard_files(layout, s)[0]))
 }
 

@@ -17,3 +17,4 @@ pub mod shard;
 pub use analyze::analyze;
 pub use build::{write, Input, Report, State, StateChunk};
 pub use index::{extract, reader_warning, DocEntry};
+pub use shard::ShardSkips;

@@ -128,6 +128,61 @@ pub struct Posting {
     /// records of a full build are added without a check of each one's.
     positions: Vec<u8>,
     last: Option<u32>,
+    /// How many documents are listed (counted from the list's start).
+    count: u32,
+    /// Where reading may resume, every [`SKIP_EVERY`] documents.
+    skips: Vec<Skip>,
+}
+
+/// A long posting list is given a [`Skip`] every this many documents (in
+/// unit tests every three, so that lists of a few dozen have several).
+#[cfg(not(test))]
+pub const SKIP_EVERY: u32 = 1024;
+/// See above.
+#[cfg(test)]
+pub const SKIP_EVERY: u32 = 3;
+
+/// A place in a long posting list where reading may resume: the state
+/// before its document number `count` (counted from 0), the least number
+/// that document can have (one more than the one before it), and where its
+/// posting starts in the `k/` string and its positions in the `p/` string.
+/// Kept by the build cache (see [`ShardSkips`]): an edited story's place in
+/// the lists of the commonest words, tens of thousands of documents in, is
+/// reached from the last skip before it instead of from the start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Skip {
+    pub count: u32,
+    pub least: u32,
+    pub docs: u32,
+    pub positions: u32,
+}
+
+/// The [`Skip`]s of a shard's long posting lists, by key in byte order,
+/// with the fingerprints of the two files (`k/`, `p/`) they were taken
+/// from: they hold for those files' bytes, and are not used for others.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShardSkips {
+    pub files: [u128; 2],
+    pub keys: Vec<(String, Vec<Skip>)>,
+}
+
+impl ShardSkips {
+    /// The skips of `key`'s list (none if it has none).
+    fn of(&self, key: &[u8]) -> &[Skip] {
+        self.keys
+            .binary_search_by(|(k, _)| k.as_bytes().cmp(key))
+            .map_or(&[][..], |i| &self.keys[i].1)
+    }
+
+    /// The skips of a shard's lists, as built.
+    pub fn of_shard(shard: &Shard, files: [u128; 2]) -> ShardSkips {
+        let keys = shard
+            .iter()
+            .filter(|(_, p)| !p.skips.is_empty())
+            .map(|(k, p)| (k.clone(), p.skips.clone()))
+            .collect();
+        ShardSkips { files, keys }
+    }
 }
 
 impl Posting {
@@ -146,9 +201,24 @@ impl Posting {
             Some(last) => doc - last,
             None => doc + 1,
         };
+        if let (Some(last), true) = (self.last, self.count % SKIP_EVERY == 0) {
+            // Offsets past 4 GiB are not kept: the list is read instead.
+            if let (Ok(docs), Ok(positions)) = (
+                u32::try_from(self.docs.len()),
+                u32::try_from(self.positions.len()),
+            ) {
+                self.skips.push(Skip {
+                    count: self.count,
+                    least: last + 1,
+                    docs,
+                    positions,
+                });
+            }
+        }
         push_varint(&mut self.docs, u64::from(gap - 1) * 8 + u64::from(fields));
         self.positions.extend_from_slice(positions);
         self.last = Some(doc);
+        self.count += 1;
     }
 
     /// Whether no document is listed.
@@ -177,6 +247,35 @@ fn postings(docs: &[u8]) -> Postings<'_> {
         docs,
         at: 0,
         least: 0,
+    }
+}
+
+/// [`postings`] from the last of `skips` (increasing) before the document
+/// `target`, if any and if it lies within `docs` and the first `positions`
+/// bytes of the `p/` string: the reader, how many documents it passed, the
+/// last of them, and where their positions end in the `p/` string.
+fn postings_before<'a>(
+    docs: &'a [u8],
+    positions: usize,
+    skips: &[Skip],
+    target: u32,
+) -> (Postings<'a>, u32, Option<u32>, usize) {
+    let i = skips.partition_point(|s| s.least <= target);
+    let resume = i.checked_sub(1).map(|i| skips[i]).filter(|s| {
+        s.least > 0 && s.docs as usize <= docs.len() && s.positions as usize <= positions
+    });
+    match resume {
+        Some(s) => (
+            Postings {
+                docs,
+                at: s.docs as usize,
+                least: u64::from(s.least),
+            },
+            s.count,
+            Some(s.least - 1),
+            s.positions as usize,
+        ),
+        None => (postings(docs), 0, None, 0),
     }
 }
 
@@ -278,34 +377,42 @@ enum Merged {
     Unchanged,
     /// No document is left.
     Gone,
-    /// Its new `k/` and `p/` strings.
-    Lists([Vec<u8>; 2]),
+    /// Its new `k/` and `p/` strings, and its [`Skip`]s.
+    Lists([Vec<u8>; 2], Vec<Skip>),
 }
 
-/// A previous build's posting list (its `k/` and `p/` strings) with the
-/// documents `removed` (increasing) dropped and `extra` (in increasing
-/// document order) merged in. `None` if the previous data is malformed.
+/// A previous build's posting list (its `k/` and `p/` strings, and the
+/// [`Skip`]s taken from them) with the documents `removed` (increasing)
+/// dropped and `extra` (in increasing document order) merged in. `None` if
+/// the previous data is malformed.
 ///
 /// Only the documents from the first change to the first one after the
 /// last change are read and encoded again: both strings stay as they are
-/// before them (the positions skipped list by list, as the documents are
-/// passed) and after them, since a document's gap and positions do not
-/// change while the one before it stays. When that stretch comes out as it
-/// was (an edited story whose words here, and their places, are the same),
-/// nothing is copied: most lists an edited story is in end so. Nothing is
-/// collected: a story added as the newest reads each list it is in once and
-/// appends to it, and an edited one reads each list up to its own place.
-fn merge(docs: &[u8], positions: &[u8], removed: &[u32], extra: &[Entry<'_>]) -> Option<Merged> {
+/// before them (read from the last skip before the first change, each
+/// document's positions skipped in the same loop as its posting) and after
+/// them, since a document's gap and positions do not change while the one
+/// before it stays. When that stretch comes out as it was (an edited story
+/// whose words here, and their places, are the same), nothing is copied:
+/// most lists an edited story is in end so. Nothing is collected: a story
+/// added as the newest reads each list it is in from its last skip and
+/// appends to it, and an edited one reads each list from the last skip
+/// before its place.
+fn merge(
+    docs: &[u8],
+    positions: &[u8],
+    removed: &[u32],
+    extra: &[Entry<'_>],
+    skips: &[Skip],
+) -> Option<Merged> {
     let changes = || removed.iter().copied().chain(extra.iter().map(|e| e.0));
     let (lo, hi) = (
         changes().min().unwrap_or(u32::MAX),
         changes().max().unwrap_or(u32::MAX),
     );
-    let mut entries = postings(docs);
+    let (mut entries, mut count, mut last, mut list_at) =
+        postings_before(docs, positions.len(), skips, lo);
     // Before the first change: passed, each document's positions skipped
     // in the same loop (two chains of reads the processor overlaps).
-    let mut list_at = 0;
-    let mut last = None;
     let first = loop {
         match entries.step() {
             Step::End => break None,
@@ -317,23 +424,28 @@ fn merge(docs: &[u8], positions: &[u8], removed: &[u32], extra: &[Entry<'_>]) ->
                 list_at = skip_list(positions, list_at)?;
                 // Below `lo`, so a `u32`.
                 last = Some(doc as u32);
+                count += 1;
             }
         }
     };
-    let (docs_at, lists_at) = (first.map_or(docs.len(), |f| f.0), list_at);
+    let (docs_at, lists_at, count_at) = (first.map_or(docs.len(), |f| f.0), list_at, count);
     // From the first change to the first document after the last one (its
     // gap may change): encoded again, after the documents passed.
     let mut middle = Posting {
         last,
+        count,
         ..Posting::default()
     };
     let mut extra = extra.iter().peekable();
     let mut next = first;
     let mut rest = [docs.len(), positions.len()];
+    // How many of the previous documents the stretch held.
+    let mut read = 0;
     while let Some((_, doc, fields)) = next {
         let end = skip_list(positions, list_at)?;
         let list = &positions[list_at..end];
         list_at = end;
+        read += 1;
         while let Some(&(d, f, p)) = extra.next_if(|e| e.0 < doc) {
             middle.add(d, f, p);
         }
@@ -378,10 +490,48 @@ fn merge(docs: &[u8], positions: &[u8], removed: &[u32], extra: &[Entry<'_>]) ->
         out.extend_from_slice(&old[from..]);
         out
     };
-    Some(Merged::Lists([
+    let lists = [
         spliced(docs, docs_at, middle.docs.as_bytes(), rest[0]),
         spliced(positions, lists_at, &middle.positions, rest[1]),
-    ]))
+    ];
+    // The skips: those before the stretch as they were, the stretch's own
+    // (it was encoded counting on from them), and those after it moved by
+    // what the stretch gained or lost.
+    let mut new_skips: Vec<Skip> = skips
+        .iter()
+        .copied()
+        .take_while(|s| s.count <= count_at)
+        .collect();
+    new_skips.extend(middle.skips.iter().filter_map(|s| {
+        Some(Skip {
+            docs: u32::try_from(docs_at + s.docs as usize).ok()?,
+            positions: u32::try_from(lists_at + s.positions as usize).ok()?,
+            ..*s
+        })
+    }));
+    let (gained, lost) = (middle.count - count_at, read);
+    new_skips.extend(
+        skips
+            .iter()
+            .filter(|s| s.count >= count_at + lost && rest[0] < docs.len())
+            .filter_map(|s| {
+                Some(Skip {
+                    count: (s.count + gained).checked_sub(lost)?,
+                    least: s.least,
+                    docs: u32::try_from(
+                        (s.docs as usize + docs_at + middle.docs.len()).checked_sub(rest[0])?,
+                    )
+                    .ok()?,
+                    positions: u32::try_from(
+                        (s.positions as usize + lists_at + middle.positions.len())
+                            .checked_sub(rest[1])?,
+                    )
+                    .ok()?,
+                })
+            }),
+    );
+    new_skips.dedup_by_key(|s| s.count);
+    Some(Merged::Lists(lists, new_skips))
 }
 
 /// Where the encoded list of positions starting at byte `at` of
@@ -579,7 +729,9 @@ pub fn update(
     p: &[u8],
     removed: &[u32],
     added: &[(&str, u32, u8, &str)],
-) -> Option<Option<[Vec<u8>; 2]>> {
+    skips: &ShardSkips,
+) -> Option<Updated> {
+    let mut kept = Vec::new();
     let mut new: BTreeMap<&str, Vec<Entry<'_>>> = BTreeMap::new();
     for &(key, doc, fields, positions) in added {
         new.entry(key).or_default().push((doc, fields, positions));
@@ -600,33 +752,61 @@ pub fn update(
             return None;
         }
         while let Some((key, entries)) = new.next_if(|(new, _)| new.as_bytes() < &*key) {
-            push_new(out.changed(), key, &entries)?;
+            push_new(out.changed(), key, &entries, &mut kept)?;
         }
         let extra = new.next_if(|(new, _)| new.as_bytes() == &*key);
-        previous = Some(key);
         let ends = pairs.ends();
-        if extra.is_none() && !lists_any(docs, removed) {
+        let old_skips = skips.of(&key);
+        let keep_skips = |kept: &mut Vec<(String, Vec<Skip>)>, list: &[Skip]| -> Option<()> {
+            if !list.is_empty() {
+                kept.push((String::from_utf8(key.to_vec()).ok()?, list.to_vec()));
+            }
+            Some(())
+        };
+        if extra.is_none() && !lists_any(docs, removed, old_skips) {
             out.unchanged(token, [docs, positions], ends);
-            continue;
+            keep_skips(&mut kept, old_skips)?;
+        } else {
+            let extra = extra.map(|(_, entries)| entries).unwrap_or_default();
+            match merge(docs, positions, removed, &extra, old_skips)? {
+                Merged::Unchanged => {
+                    out.unchanged(token, [docs, positions], ends);
+                    keep_skips(&mut kept, old_skips)?;
+                }
+                Merged::Gone => push_entry(out.changed(), token, None),
+                Merged::Lists([d, p], list) => {
+                    push_entry(out.changed(), token, Some([&d, &p]));
+                    keep_skips(&mut kept, &list)?;
+                }
+            }
         }
-        let extra = extra.map(|(_, entries)| entries).unwrap_or_default();
-        match merge(docs, positions, removed, &extra)? {
-            Merged::Unchanged => out.unchanged(token, [docs, positions], ends),
-            Merged::Gone => push_entry(out.changed(), token, None),
-            Merged::Lists([d, p]) => push_entry(out.changed(), token, Some([&d, &p])),
-        }
+        previous = Some(key);
     }
     for (key, entries) in new {
-        push_new(out.changed(), key, &entries)?;
+        push_new(out.changed(), key, &entries, &mut kept)?;
     }
     let Some(mut files) = out.files else {
-        return Some(None);
+        return Some(Updated {
+            files: None,
+            skips: kept,
+        });
     };
     for file in &mut files {
         file.push(b'}');
         file.extend_from_slice(super::index::SCRIPT_TAIL);
     }
-    Some((files[0] != k || files[1] != p).then_some(files))
+    let files = (files[0] != k || files[1] != p).then_some(files);
+    Some(Updated { files, skips: kept })
+}
+
+/// What [`update`] makes of a shard.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Updated {
+    /// The two files' new bytes; `None` if they come out as they were.
+    pub files: Option<[Vec<u8>; 2]>,
+    /// The skips of its long lists, by key in byte order (see
+    /// [`ShardSkips`]).
+    pub skips: Vec<(String, Vec<Skip>)>,
 }
 
 /// The two files of a shard being updated: nothing while every entry so
@@ -690,9 +870,18 @@ fn head(name: &str) -> String {
 
 /// Appends a key that the previous shard did not have, with its entries,
 /// its token escaped as `serde_json` does.
-fn push_new(files: &mut [Vec<u8>; 2], key: &str, entries: &[Entry<'_>]) -> Option<()> {
+fn push_new(
+    files: &mut [Vec<u8>; 2],
+    key: &str,
+    entries: &[Entry<'_>],
+    skips: &mut Vec<(String, Vec<Skip>)>,
+) -> Option<()> {
     let token = serde_json::to_vec(key).ok()?;
-    push_entry(files, &token, encode(entries).values());
+    let posting = encode(entries);
+    push_entry(files, &token, posting.values());
+    if !posting.skips.is_empty() {
+        skips.push((key.to_string(), posting.skips));
+    }
     Some(())
 }
 
@@ -718,8 +907,10 @@ fn push_entry(files: &mut [Vec<u8>; 2], token: &[u8], values: Option<[&[u8]; 2]>
 /// documents `removed` (increasing), read only until its documents pass
 /// the largest of them. Also true where it is malformed, for [`merge`] to
 /// say so.
-fn lists_any(docs: &[u8], removed: &[u32]) -> bool {
-    let mut list = postings(docs);
+fn lists_any(docs: &[u8], removed: &[u32], skips: &[Skip]) -> bool {
+    let first = removed.first().copied().unwrap_or(u32::MAX);
+    // The positions are not read: no skip is out of their bounds.
+    let mut list = postings_before(docs, usize::MAX, skips, first).0;
     // The first document at or after the last removed one sought.
     let mut reached: Option<u32> = None;
     for &r in removed {
@@ -1012,7 +1203,7 @@ mod tests {
             (&[5, 8, 40], true),
             (&[41], false),
         ] {
-            assert_eq!(lists_any(docs, removed), want, "{removed:?}");
+            assert_eq!(lists_any(docs, removed, &[]), want, "{removed:?}");
         }
     }
 
@@ -1021,16 +1212,22 @@ mod tests {
         // Two documents, the first's positions two bytes that are no
         // varint characters (é): skipped, not read, when the second goes.
         let positions = "2\u{e9}10".as_bytes();
-        assert_eq!(merge(b"11", positions, &[1], &[]), None);
+        assert_eq!(merge(b"11", positions, &[1], &[], &[]), None);
         assert_eq!(
-            merge(b"11", b"2aa10", &[1], &[]),
-            Some(Merged::Lists([b"1".to_vec(), b"2aa".to_vec()]))
+            merge(b"11", b"2aa10", &[1], &[], &[]),
+            Some(Merged::Lists([b"1".to_vec(), b"2aa".to_vec()], Vec::new()))
         );
-        assert_eq!(merge(b"11", b"2aa10", &[2], &[]), Some(Merged::Unchanged));
+        assert_eq!(
+            merge(b"11", b"2aa10", &[2], &[], &[]),
+            Some(Merged::Unchanged)
+        );
         // An edited document that comes back as it was.
         let echo = [(1, 1, "10")];
-        assert_eq!(merge(b"11", b"2aa10", &[1], &echo), Some(Merged::Unchanged));
-        assert_eq!(merge(b"1", b"10", &[0], &[]), Some(Merged::Gone));
+        assert_eq!(
+            merge(b"11", b"2aa10", &[1], &echo, &[]),
+            Some(Merged::Unchanged)
+        );
+        assert_eq!(merge(b"1", b"10", &[0], &[], &[]), Some(Merged::Gone));
     }
 
     proptest::proptest! {
@@ -1062,7 +1259,11 @@ mod tests {
             }
             let removed: Vec<u32> = targets.iter().copied().collect();
             proptest::prop_assert_eq!(
-                lists_any(docs, &removed),
+                lists_any(docs, &removed, &[]),
+                removed.iter().any(|r| listed.contains_key(r))
+            );
+            proptest::prop_assert_eq!(
+                lists_any(docs, &removed, &list.skips),
                 removed.iter().any(|r| listed.contains_key(r))
             );
         }
@@ -1104,14 +1305,82 @@ mod tests {
             want.extend(extra.iter().copied());
             want.sort_by_key(|e| e.0);
             let removed_docs: Vec<u32> = (0..320).filter(|&d| removed(d)).collect();
-            let merged = merge(previous.docs.as_bytes(), &previous.positions, &removed_docs, &extra);
             let fresh = encode(&want);
-            let want = if fresh == previous {
-                Merged::Unchanged
-            } else {
-                fresh.values().map_or(Merged::Gone, |v| Merged::Lists(v.map(<[u8]>::to_vec)))
-            };
-            proptest::prop_assert_eq!(merged, Some(want));
+            // With the previous list's skips and without: the same lists.
+            for skips in [&previous.skips[..], &[]] {
+                let merged = merge(previous.docs.as_bytes(), &previous.positions, &removed_docs, &extra, skips);
+                match merged {
+                    Some(Merged::Unchanged) => proptest::prop_assert_eq!(&fresh.values(), &previous.values()),
+                    Some(Merged::Gone) => proptest::prop_assert!(fresh.is_empty()),
+                    Some(Merged::Lists([d, p], new_skips)) => {
+                        proptest::prop_assert_ne!(&fresh.values(), &previous.values());
+                        proptest::prop_assert_eq!(Some([&d[..], &p[..]]), fresh.values());
+                        if !skips.is_empty() {
+                            assert_skips_hold(&d, &p, &new_skips);
+                            // No stretch of more than twice the spacing without one.
+                            let counts: Vec<u32> = [0].into_iter().chain(new_skips.iter().map(|s| s.count)).chain([fresh.count]).collect();
+                            proptest::prop_assert!(counts.windows(2).all(|w| w[1] - w[0] <= 2 * SKIP_EVERY), "{counts:?}");
+                        }
+                    }
+                    None => proptest::prop_assert!(false, "refused its own list"),
+                }
+            }
+        }
+    }
+
+    /// Each skip is where reading the lists `docs` and `positions` from
+    /// their start reaches it: the same place in both, and the same least
+    /// next document.
+    fn assert_skips_hold(docs: &[u8], positions: &[u8], skips: &[Skip]) {
+        let mut list = postings(docs);
+        let (mut count, mut list_at, mut last) = (0, 0, None);
+        for skip in skips {
+            while count < skip.count {
+                let Step::At(_, doc, _) = list.step() else {
+                    panic!("{skip:?} is past the list's end");
+                };
+                list_at = skip_list(positions, list_at).unwrap();
+                last = Some(doc as u32);
+                count += 1;
+            }
+            assert_eq!(
+                (list.at, list_at, last.map(|l| l + 1)),
+                (
+                    skip.docs as usize,
+                    skip.positions as usize,
+                    Some(skip.least)
+                ),
+                "{skip:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lists_are_given_skips_that_hold_as_they_grow() {
+        let mut list = Posting::default();
+        for doc in 0..20 {
+            list.add(doc * 3, 1, if doc % 2 == 0 { "10" } else { "223" });
+        }
+        let counts: Vec<u32> = list.skips.iter().map(|s| s.count).collect();
+        assert_eq!(counts, [3, 6, 9, 12, 15, 18]);
+        assert_skips_hold(list.docs.as_bytes(), &list.positions, &list.skips);
+        // A seek from a skip finds what one from the start finds.
+        for target in [0, 10, 31, 59, 60] {
+            let (mut from_skip, passed, _, _) = postings_before(
+                list.docs.as_bytes(),
+                list.positions.len(),
+                &list.skips,
+                target,
+            );
+            let (mut from_start, _, _, _) =
+                postings_before(list.docs.as_bytes(), list.positions.len(), &[], target);
+            let a = from_skip.seek(target).unwrap();
+            let b = from_start.seek(target).unwrap();
+            assert_eq!(
+                (passed as usize + a.0.count, a.1),
+                (b.0.count, b.1),
+                "{target}"
+            );
         }
     }
 
@@ -1140,7 +1409,10 @@ mod tests {
         let [(_, k), (_, p)] = files(&base(7), &old);
         // Document 1 edited (now only "b"), document 3 added.
         let added = [("b", 1, 1, "10"), ("a", 3, 1, "10"), ("d", 3, 2, "15")];
-        let updated = update(&base(7), &k, &p, &[1], &added).unwrap().unwrap();
+        let updated = update(&base(7), &k, &p, &[1], &added, &ShardSkips::default())
+            .unwrap()
+            .files
+            .unwrap();
         let fresh = shard_of_records(&[
             ("a", 0, 1, "11"),
             ("b", 0, 2, "10"),
@@ -1160,8 +1432,11 @@ mod tests {
         // Document 1 edited with the same words at the same places: the
         // shard is as it was. A word less, a place more or other fields:
         // it is not.
-        let update_1 =
-            |records: &[(&str, u32, u8, &str)]| update(&base(7), &k, &p, &[1], records).unwrap();
+        let update_1 = |records: &[(&str, u32, u8, &str)]| {
+            update(&base(7), &k, &p, &[1], records, &ShardSkips::default())
+                .unwrap()
+                .files
+        };
         assert!(update_1(&[("a", 1, 2, "212"), ("c", 1, 2, "10")]).is_none());
         for changed in [
             &[("a", 1, 2, "212")][..],
@@ -1215,11 +1490,12 @@ mod tests {
     fn malformed_shards_are_refused() {
         let k = raw("k/3", &[(r#""a""#, r#""1""#), (r#""b""#, r#""9""#)]);
         let p = raw("p/3", &[(r#""a""#, r#""10""#), (r#""b""#, r#""10""#)]);
-        assert_eq!(update(&base(3), &k, &p, &[], &[]), Some(None));
-        assert_eq!(
-            update(&base(3), &k, &p, &[0, 1], &[]).map(|f| f.is_some()),
-            Some(true)
-        );
+        let no_skips = ShardSkips::default();
+        let update = |k: &[u8], p: &[u8], removed: &[u32]| {
+            update(&base(3), k, p, removed, &[], &no_skips).map(|u| u.files)
+        };
+        assert_eq!(update(&k, &p, &[]), Some(None));
+        assert_eq!(update(&k, &p, &[0, 1]).map(|f| f.is_some()), Some(true));
         for (k, p) in [
             (
                 raw("k/4", &[(r#""a""#, r#""1""#), (r#""b""#, r#""9""#)]),
@@ -1245,12 +1521,7 @@ mod tests {
                 raw("p/3", &[(r#""b""#, r#""10""#), (r#""a""#, r#""10""#)]),
             ),
         ] {
-            assert_eq!(
-                update(&base(3), &k, &p, &[], &[]),
-                None,
-                "{}",
-                String::from_utf8_lossy(&k)
-            );
+            assert_eq!(update(&k, &p, &[]), None, "{}", String::from_utf8_lossy(&k));
         }
     }
 
@@ -1328,13 +1599,33 @@ mod tests {
 
             let [k, p] = files(&base(n), &before).map(|(_, bytes)| bytes);
             let want = files(&base(n), &after).map(|(_, bytes)| bytes);
-            match update(&base(n), &k, &p, &removed, &added) {
-                Some(None) => proptest::prop_assert_eq!(&want, &[k, p]),
-                Some(Some(got)) => {
-                    proptest::prop_assert_ne!(&got, &[k, p]);
-                    proptest::prop_assert_eq!(got, want);
+            // With the skips of the shard before and without: the same files;
+            // with them, skips that hold for the lists after.
+            let skips = ShardSkips::of_shard(&before, [0; 2]);
+            for skips in [&skips, &ShardSkips::default()] {
+                let Some(updated) = update(&base(n), &k, &p, &removed, &added, skips) else {
+                    proptest::prop_assert!(false, "refused its own files");
+                    continue;
+                };
+                match updated.files {
+                    None => proptest::prop_assert_eq!(&want, &[k.clone(), p.clone()]),
+                    Some(got) => {
+                        proptest::prop_assert_ne!(&got, &[k.clone(), p.clone()]);
+                        proptest::prop_assert_eq!(&got, &want);
+                    }
                 }
-                None => proptest::prop_assert!(false, "refused its own files"),
+                for (key, list) in &updated.skips {
+                    let posting = &after[key];
+                    assert_skips_hold(posting.docs.as_bytes(), &posting.positions, list);
+                }
+                if !skips.keys.is_empty() {
+                    // Every list long enough to have skips keeps some.
+                    let kept: Vec<&String> = updated.skips.iter().map(|(k, _)| k).collect();
+                    let long = after.iter().filter(|(_, p)| p.count > 2 * SKIP_EVERY);
+                    for (key, _) in long {
+                        proptest::prop_assert!(kept.contains(&key), "{key:?} lost its skips");
+                    }
+                }
             }
         }
     }
