@@ -904,9 +904,9 @@ fn push_entry(files: &mut [Vec<u8>; 2], token: &[u8], values: Option<[&[u8]; 2]>
 }
 
 /// Whether the posting list `docs` (a `k/` string) lists any of the
-/// documents `removed` (increasing), read only until its documents pass
-/// the largest of them. Also true where it is malformed, for [`merge`] to
-/// say so.
+/// documents `removed` (increasing), read from the last of its `skips`
+/// before the first of them and only until its documents pass the largest.
+/// Also true where it is malformed, for [`merge`] to say so.
 fn lists_any(docs: &[u8], removed: &[u32], skips: &[Skip]) -> bool {
     let first = removed.first().copied().unwrap_or(u32::MAX);
     // The positions are not read: no skip is out of their bounds.
