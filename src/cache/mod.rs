@@ -203,14 +203,20 @@ struct Part {
 // list of parts and the related lists (written while the build renders, see
 // [`Writer`]), and the rest, which only the end of the build knows.
 
-/// The part of the index written at the end of a build.
+/// The part of the index written at the end of a build: read as owned
+/// values, written from borrowed ones (the same bytes), so that a build
+/// does not copy the fingerprints or the search index's skips to write
+/// them.
 #[derive(Serialize, Deserialize)]
-struct Tail<F> {
+struct Tail<F, S> {
     /// The output folder's device and inode when the build committed.
     output: DirId,
     files: F,
-    search: Option<SearchParts>,
+    search: Option<SearchParts<S>>,
 }
+
+/// The [`Tail`] as read.
+type ReadTail = Tail<Fingerprints, Vec<crate::search::ShardSkips>>;
 
 /// Documents per chunk of the search index's state (one of about 300
 /// bytes, so a chunk is about a megabyte). The chunks are cut by position,
@@ -221,13 +227,13 @@ const STATE_CHUNK: usize = 4096;
 /// The search index's state as the index names it: its shard count, and
 /// its documents in chunk files (see [`crate::search::State::chunks`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct SearchParts {
+struct SearchParts<S> {
     shards: u32,
     /// In order, oldest documents first.
     chunks: Vec<Chunk>,
     /// By slot: where the index's long posting lists may be read from (see
     /// [`crate::search::State::skips`]).
-    skips: Vec<crate::search::ShardSkips>,
+    skips: S,
 }
 
 /// One chunk of the search index's state, as the index names it.
@@ -319,11 +325,11 @@ fn read_rest(
     rest: &[u8],
 ) -> Option<(
     crate::site::related::Lists,
-    Tail<Fingerprints>,
+    ReadTail,
     Option<crate::search::State>,
 )> {
     let (related, rest) = postcard::take_from_bytes(rest).ok()?;
-    let mut tail: Tail<Fingerprints> = postcard::from_bytes(rest).ok()?;
+    let mut tail: ReadTail = postcard::from_bytes(rest).ok()?;
     let search = match &mut tail.search {
         Some(parts) => {
             let skips = std::mem::take(&mut parts.skips);
@@ -337,7 +343,7 @@ fn read_rest(
 /// The search state whose chunk files `parts` names in the cache folder
 /// `dir`, read and decoded in parallel, each a task of its own (as in
 /// [`read_parts`]); `None` if any is missing or is not what the index says.
-fn read_state(dir: &Path, parts: &SearchParts) -> Option<crate::search::State> {
+fn read_state<S>(dir: &Path, parts: &SearchParts<S>) -> Option<crate::search::State> {
     let chunks = parts
         .chunks
         .par_iter()
@@ -723,7 +729,10 @@ impl Writer {
     /// change since the state was loaded with the previous cache, whose
     /// file is named again without encoding it. Returns what the index
     /// says of them.
-    fn write_state(&mut self, state: &crate::search::State) -> io::Result<SearchParts> {
+    fn write_state<'s>(
+        &mut self,
+        state: &'s crate::search::State,
+    ) -> io::Result<SearchParts<&'s [crate::search::ShardSkips]>> {
         let mut chunks = Vec::new();
         for (i, (chunk, changed)) in state.chunks(STATE_CHUNK).enumerate() {
             let loaded = self.chunks.get(i).filter(|old| old.count == chunk.len());
@@ -740,7 +749,7 @@ impl Writer {
         Ok(SearchParts {
             shards: state.shards(),
             chunks,
-            skips: state.skips().to_vec(),
+            skips: state.skips(),
         })
     }
 

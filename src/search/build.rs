@@ -659,14 +659,18 @@ fn read_spilled(file: &std::path::Path) -> Result<Vec<u8>> {
 /// Writes the two files of the shard named `names`. Returns the skips of
 /// its long lists.
 fn write_shard(out: &Output, names: &Names, shard: &Shard) -> Result<ShardSkips> {
-    let mut fingerprints = [0; 2];
-    for ((rel, bytes), fingerprint) in shard::files(names, shard)
-        .into_iter()
-        .zip(&mut fingerprints)
-    {
-        *fingerprint = out.put_fingerprinted(&rel, &bytes)?;
-    }
-    Ok(ShardSkips::of_shard(shard, fingerprints))
+    let files = put_files(out, shard::files(names, shard))?;
+    Ok(ShardSkips::of_shard(shard, files))
+}
+
+/// Claims and writes a shard's two files (each its path and bytes).
+/// Returns their fingerprints, which its skips are taken for.
+fn put_files(out: &Output, files: [(String, Vec<u8>); 2]) -> Result<[u128; 2]> {
+    let [(k_rel, k), (p_rel, p)] = files;
+    Ok([
+        out.put_fingerprinted(&k_rel, &k)?,
+        out.put_fingerprinted(&p_rel, &p)?,
+    ])
 }
 
 /// Claims and writes `search/<name>.js` holding `data`, fingerprinted by
@@ -824,13 +828,9 @@ fn update(
             };
             let updated = updated_shard(out, layout, s, removed, records, &skips)?;
             let files = match updated.files {
-                Some(new) => {
-                    let mut fingerprints = [0; 2];
-                    for ((rel, bytes), fingerprint) in names.iter().zip(new).zip(&mut fingerprints)
-                    {
-                        *fingerprint = out.put_fingerprinted(rel, &bytes)?;
-                    }
-                    fingerprints
+                Some([k, p]) => {
+                    let [k_rel, p_rel] = names;
+                    put_files(out, [(k_rel, k), (p_rel, p)])?
                 }
                 None => {
                     names.iter().try_for_each(|rel| keep(out, rel))?;
