@@ -48,6 +48,71 @@ pub mod bytes {
     }
 }
 
+/// Numbers stored as one run of their little-endian bytes: a derived
+/// `Vec<u32>` or `Vec<u64>` is a sequence of varints, read back one at a
+/// time (the related lists of a large archive are hundreds of thousands),
+/// in a vector grown as they come; this is one check of the length and a
+/// copy.
+pub mod le {
+    use super::*;
+
+    /// A number of a fixed size.
+    pub trait Fixed: Copy {
+        const SIZE: usize;
+        fn put(self, out: &mut Vec<u8>);
+        /// From exactly [`Fixed::SIZE`] bytes.
+        fn get(bytes: &[u8]) -> Self;
+    }
+
+    macro_rules! fixed {
+        ($($t:ty),*) => {$(
+            impl Fixed for $t {
+                const SIZE: usize = std::mem::size_of::<$t>();
+                fn put(self, out: &mut Vec<u8>) {
+                    out.extend_from_slice(&self.to_le_bytes());
+                }
+                fn get(bytes: &[u8]) -> Self {
+                    let mut b = [0; std::mem::size_of::<$t>()];
+                    b.copy_from_slice(bytes);
+                    <$t>::from_le_bytes(b)
+                }
+            }
+        )*};
+    }
+    fixed!(u32, u64);
+
+    /// Writes `v` as bytes.
+    pub fn serialize<T: Fixed, S: Serializer>(v: &[T], ser: S) -> Result<S::Ok, S::Error> {
+        let mut bytes = Vec::with_capacity(v.len() * T::SIZE);
+        for &x in v {
+            x.put(&mut bytes);
+        }
+        ser.serialize_bytes(&bytes)
+    }
+
+    /// Reads numbers written by [`serialize`].
+    pub fn deserialize<'de, T: Fixed, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_bytes(LeVisitor(std::marker::PhantomData))
+    }
+
+    struct LeVisitor<T>(std::marker::PhantomData<T>);
+
+    impl<T: Fixed> Visitor<'_> for LeVisitor<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "bytes, {} a number", T::SIZE)
+        }
+
+        fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Vec<T>, E> {
+            if bytes.len() % T::SIZE != 0 {
+                return Err(E::invalid_length(bytes.len(), &self));
+            }
+            Ok(bytes.chunks_exact(T::SIZE).map(T::get).collect())
+        }
+    }
+}
+
 /// An optional text, as [`text`].
 pub mod option_text {
     use super::*;
@@ -447,6 +512,10 @@ mod tests {
         no_extra: serde_json::Map<String, serde_json::Value>,
         #[serde(with = "bytes")]
         bytes: Vec<u8>,
+        #[serde(with = "le")]
+        small: Vec<u32>,
+        #[serde(with = "le")]
+        large: Vec<u64>,
     }
 
     #[test]
@@ -471,6 +540,8 @@ mod tests {
             extra: extra.as_object().unwrap().clone(),
             no_extra: serde_json::Map::new(),
             bytes: vec![0, 200, 3],
+            small: vec![0, 1, 0x8000_0001, u32::MAX],
+            large: vec![u64::MAX, 0, 0x0102_0304_0506_0708],
         };
         let bytes = postcard::to_allocvec(&sample).unwrap();
         let back: Sample = postcard::from_bytes(&bytes).unwrap();
@@ -482,6 +553,20 @@ mod tests {
             back.updated.unwrap().datetime().offset(),
             sample.updated.unwrap().datetime().offset()
         );
+    }
+
+    #[test]
+    fn numbers_read_back_only_from_whole_runs() {
+        #[derive(Debug, Serialize, Deserialize)]
+        struct Numbers(#[serde(with = "le")] Vec<u32>);
+        // Five bytes are no run of four-byte numbers.
+        let bytes = postcard::to_allocvec(&Bytes(vec![1, 0, 0, 0, 2])).unwrap();
+        assert!(postcard::from_bytes::<Numbers>(&bytes).is_err());
+        let bytes = postcard::to_allocvec(&Bytes(vec![1, 0, 0, 0, 2, 0, 0, 0])).unwrap();
+        assert_eq!(postcard::from_bytes::<Numbers>(&bytes).unwrap().0, [1, 2]);
+
+        #[derive(Serialize)]
+        struct Bytes(#[serde(with = "bytes")] Vec<u8>);
     }
 
     #[test]

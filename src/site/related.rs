@@ -63,11 +63,14 @@ pub const LOOKBACK: usize = 200;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lists {
     /// Per article, oldest first: the hash of the archive up to it.
+    #[serde(with = "crate::content::compact::le")]
     prefixes: Vec<u64>,
     /// Per article, oldest first: where its list ends in `related`.
+    #[serde(with = "crate::content::compact::le")]
     ends: Vec<u32>,
     /// Per article, oldest first: its related articles, counted from the
     /// oldest too (so that a newer story leaves them as they are).
+    #[serde(with = "crate::content::compact::le")]
     related: Vec<u32>,
 }
 
