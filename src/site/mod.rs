@@ -194,7 +194,7 @@ impl Site {
     /// [`Site::link_related`].
     pub fn build_unrelated(config: Config, content: Content) -> Result<Site> {
         let Content {
-            articles: mut sources,
+            articles: sources,
             terms: term_files,
             media,
             warnings,
@@ -202,13 +202,19 @@ impl Site {
             drafts: _,
         } = content;
 
-        // Newest first (boxes: each moves as a pointer).
-        sources.par_sort_unstable_by(|a, b| {
-            b.front
-                .date
-                .cmp(&a.front.date)
-                .then_with(|| a.source.cmp(&b.source))
+        // Newest first, then in source order (boxes: each moves as a
+        // pointer). Sorted by instants taken out once, beside the boxes:
+        // reaching into each boxed article for its date at every
+        // comparison was a cache miss each.
+        let mut keyed: Vec<((i64, u32), Box<Source>)> = sources
+            .into_par_iter()
+            .map(|a| (a.front.date.instant(), a))
+            .collect();
+        keyed.par_sort_unstable_by(|(da, a), (db, b)| {
+            db.cmp(da)
+                .then_with(|| crate::content::source_order(&a.source, &b.source))
         });
+        let sources: Vec<Box<Source>> = keyed.into_par_iter().map(|(_, a)| a).collect();
 
         // What each article needs that depends on it alone, in parallel,
         // with its spellings of each taxonomy (in configured order) put in
