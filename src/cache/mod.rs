@@ -64,7 +64,7 @@ pub use hash::{hash_of, holds_text, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 21;
+const FORMAT: u32 = 22;
 
 /// What a cache was written for. It is used only by a build of the same
 /// arshif version, configuration and options (`settings`). The theme's
@@ -208,11 +208,94 @@ struct Part {
 /// does not copy the fingerprints or the search index's skips to write
 /// them.
 #[derive(Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "F: std::borrow::Borrow<Fingerprints>, S: Serialize",
+    deserialize = "F: From<Fingerprints>, S: Deserialize<'de>"
+))]
 struct Tail<F, S> {
     /// The output folder's device and inode when the build committed.
     output: DirId,
+    #[serde(with = "files")]
     files: F,
     search: Option<SearchParts<S>>,
+}
+
+/// The output's files and their fingerprints, as the index holds them:
+/// the paths laid end to end (one UTF-8 check for all), where each ends,
+/// and the fingerprints, each a run of bytes. As a postcard map, each of
+/// 155,000 paths of a large archive was checked on its own, and each
+/// fingerprint read as a varint of up to 19 bytes, on the one thread that
+/// reads the index's serial part.
+mod files {
+    use super::*;
+    use crate::content::compact;
+
+    #[derive(Serialize)]
+    struct Written<'a> {
+        #[serde(with = "compact::bytes")]
+        paths: Vec<u8>,
+        #[serde(with = "compact::le")]
+        ends: Vec<u32>,
+        #[serde(serialize_with = "compact::le::serialize")]
+        prints: &'a [u128],
+    }
+
+    #[derive(Deserialize)]
+    struct Read<'a> {
+        #[serde(borrow)]
+        paths: &'a [u8],
+        #[serde(with = "compact::le")]
+        ends: Vec<u32>,
+        #[serde(with = "compact::le")]
+        prints: Vec<u128>,
+    }
+
+    pub fn serialize<F, S>(files: &F, ser: S) -> Result<S::Ok, S::Error>
+    where
+        F: std::borrow::Borrow<Fingerprints>,
+        S: serde::Serializer,
+    {
+        let files = files.borrow();
+        let mut paths = Vec::with_capacity(files.len() * 48);
+        let mut ends = Vec::with_capacity(files.len());
+        let mut prints = Vec::with_capacity(files.len());
+        for (rel, &print) in files {
+            paths.extend_from_slice(rel.as_bytes());
+            let end = u32::try_from(paths.len()).map_err(serde::ser::Error::custom)?;
+            ends.push(end);
+            prints.push(print);
+        }
+        Written {
+            paths,
+            ends,
+            prints: &prints,
+        }
+        .serialize(ser)
+    }
+
+    pub fn deserialize<'de, F, D>(d: D) -> Result<F, D::Error>
+    where
+        F: From<Fingerprints>,
+        D: serde::Deserializer<'de>,
+    {
+        use serde::de::Error as _;
+        let read = Read::deserialize(d)?;
+        let paths = simdutf8::basic::from_utf8(read.paths)
+            .map_err(|_| D::Error::custom("paths that are not UTF-8"))?;
+        if read.ends.len() != read.prints.len() {
+            return Err(D::Error::custom("as many ends as fingerprints"));
+        }
+        let mut files = Fingerprints::with_capacity_and_hasher(read.ends.len(), Default::default());
+        let mut start = 0;
+        for (&end, &print) in read.ends.iter().zip(&read.prints) {
+            let rel = paths
+                .get(start..end as usize)
+                .ok_or_else(|| D::Error::custom("a path's end out of place"))?;
+            files.insert(rel.to_owned(), print);
+            start = end as usize;
+        }
+        Ok(files.into())
+    }
 }
 
 /// The [`Tail`] as read.
@@ -937,10 +1020,15 @@ mod tests {
         let output = dir.path().join("public");
         fs::create_dir(&output).unwrap();
         fs::write(output.join("index.html"), "x").unwrap();
+        fs::create_dir_all(output.join("countries/سوريا")).unwrap();
+        fs::write(output.join("countries/سوريا/index.html"), "y").unwrap();
         Built {
             path: path(&output).unwrap(),
             id: crate::output::dir_id(&output).unwrap(),
-            files: Fingerprints::from_iter([("index.html".to_string(), 5u128)]),
+            files: Fingerprints::from_iter([
+                ("index.html".to_string(), 5u128),
+                ("countries/سوريا/index.html".to_string(), u128::MAX - 7),
+            ]),
             output,
             _dir: dir,
         }
@@ -1019,6 +1107,7 @@ mod tests {
         assert_eq!(listing(&path), ["index"]);
         let cache = load(&path, Key::new("7", 1), &output).expect("the cache is read back");
         assert_eq!(cache.files, files);
+        assert!(cache.files.keys().eq(files.keys()), "in the same order");
         assert!(cache.articles.is_empty() && cache.search.is_none());
         // Other templates still read it (the pages are rendered again);
         // other settings, or a damaged file, make it no cache.

@@ -79,7 +79,7 @@ pub mod le {
             }
         )*};
     }
-    fixed!(u32, u64);
+    fixed!(u32, u64, u128);
 
     /// Writes `v` as bytes.
     pub fn serialize<T: Fixed, S: Serializer>(v: &[T], ser: S) -> Result<S::Ok, S::Error> {
