@@ -231,13 +231,13 @@ mod files {
     use crate::content::compact;
 
     #[derive(Serialize)]
-    struct Written<'a> {
+    struct Written {
         #[serde(with = "compact::bytes")]
         paths: Vec<u8>,
         #[serde(with = "compact::le")]
         ends: Vec<u32>,
-        #[serde(serialize_with = "compact::le::serialize")]
-        prints: &'a [u128],
+        #[serde(with = "compact::le")]
+        prints: Vec<u128>,
     }
 
     #[derive(Deserialize)]
@@ -256,6 +256,7 @@ mod files {
         S: serde::Serializer,
     {
         let files = files.borrow();
+        // Most of a site's paths are a few dozen bytes.
         let mut paths = Vec::with_capacity(files.len() * 48);
         let mut ends = Vec::with_capacity(files.len());
         let mut prints = Vec::with_capacity(files.len());
@@ -268,7 +269,7 @@ mod files {
         Written {
             paths,
             ends,
-            prints: &prints,
+            prints,
         }
         .serialize(ser)
     }

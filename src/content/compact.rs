@@ -1,11 +1,13 @@
-//! The build cache's forms of an article's fields (`#[serde(with = …)]`).
+//! The build cache's forms of an article's fields, and of its longest lists
+//! of numbers (`#[serde(with = …)]`).
 //!
 //! A large archive's cache holds a few hundred megabytes of articles, and a
 //! no-op build reads all of it before anything else can start, so these
 //! forms are chosen to be cheap to read back: text as bytes checked with a
 //! vectorised UTF-8 check (most of it is Arabic, which the standard check
 //! takes a byte at a time), dates as integers instead of RFC 3339 text to
-//! parse, and an empty `extra` as nothing instead of JSON text to parse.
+//! parse, an empty `extra` as nothing instead of JSON text to parse, and
+//! lists of numbers as runs of bytes instead of a varint each.
 //! Only arshif reads the cache, so nothing else sees these forms: the fields'
 //! own serde forms are unchanged.
 
@@ -49,16 +51,18 @@ pub mod bytes {
 }
 
 /// Numbers stored as one run of their little-endian bytes: a derived
-/// `Vec<u32>` or `Vec<u64>` is a sequence of varints, read back one at a
-/// time (the related lists of a large archive are hundreds of thousands),
-/// in a vector grown as they come; this is one check of the length and a
-/// copy.
+/// `Vec<u32>`, `Vec<u64>` or `Vec<u128>` is a sequence of varints, read
+/// back one at a time (the related lists and output fingerprints of a
+/// large archive are hundreds of thousands), in a vector grown as they
+/// come; this is one check of the length and a copy.
 pub mod le {
     use super::*;
 
     /// A number of a fixed size.
     pub trait Fixed: Copy {
+        /// Its size in bytes.
         const SIZE: usize;
+        /// Writes its little-endian bytes at the end of `out`.
         fn put(self, out: &mut Vec<u8>);
         /// From exactly [`Fixed::SIZE`] bytes.
         fn get(bytes: &[u8]) -> Self;
