@@ -205,8 +205,8 @@ struct Part {
 
 /// The part of the index written at the end of a build: read as owned
 /// values, written from borrowed ones (the same bytes), so that a build
-/// does not copy the fingerprints or the search index's skips to write
-/// them.
+/// does not copy the search index's skips to write them (the fingerprints
+/// are laid out as runs as they are written, see [`files`]).
 #[derive(Serialize, Deserialize)]
 #[serde(bound(
     serialize = "F: std::borrow::Borrow<Fingerprints>, S: Serialize",
