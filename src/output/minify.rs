@@ -256,7 +256,8 @@ fn end_tag(html: &[u8], mut i: usize, name: &[u8]) -> usize {
 }
 
 /// Panics caught on purpose, kept quiet: a panic hook that stays silent on
-/// the thread running [`catch`] and defers to the previous hook elsewhere.
+/// the thread running [`catch`](quiet_panics::catch) and defers to the
+/// previous hook elsewhere.
 mod quiet_panics {
     use std::cell::Cell;
     use std::panic::{self, AssertUnwindSafe};
