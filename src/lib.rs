@@ -489,8 +489,9 @@ fn write_output(
 }
 
 /// Stage durations printed to stderr when `ARSHIF_TIMINGS=1`, with the CPU
-/// time each stage used and the process's resident memory after it (for
-/// measuring, not for users).
+/// time each stage used and the process's resident memory after it, split
+/// into anonymous memory (the heap: what the kernel faults in and zeroes
+/// page by page) and mapped files (for measuring, not for users).
 struct Timings {
     last: Option<(Instant, f64)>,
 }
@@ -511,10 +512,19 @@ impl Timings {
         let cpu = cpu_seconds();
         let rss = std::fs::read_to_string("/proc/self/status")
             .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .map(|l| l["VmRSS:".len()..].trim().to_string())
+            .map(|s| {
+                let field = |name: &str| {
+                    s.lines()
+                        .find(|l| l.starts_with(name))
+                        .map_or("?", |l| l[name.len()..].trim())
+                        .to_string()
+                };
+                format!(
+                    "{}; anonymous {}, files {}",
+                    field("VmRSS:"),
+                    field("RssAnon:"),
+                    field("RssFile:")
+                )
             })
             .unwrap_or_else(|| "?".into());
         eprintln!(
