@@ -10,10 +10,11 @@
 #     run_peers.sh, which converts the corpus for them. Peers are skipped at
 #     100,000 unless PEERS_AT_100K=1 (Hugo needs about 5 minutes and 11 GiB
 #     there);
-#   - by arshif (release build) from scratch and by Hugo, in turns,
-#     FULL_ROUNDS times (default 3 where Hugo runs, 1 elsewhere): the
-#     medians and the ratio of each round are reported, since the machine's
-#     speed can change between two builds;
+#   - by arshif (release build) from scratch and by Hugo (where it runs),
+#     in turns, FULL_ROUNDS times (default 3): the medians and the ratio of
+#     each round are reported, since the machine's speed can change between
+#     two builds (at 100,000 articles, without Hugo, the same full build
+#     has taken 21 to 30 s, and the rebuilds are a share of its median);
 #   - the floor: `cp -r` of arshif's own output tree, after each of
 #     arshif's full builds (the median and each round's ratio are reported);
 #   - by arshif again: a no-op rebuild, then ROUNDS times (default 3) one
@@ -162,7 +163,7 @@ for n in $sizes; do
   # round's ratios compare runs that met the same machine (its speed can
   # change by half within an hour, and one copy can be slowed by write-back
   # as much as a build can).
-  full_rounds=${FULL_ROUNDS:-$([[ -n $hugo ]] && echo 3 || echo 1)}
+  full_rounds=${FULL_ROUNDS:-3}
   declare -a full_walls=() full_cpus=() full_users=() full_syss=() full_rss=() hugo_walls=() hugo_cpus=() hugo_rss=() round_ratios=()
   declare -a floor_walls=() floor_cpus=() floor_users=() floor_syss=() floor_rss=() floor_ratios=()
   for ((r = 0; r < full_rounds; r++)); do
