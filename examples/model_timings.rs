@@ -1,19 +1,9 @@
 //! Times the stages before rendering, related coverage above all, on a
 //! site folder: `cargo run --release --example model_timings -- SITE_DIR`.
-//! Prints each stage's duration and the process's resident memory after it.
+//! Prints each stage's duration and the process's resident memory after it
+//! ([`arshif::memory::resident`]).
 
 use std::time::Instant;
-
-fn resident() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(|l| l["VmRSS:".len()..].trim().to_string())
-        })
-        .unwrap_or_else(|| "?".into())
-}
 
 fn main() -> Result<(), arshif::Error> {
     let root = std::env::args().nth(1).unwrap_or_else(|| ".".into()).into();
@@ -27,14 +17,14 @@ fn main() -> Result<(), arshif::Error> {
     println!(
         "content: {:.3} s, resident {}",
         t.elapsed().as_secs_f64(),
-        resident()
+        arshif::memory::resident()
     );
     let t = Instant::now();
     let mut site = arshif::Site::build_unrelated(config, content)?;
     println!(
         "model: {:.3} s, resident {}",
         t.elapsed().as_secs_f64(),
-        resident()
+        arshif::memory::resident()
     );
     let t = Instant::now();
     site.link_related(None);
@@ -42,7 +32,7 @@ fn main() -> Result<(), arshif::Error> {
         "related coverage of {} articles: {:.3} s, resident {}",
         site.articles.len(),
         t.elapsed().as_secs_f64(),
-        resident()
+        arshif::memory::resident()
     );
     let listed: usize = site.articles.iter().map(|a| a.related.len()).sum();
     println!("related links: {listed}");

@@ -489,9 +489,8 @@ fn write_output(
 }
 
 /// Stage durations printed to stderr when `ARSHIF_TIMINGS=1`, with the CPU
-/// time each stage used and the process's resident memory after it, split
-/// into anonymous memory (the heap: what the kernel faults in and zeroes
-/// page by page) and mapped files (for measuring, not for users).
+/// time each stage used and the process's resident memory after it
+/// ([`memory::resident`]; for measuring, not for users).
 struct Timings {
     last: Option<(Instant, f64)>,
 }
@@ -510,23 +509,7 @@ impl Timings {
         };
         let now = Instant::now();
         let cpu = cpu_seconds();
-        let rss = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .map(|s| {
-                let field = |name: &str| {
-                    s.lines()
-                        .find(|l| l.starts_with(name))
-                        .map_or("?", |l| l[name.len()..].trim())
-                        .to_string()
-                };
-                format!(
-                    "{}; anonymous {}, files {}",
-                    field("VmRSS:"),
-                    field("RssAnon:"),
-                    field("RssFile:")
-                )
-            })
-            .unwrap_or_else(|| "?".into());
+        let rss = memory::resident();
         eprintln!(
             "timing: {name}: {:.3} s, cpu {:.2} s (resident {rss})",
             (now - last).as_secs_f64(),

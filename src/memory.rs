@@ -1,6 +1,6 @@
 //! How the `arshif` process uses memory: its allocator (mimalloc, see
 //! [`Allocator`]), the kernel's transparent huge pages and the allocator's
-//! purging.
+//! purging; and how much it holds, for measuring ([`resident`]).
 //!
 //! The process runs without transparent huge pages ([`without_huge_pages`]).
 //! They make touching fresh memory cheap only where the 2 MiB blocks the
@@ -130,6 +130,28 @@ pub fn for_patching() {
     // options, which is safe to do at any time from any thread; the option
     // only changes when freed memory is returned to the system.
     unsafe { mi::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
+/// The process's resident memory, for measuring: all of it, then its
+/// anonymous part (the heap: what the kernel faults in and zeroes page by
+/// page) and its mapped files', as `/proc/self/status` gives them (`?`
+/// where it cannot be read).
+pub fn resident() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return "?".into();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map_or("?", str::trim)
+    };
+    format!(
+        "{}; anonymous {}, files {}",
+        field("VmRSS:"),
+        field("RssAnon:"),
+        field("RssFile:")
+    )
 }
 
 #[cfg(test)]
