@@ -322,8 +322,57 @@ pub struct Scan {
 }
 
 /// Lists `content/` in a stable order and states every article file.
+///
+/// Each folder of `content/` is walked as a task of its own, in parallel,
+/// and the walks are put end to end in the order of their folders: the
+/// same list as one walk makes. Stating 100,000 files is mostly the
+/// kernel's work, one file after another, and took longer on one core than
+/// decoding the build cache beside it on the other.
 pub fn scan(root: &Path, config: &Config) -> Result<Scan> {
-    walk(root, &root.join(CONTENT_DIR), config)
+    let dir = root.join(CONTENT_DIR);
+    if !dir.is_dir() {
+        return Err(Error::Content(vec![Diagnostic::error(
+            CONTENT_DIR,
+            "there is no content/ folder",
+        )
+        .with_hint(
+            "create content/ and put articles in it, e.g. content/2020/10/my-story.md",
+        )]));
+    }
+    let real_dir = dir.canonicalize().map_err(|e| Error::io(&dir, e))?;
+    let top: Vec<_> = visible(sorted_walk(&dir).min_depth(1).max_depth(1)).collect();
+    let walks: Vec<Scan> = top
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|item| match item {
+            Ok(folder) if folder.depth() == 1 && folder.file_type().is_dir() => {
+                walk(root, &real_dir, config, visible(sorted_walk(folder.path())))
+            }
+            item => walk(root, &real_dir, config, std::iter::once(item)),
+        })
+        .collect();
+    let mut scan = Scan {
+        entries: Vec::with_capacity(walks.iter().map(|w| w.entries.len()).sum()),
+        problems: Vec::new(),
+        stamps: Vec::with_capacity(walks.iter().map(|w| w.stamps.len()).sum()),
+    };
+    for mut w in walks {
+        scan.entries.append(&mut w.entries);
+        scan.problems.append(&mut w.problems);
+        scan.stamps.append(&mut w.stamps);
+    }
+    Ok(scan)
+}
+
+/// A walk of `dir` (links not followed) in the order the scan lists files.
+fn sorted_walk(dir: &Path) -> walkdir::WalkDir {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        // By file name: the entries of one folder share its path up to
+        // their names, so comparing whole paths is comparing names,
+        // without taking each path apart for its name at every
+        // comparison.
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
 }
 
 /// A known article an entry of the scan takes as it is: its position in
@@ -505,14 +554,20 @@ enum Loaded {
     Media(MediaFile),
 }
 
-/// Lists the files under `dir` in a stable order, sorted into kinds, and
-/// states every article file.
+/// Sorts the entries of a walk of `content/` (whose real path is
+/// `real_dir`) into kinds, in its order, and states every article file.
 ///
 /// Each article is stated relative to its folder, which the walk opens
 /// once (and keeps open while it is inside it): stating it by its full path
 /// would make the kernel look up every folder of the path again, for every
-/// file, a third of the scan of a large archive.
-fn walk(root: &Path, dir: &Path, config: &Config) -> Result<Scan> {
+/// file, a third of the scan of a large archive. A file whose folder the
+/// walk did not enter (a file of `content/` itself) is stated by its path.
+fn walk(
+    root: &Path,
+    real_dir: &Path,
+    config: &Config,
+    walker: impl Iterator<Item = walkdir::Result<walkdir::DirEntry>>,
+) -> Scan {
     let mut entries = Vec::new();
     let mut problems = Vec::new();
     let mut stamps = Vec::new();
@@ -520,25 +575,6 @@ fn walk(root: &Path, dir: &Path, config: &Config) -> Result<Scan> {
     // entered above it (`None` where a folder cannot be opened: its files
     // are then stated by their full path).
     let mut folders: Vec<Option<rustix::fd::OwnedFd>> = Vec::new();
-    if !dir.is_dir() {
-        return Err(Error::Content(vec![Diagnostic::error(
-            CONTENT_DIR,
-            "there is no content/ folder",
-        )
-        .with_hint(
-            "create content/ and put articles in it, e.g. content/2020/10/my-story.md",
-        )]));
-    }
-    let real_dir = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
-    let walker = visible(
-        walkdir::WalkDir::new(dir)
-            .follow_links(false)
-            // By file name: the entries of one folder share its path up to
-            // their names, so comparing whole paths is comparing names,
-            // without taking each path apart for its name at every
-            // comparison.
-            .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str())),
-    );
     for item in walker {
         let entry = match item {
             Ok(e) => e,
@@ -569,8 +605,8 @@ fn walk(root: &Path, dir: &Path, config: &Config) -> Result<Scan> {
         let rel = relative(root, entry.path());
         if file_type.is_symlink() {
             match entry.path().canonicalize() {
-                Ok(target) if target.starts_with(&real_dir) && target.is_file() => {}
-                Ok(target) if target.starts_with(&real_dir) => {
+                Ok(target) if target.starts_with(real_dir) && target.is_file() => {}
+                Ok(target) if target.starts_with(real_dir) => {
                     problems.push(Diagnostic::warning(&rel, "a link to a folder inside content/ is skipped (its files are read where they are)"));
                     continue;
                 }
@@ -638,11 +674,11 @@ fn walk(root: &Path, dir: &Path, config: &Config) -> Result<Scan> {
         });
         stamps.push(stamp);
     }
-    Ok(Scan {
+    Scan {
         entries,
         problems,
         stamps,
-    })
+    }
 }
 
 /// Path of `path` relative to the site root, for messages and output paths.
@@ -983,6 +1019,45 @@ mod tests {
         assert_eq!((d.line, d.column), (Some(2), Some(8)));
         let d = decode(b"ab\ncd\0".to_vec(), p).unwrap_err();
         assert_eq!(d.line, Some(2));
+    }
+
+    #[test]
+    fn the_scan_lists_files_in_source_order_whichever_folder_they_are_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let files = [
+            "content/z.md",
+            "content/2020/02/c.md",
+            "content/2020/01-x.md",
+            "content/a.md",
+            "content/2020/01/b.md",
+            "content/2019/d.md",
+            "content/2019/photo.jpg",
+            "content/.hidden/e.md",
+            "content/2020/.f.md",
+        ];
+        for f in files {
+            let path = root.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let config = Config::parse("title = \"t\"\n").unwrap();
+        let scan = scan(root, &config).unwrap();
+        let listed: Vec<&Path> = scan
+            .entries
+            .iter()
+            .map(|e| match e {
+                Entry::Article(p) | Entry::Term(p, _) | Entry::Media(p) => p.as_path(),
+            })
+            .collect();
+        let mut want: Vec<&Path> = files[..7].iter().map(Path::new).collect();
+        want.sort_by(|a, b| source_order(a, b));
+        assert_eq!(listed, want);
+        // Every article is stated, wherever it lies; other files are not.
+        for (entry, stamp) in scan.entries.iter().zip(&scan.stamps) {
+            assert_eq!(matches!(entry, Entry::Article(_)), stamp.is_some());
+        }
+        assert!(scan.problems.is_empty());
     }
 
     /// A site folder with an empty `content/2020/01/`, and that folder.
