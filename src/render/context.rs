@@ -213,7 +213,10 @@ impl<'a> Teaser<'a> {
     /// this costs a fraction of building them (dates, URLs, phrases).
     /// Whatever any of them comes to read must be added here.
     ///
-    /// Its terms count by their [`TermHashes`].
+    /// Its terms count by their [`TermHashes`]. What the article's file
+    /// alone makes (its title, summary and dates, given the configuration)
+    /// counts by the hash of the file: the summary, some 500 bytes, was
+    /// most of what was hashed.
     pub fn inputs(hashes: &'a TermHashes, article: &'a Article) -> impl Serialize + 'a {
         let terms = ArticleTermInputs { hashes, article };
         (
@@ -222,7 +225,6 @@ impl<'a> Teaser<'a> {
             article.slug.as_str(),
             &article.lang,
             article.dir,
-            article.summary(),
             article.reading_minutes,
             &article.image,
             terms,
