@@ -1,9 +1,17 @@
 //! A whole file's bytes, mapped into memory where the file system allows,
 //! else read: how the build reads the large files of the previous build
-//! (the cache's parts, the search index's shards) without copying them.
+//! (the cache's parts, the search index's shards) without copying them;
+//! and [`Slice`] and [`Text`], values decoded from such bytes and left
+//! where they lie.
 
+use std::cell::RefCell;
+use std::fmt;
 use std::fs;
 use std::io;
+use std::sync::Arc;
+
+use serde::de::{Deserializer, Visitor};
+use serde::Serializer;
 
 /// A file's bytes: mapped, or read where the file system cannot map it.
 #[derive(Debug)]
@@ -45,4 +53,362 @@ pub unsafe fn contents(file: &fs::File) -> io::Result<Bytes> {
     let mut bytes = Vec::new();
     io::Read::read_to_end(&mut &*file, &mut bytes)?;
     Ok(Bytes::Read(bytes))
+}
+
+/// Bytes owned, or lying in a file's [`Bytes`] (kept alive by it): how a
+/// value decoded from a large file of the previous build keeps a run of
+/// its bytes without copying it (see [`within`]).
+#[derive(Clone, Default)]
+pub struct Slice(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Owned(Box<[u8]>),
+    /// `len` bytes from `start` of `bytes`.
+    In {
+        bytes: Arc<Bytes>,
+        start: u32,
+        len: u32,
+    },
+}
+
+impl Default for Repr {
+    fn default() -> Repr {
+        Repr::Owned(Box::default())
+    }
+}
+
+impl Slice {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Owned(b) => b,
+            Repr::In { bytes, start, len } => {
+                let (start, len) = (*start as usize, *len as usize);
+                bytes.get(start..start + len).unwrap_or_default()
+            }
+        }
+    }
+
+    /// `bytes`, left where they lie if the bytes being decoded [`within`]
+    /// hold them, else copied.
+    fn decoded(bytes: &[u8]) -> Slice {
+        let kept = SOURCE.with(|source| {
+            let source = source.borrow();
+            let whole = source.as_ref()?;
+            let at = (bytes.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+            (at.checked_add(bytes.len())? <= whole.len()).then_some(())?;
+            Some(Repr::In {
+                bytes: Arc::clone(whole),
+                start: u32::try_from(at).ok()?,
+                len: u32::try_from(bytes.len()).ok()?,
+            })
+        });
+        Slice(kept.unwrap_or_else(|| Repr::Owned(bytes.into())))
+    }
+}
+
+impl From<Vec<u8>> for Slice {
+    fn from(v: Vec<u8>) -> Slice {
+        Slice(Repr::Owned(v.into_boxed_slice()))
+    }
+}
+
+impl std::ops::Deref for Slice {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for Slice {
+    fn eq(&self, other: &Slice) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Slice {}
+
+impl fmt::Debug for Slice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_bytes(), f)
+    }
+}
+
+/// Written as one run of bytes; read back as [`slice`] reads it.
+impl serde::Serialize for Slice {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_bytes(self.as_bytes())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Slice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Slice, D::Error> {
+        d.deserialize_bytes(SliceVisitor(|b| Some(Slice::decoded(b))))
+    }
+}
+
+/// A text: a `str` owned, or lying in a file's [`Bytes`] (see [`Slice`]),
+/// checked as UTF-8 once, when it was decoded.
+///
+/// A rebuild of a large archive decodes every article of the build cache,
+/// and copying each title, summary and source into an allocation of its
+/// own was most of the memory that took (some 70 MB at 100,000 articles),
+/// for texts that only the few pages a rebuild renders read.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Text(Slice);
+
+impl Text {
+    /// The text as a `str`.
+    pub fn as_str(&self) -> &str {
+        let bytes = self.0.as_bytes();
+        // SAFETY: a `Text` is made only of a `str` or of bytes checked as
+        // UTF-8 (`Text::decoded`); bytes lying in a file's `Bytes` do not
+        // change while they are alive (see `contents`: the files mapped
+        // are never written in place).
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// The text of `bytes`, as [`Slice::decoded`] keeps them; `None` if
+    /// they are not UTF-8.
+    fn decoded(bytes: &[u8]) -> Option<Text> {
+        simdutf8::basic::from_utf8(bytes).ok()?;
+        Some(Text(Slice::decoded(bytes)))
+    }
+}
+
+thread_local! {
+    /// The bytes being decoded on this thread, inside [`within`].
+    static SOURCE: RefCell<Option<Arc<Bytes>>> = const { RefCell::new(None) };
+}
+
+/// Runs `decode` (which decodes from `bytes`) with the [`Slice`]s and
+/// [`Text`]s it reads from `bytes` left there rather than copied. Nests:
+/// the outer bytes are put back when it returns, however it ends.
+pub fn within<T>(bytes: &Arc<Bytes>, decode: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Arc<Bytes>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            SOURCE.with(|s| *s.borrow_mut() = outer);
+        }
+    }
+    let _restore = Restore(SOURCE.with(|s| s.replace(Some(Arc::clone(bytes)))));
+    decode()
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(Slice::from(s.into_bytes()))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(Slice(Repr::Owned(s.as_bytes().into())))
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+/// As a `str`, to templates and anything else that serializes it.
+impl serde::Serialize for Text {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(self.as_str())
+    }
+}
+
+/// The build cache's form of a [`Text`] (`#[serde(with = …)]`): its UTF-8
+/// bytes, as `content::compact::text` stores a `String`; read back, left
+/// where they lie inside [`within`].
+pub mod text {
+    use super::*;
+
+    /// Writes `t` as bytes.
+    pub fn serialize<S: Serializer>(t: &Text, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_bytes(t.as_bytes())
+    }
+
+    /// Reads text written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        d.deserialize_bytes(SliceVisitor(Text::decoded))
+    }
+
+    /// An optional [`Text`], as [`text`](self).
+    pub mod option {
+        use super::*;
+        use serde::{Deserialize, Serialize};
+
+        struct Ref<'a>(&'a Text);
+
+        impl Serialize for Ref<'_> {
+            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                super::serialize(self.0, ser)
+            }
+        }
+
+        struct Read(Text);
+
+        impl<'de> Deserialize<'de> for Read {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Read, D::Error> {
+                super::deserialize(d).map(Read)
+            }
+        }
+
+        /// Writes `t` as an option of bytes.
+        pub fn serialize<S: Serializer>(t: &Option<Text>, ser: S) -> Result<S::Ok, S::Error> {
+            t.as_ref().map(Ref).serialize(ser)
+        }
+
+        /// Reads an optional text written by [`serialize`].
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text>, D::Error> {
+            Ok(Option::<Read>::deserialize(d)?.map(|r| r.0))
+        }
+    }
+}
+
+/// Reads bytes into a [`Slice`] or a [`Text`] with its function (`None`:
+/// not UTF-8).
+struct SliceVisitor<T>(fn(&[u8]) -> Option<T>);
+
+impl<'de, T> Visitor<'de> for SliceVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("bytes")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<T, E> {
+        (self.0)(bytes).ok_or_else(|| E::custom("text that is not UTF-8"))
+    }
+
+    fn visit_borrowed_bytes<E: serde::de::Error>(self, bytes: &'de [u8]) -> Result<T, E> {
+        self.visit_bytes(bytes)
+    }
+
+    // Formats that hand bytes over as text.
+    fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<T, E> {
+        self.visit_bytes(s.as_bytes())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
+        self.visit_bytes(s.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(texts: &[&str]) -> Vec<u8> {
+        #[derive(serde::Serialize)]
+        struct W(#[serde(with = "text")] Text);
+        let list: Vec<W> = texts.iter().map(|t| W(Text::from(*t))).collect();
+        postcard::to_allocvec(&list).unwrap()
+    }
+
+    #[derive(serde::Deserialize)]
+    struct R(#[serde(with = "text")] Text);
+
+    #[test]
+    fn texts_decoded_within_their_bytes_are_left_there_and_read_back_equal() {
+        let texts = ["عنوان الخبر", "", "plain", "ملخّص أطول قليلاً"];
+        let bytes = Arc::new(Bytes::Read(encoded(&texts)));
+        let read: Vec<R> = within(&bytes, || postcard::from_bytes(&bytes).unwrap());
+        for (r, t) in read.iter().zip(texts) {
+            assert!(matches!((r.0).0 .0, Repr::In { .. }));
+            assert_eq!(r.0.as_str(), t);
+        }
+        // Outside `within`, and within other bytes, they are copied.
+        let copy = encoded(&texts);
+        let other = Arc::new(Bytes::Read(vec![1, 2, 3]));
+        for read in [
+            postcard::from_bytes::<Vec<R>>(&copy).unwrap(),
+            within(&other, || postcard::from_bytes::<Vec<R>>(&copy).unwrap()),
+        ] {
+            assert!(read.iter().all(|r| matches!((r.0).0 .0, Repr::Owned(_))));
+            let got: Vec<&str> = read.iter().map(|r| r.0.as_str()).collect();
+            assert_eq!(got, texts);
+        }
+        // The bytes outlive the decode in the texts that lie in them.
+        drop(bytes);
+        assert_eq!(read[0].0, *"عنوان الخبر");
+    }
+
+    #[test]
+    fn slices_decoded_within_their_bytes_are_left_there() {
+        let runs: [&[u8]; 3] = [&[0, 255, 7], &[], &[1]];
+        let written =
+            postcard::to_allocvec(&runs.map(|r| Slice::from(r.to_vec())).to_vec()).unwrap();
+        let bytes = Arc::new(Bytes::Read(written));
+        let read: Vec<Slice> = within(&bytes, || postcard::from_bytes(&bytes).unwrap());
+        assert!(read.iter().all(|s| matches!(s.0, Repr::In { .. })));
+        assert_eq!(read.iter().map(|s| &**s).collect::<Vec<_>>(), runs);
+        let copied: Vec<Slice> = postcard::from_bytes(&bytes).unwrap();
+        assert!(copied.iter().all(|s| matches!(s.0, Repr::Owned(_))));
+        assert_eq!(copied, read);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused() {
+        let mut bad = encoded(&["ab"]);
+        let last = bad.len() - 1;
+        bad[last] = 0xff;
+        let bytes = Arc::new(Bytes::Read(bad));
+        assert!(within(&bytes, || postcard::from_bytes::<Vec<R>>(&bytes)).is_err());
+    }
+
+    #[test]
+    fn within_puts_back_the_outer_bytes() {
+        let outer = Arc::new(Bytes::Read(encoded(&["خارج"])));
+        let inner = Arc::new(Bytes::Read(encoded(&["داخل"])));
+        let read = within(&outer, || {
+            within(&inner, || ());
+            postcard::from_bytes::<Vec<R>>(&outer).unwrap()
+        });
+        assert!(matches!((read[0].0).0 .0, Repr::In { .. }));
+    }
 }

@@ -64,7 +64,7 @@ pub use hash::{hash_of, holds_text, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 23;
+const FORMAT: u32 = 24;
 
 /// What a cache was written for. It is used only by a build of the same
 /// arshif version, configuration and options (`settings`). The theme's
@@ -440,8 +440,9 @@ fn read_state<S>(dir: &Path, parts: &SearchParts<S>) -> Option<crate::search::St
 /// The documents of one chunk file of the search state; `None` unless it
 /// has the length and the count its index says.
 fn read_chunk(dir: &Path, chunk: &Chunk) -> Option<crate::search::StateChunk<'static>> {
-    let bytes = chunk.file.read(dir)?;
-    let docs: crate::search::StateChunk<'static> = postcard::from_bytes(&bytes).ok()?;
+    let bytes = std::sync::Arc::new(chunk.file.read(dir)?);
+    let docs: crate::search::StateChunk<'static> =
+        crate::mapped::within(&bytes, || postcard::from_bytes(&bytes).ok())?;
     (docs.len() == chunk.count).then_some(docs)
 }
 
@@ -554,17 +555,19 @@ fn read_parts(dir: &Path, parts: &[Part]) -> Option<Vec<Vec<Box<content::Article
 }
 
 /// The articles of one part file, decoded where it lies, sharing the texts
-/// its articles repeat (their terms), each marked as taken from the cache;
-/// `None` unless it has the length, the first article and the count its
-/// index says.
+/// its articles repeat (their terms) and leaving their other texts there
+/// (see [`content::Text`]), each marked as taken from the cache; `None`
+/// unless it has the length, the first article and the count its index
+/// says.
 #[expect(
     clippy::vec_box,
     reason = "articles are boxed where they are made, see `content::Content`"
 )]
 fn read_part(dir: &Path, part: &Part) -> Option<Vec<Box<content::Article>>> {
-    let bytes = part.file.read(dir)?;
-    let mut articles: Vec<Box<content::Article>> =
-        content::compact::shared::within(|| postcard::from_bytes(&bytes).ok())?;
+    let bytes = std::sync::Arc::new(part.file.read(dir)?);
+    let mut articles: Vec<Box<content::Article>> = content::compact::shared::within(|| {
+        crate::mapped::within(&bytes, || postcard::from_bytes(&bytes).ok())
+    })?;
     for a in &mut articles {
         a.cached = true;
     }

@@ -35,18 +35,14 @@ pub mod text {
 }
 
 /// Bytes stored as one run (a derived `Vec<u8>` is a sequence, read and
-/// written a byte at a time).
+/// written a byte at a time). Written only: they are read back borrowed, or
+/// as a [`crate::mapped::Slice`] (the same form).
 pub mod bytes {
     use super::*;
 
     /// Writes `b` as bytes.
     pub fn serialize<S: Serializer>(b: &[u8], ser: S) -> Result<S::Ok, S::Error> {
         ser.serialize_bytes(b)
-    }
-
-    /// Reads bytes written by [`serialize`].
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        d.deserialize_byte_buf(BytesVisitor)
     }
 }
 
@@ -432,34 +428,6 @@ impl<T> Visitor<'_> for TextVisitor<T> {
     }
 }
 
-/// Reads bytes into a `Vec<u8>`.
-struct BytesVisitor;
-
-impl<'de> Visitor<'de> for BytesVisitor {
-    type Value = Vec<u8>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("bytes")
-    }
-
-    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Vec<u8>, E> {
-        Ok(bytes.to_vec())
-    }
-
-    fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<Vec<u8>, E> {
-        Ok(bytes)
-    }
-
-    // Formats that hand bytes over as a sequence.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(b) = seq.next_element::<u8>()? {
-            out.push(b);
-        }
-        Ok(out)
-    }
-}
-
 /// Reads a list of texts, each as `E` (text or shared text).
 struct ListVisitor<E>(std::marker::PhantomData<E>);
 
@@ -514,8 +482,7 @@ mod tests {
         extra: serde_json::Map<String, serde_json::Value>,
         #[serde(with = "json_object")]
         no_extra: serde_json::Map<String, serde_json::Value>,
-        #[serde(with = "bytes")]
-        bytes: Vec<u8>,
+        bytes: crate::mapped::Slice,
         #[serde(with = "le")]
         small: Vec<u32>,
         #[serde(with = "le")]
@@ -543,7 +510,7 @@ mod tests {
             never: None,
             extra: extra.as_object().unwrap().clone(),
             no_extra: serde_json::Map::new(),
-            bytes: vec![0, 200, 3],
+            bytes: vec![0, 200, 3].into(),
             small: vec![0, 1, 0x8000_0001, u32::MAX],
             large: vec![u64::MAX, 0, 0x0102_0304_0506_0708],
         };
@@ -647,11 +614,12 @@ mod tests {
     fn bytes_are_written_as_a_sequence_of_bytes_was() {
         // Postcard writes both as a length and the bytes: caches written
         // before `bytes` read the same.
-        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        #[derive(Serialize)]
         struct Run(#[serde(with = "bytes")] Vec<u8>);
         let b = vec![1, 2, 255];
         let run = postcard::to_allocvec(&Run(b.clone())).unwrap();
         assert_eq!(run, postcard::to_allocvec(&b).unwrap());
-        assert_eq!(postcard::from_bytes::<Run>(&run).unwrap(), Run(b));
+        let back: crate::mapped::Slice = postcard::from_bytes(&run).unwrap();
+        assert_eq!(*back, b);
     }
 }

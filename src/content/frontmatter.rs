@@ -13,6 +13,7 @@ use chrono::FixedOffset;
 use serde_yaml::Value;
 
 use super::compact::shared;
+use super::Text;
 use crate::arabic::{nfc, ArticleDate, Slug};
 use crate::error::Diagnostic;
 
@@ -126,11 +127,7 @@ impl Locator {
     /// The same as [`Locator::positions`], in the compact form an article
     /// keeps.
     pub fn key_positions(&self) -> Positions {
-        let mut positions = Positions::default();
-        for (key, line, col) in &self.keys {
-            positions.insert(key, *line, *col);
-        }
-        positions
+        Positions::new(self.keys.iter().map(|(k, l, c)| (k.as_str(), *l, *c)))
     }
 }
 
@@ -138,48 +135,66 @@ impl Locator {
 /// messages about it.
 ///
 /// An article keeps one, and the build cache holds one per article: a few
-/// keys in one string and one list, read back with two allocations instead
-/// of a map's string and node per key.
+/// keys in one text and their places in one run of bytes, both left in the
+/// cache where they lie (see [`crate::mapped`]), so that reading one back
+/// allocates nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Positions {
     /// The keys, one after the other.
-    keys: String,
+    #[serde(with = "crate::mapped::text")]
+    keys: Text,
     /// Per key, in order: where it ends in `keys`, and its value's line and
-    /// column.
-    at: Vec<(u32, u32, u32)>,
+    /// column, each as four little-endian bytes.
+    at: crate::mapped::Slice,
 }
 
 impl Positions {
     /// The line and column of `key`'s value, if the front matter has it.
     pub fn get(&self, key: &str) -> Option<(usize, usize)> {
-        let mut start = 0;
-        for &(end, line, col) in &self.at {
-            let end = end as usize;
-            if self.keys.get(start..end) == Some(key) {
-                return Some((line as usize, col as usize));
-            }
-            start = end;
-        }
-        None
+        self.entries()
+            .find(|&(k, _, _)| k == key)
+            .map(|(_, line, col)| (line as usize, col as usize))
     }
 
-    /// Records `key` at `line` and `col` (a key given twice is where it was
-    /// given last). Positions beyond `u32::MAX` (never, in a file of at
-    /// most [`MAX_TEXT_BYTES`](super::MAX_TEXT_BYTES)) are kept as that.
-    pub fn insert(&mut self, key: &str, line: usize, col: usize) {
-        let line = u32::try_from(line).unwrap_or(u32::MAX);
-        let col = u32::try_from(col).unwrap_or(u32::MAX);
-        let mut start = 0;
-        for at in &mut self.at {
-            if self.keys.get(start..at.0 as usize) == Some(key) {
-                (at.1, at.2) = (line, col);
-                return;
+    /// Each key at its line and column, in the order given (a key given
+    /// twice is where it was given last). Positions beyond `u32::MAX`
+    /// (never, in a file of at most [`MAX_TEXT_BYTES`](super::MAX_TEXT_BYTES))
+    /// are kept as that.
+    pub fn new<'k>(entries: impl IntoIterator<Item = (&'k str, usize, usize)>) -> Positions {
+        let mut list: Vec<(&str, u32, u32)> = Vec::new();
+        for (key, line, col) in entries {
+            let line = u32::try_from(line).unwrap_or(u32::MAX);
+            let col = u32::try_from(col).unwrap_or(u32::MAX);
+            match list.iter_mut().find(|(k, _, _)| *k == key) {
+                Some(entry) => (entry.1, entry.2) = (line, col),
+                None => list.push((key, line, col)),
             }
-            start = at.0 as usize;
         }
-        self.keys.push_str(key);
-        let end = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-        self.at.push((end, line, col));
+        let mut keys = String::with_capacity(list.iter().map(|(k, _, _)| k.len()).sum());
+        let mut at = Vec::with_capacity(list.len() * 12);
+        for (key, line, col) in list {
+            keys.push_str(key);
+            let end = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+            for n in [end, line, col] {
+                at.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        Positions {
+            keys: keys.into(),
+            at: at.into(),
+        }
+    }
+
+    /// Each key with its line and column, in order.
+    fn entries(&self) -> impl Iterator<Item = (&str, u32, u32)> {
+        let n = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let mut start = 0;
+        self.at.chunks_exact(12).map(move |e| {
+            let end = n(&e[0..4]) as usize;
+            let key = self.keys.get(start..end).unwrap_or_default();
+            start = end;
+            (key, n(&e[4..8]), n(&e[8..12]))
+        })
     }
 }
 
@@ -318,22 +333,22 @@ impl TermLists {
 /// An article's front matter, typed. Serializable for the build cache.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FrontMatter {
-    #[serde(with = "super::compact::text")]
-    pub title: String,
+    #[serde(with = "crate::mapped::text")]
+    pub title: Text,
     #[serde(with = "super::compact::date")]
     pub date: ArticleDate,
     #[serde(with = "super::compact::date::option")]
     pub updated: Option<ArticleDate>,
     pub slug: Option<Slug>,
-    #[serde(with = "super::compact::option_text")]
-    pub summary: Option<String>,
-    #[serde(with = "super::compact::option_text")]
-    pub source: Option<String>,
-    #[serde(with = "super::compact::option_text")]
-    pub image: Option<String>,
+    #[serde(with = "crate::mapped::text::option")]
+    pub summary: Option<Text>,
+    #[serde(with = "crate::mapped::text::option")]
+    pub source: Option<Text>,
+    #[serde(with = "crate::mapped::text::option")]
+    pub image: Option<Text>,
     /// The lead image's text alternative.
-    #[serde(with = "super::compact::option_text")]
-    pub image_alt: Option<String>,
+    #[serde(with = "crate::mapped::text::option")]
+    pub image_alt: Option<Text>,
     pub draft: bool,
     #[serde(with = "super::compact::option_text")]
     pub lang: Option<String>,
@@ -538,14 +553,14 @@ pub fn article(
     match (title, date) {
         (Some(title), Some(date)) if errors.is_empty() => Ok((
             FrontMatter {
-                title,
+                title: title.into(),
                 date,
                 updated,
                 slug,
-                summary,
-                source,
-                image,
-                image_alt,
+                summary: summary.map(Text::from),
+                source: source.map(Text::from),
+                image: image.map(Text::from),
+                image_alt: image_alt.map(Text::from),
                 draft,
                 lang,
                 aliases,

@@ -33,8 +33,8 @@ pub struct Rendered {
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct BodyFacts {
     /// The first paragraph as plain text, cut at a word boundary.
-    #[serde(with = "super::compact::text")]
-    pub summary: String,
+    #[serde(with = "crate::mapped::text")]
+    pub summary: super::Text,
     pub word_count: usize,
     /// Link and image targets as written, for the link checker.
     #[serde(with = "super::compact::list")]
@@ -185,7 +185,8 @@ fn render_parts(text: &str, opts: MarkdownOptions<'_>, parts: Parts) -> Rendered
         BodyFacts {
             summary: summary
                 .map(|s| cut_at_word(&s, SUMMARY_CHARS))
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into(),
             word_count: word_count(&plain),
             links,
         }

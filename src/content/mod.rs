@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::{Diagnostic, Error, Result};
+pub use crate::mapped::Text;
 pub use frontmatter::{FrontMatter, TermFrontMatter};
 use markdown::MarkdownOptions;
 
@@ -78,8 +79,8 @@ pub struct Article {
     /// Path relative to the site root, e.g. `content/2020/10/x.md`.
     pub source: PathBuf,
     /// The file stem: the slug when the front matter gives none.
-    #[serde(with = "compact::text")]
-    pub stem: String,
+    #[serde(with = "crate::mapped::text")]
+    pub stem: Text,
     pub front: FrontMatter,
     pub body: markdown::BodyFacts,
     /// Size and modification time of the file when it was read.
@@ -868,7 +869,7 @@ fn read_article(
     Ok((
         Article {
             source: rel.to_path_buf(),
-            stem,
+            stem: stem.into(),
             front,
             body,
             stamp: FileStamp::default(),
@@ -1099,7 +1100,7 @@ mod tests {
         let got: Vec<(String, bool)> = loaded
             .articles
             .iter()
-            .map(|a| (a.front.title.clone(), a.cached))
+            .map(|a| (a.front.title.to_string(), a.cached))
             .collect();
         let want = [("a", true), ("c", false), ("d", true)].map(|(t, c)| (t.to_string(), c));
         assert_eq!(got, want);

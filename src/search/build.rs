@@ -190,9 +190,10 @@ impl StateChunk<'_> {
 struct DocState {
     /// A hash of everything the document gives the index.
     identity: u64,
-    /// The shards it has keys in: increasing, as gaps in LEB128 varints.
-    #[serde(with = "crate::content::compact::bytes")]
-    shards: Vec<u8>,
+    /// The shards it has keys in: increasing, as gaps in LEB128 varints
+    /// (read back from the build cache, left where they lie: see
+    /// [`crate::mapped::Slice`]).
+    shards: crate::mapped::Slice,
 }
 
 impl DocState {
@@ -205,7 +206,7 @@ impl DocState {
         }
         DocState {
             identity,
-            shards: bytes,
+            shards: bytes.into(),
         }
     }
 
@@ -496,7 +497,7 @@ fn contribute(
     }
     let front = &article.source.front;
     let row = (
-        front.title.clone(),
+        front.title.to_string(),
         input.links.url(&article.path),
         front.date.rfc3339(),
         front.date.display(input.site.config.dates),

@@ -346,7 +346,7 @@ pub(crate) mod tests {
             .unwrap();
         a.related
             .iter()
-            .map(|&j| site.articles[j].source.stem.clone())
+            .map(|&j| site.articles[j].source.stem.to_string())
             .collect()
     }
 

@@ -329,11 +329,7 @@ mod tests {
     fn mentions<'a>(names: &[(&'a str, usize)]) -> Vec<Mention<'a>> {
         // Each article lists its countries on line 5.
         static POSITIONS: std::sync::OnceLock<Positions> = std::sync::OnceLock::new();
-        let positions = POSITIONS.get_or_init(|| {
-            let mut p = Positions::default();
-            p.insert("countries", 5, 12);
-            p
-        });
+        let positions = POSITIONS.get_or_init(|| Positions::new([("countries", 5, 12)]));
         names
             .iter()
             .map(|&(spelling, article)| Mention {
