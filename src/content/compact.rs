@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use serde::de::{Error as _, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -160,7 +160,8 @@ pub mod lists_by_name {
         seq.end()
     }
 
-    /// Reads lists written by [`serialize`].
+    /// Reads lists written by [`serialize`]: each into place, as they
+    /// were written in order of their names (see [`Map::push_last`]).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
         struct MapVisitor;
         impl<'de> Visitor<'de> for MapVisitor {
@@ -170,13 +171,64 @@ pub mod lists_by_name {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Map, A::Error> {
                 let mut map = Map::default();
-                while let Some((name, list)) = seq.next_element::<(Shared, ReadSharedList)>()? {
-                    map.insert(name.0, list.0);
-                }
+                while seq.next_element_seed(Pair(&mut map))?.is_some() {}
                 Ok(map)
             }
         }
         d.deserialize_seq(MapVisitor)
+    }
+
+    /// Reads one (name, list) pair into a map.
+    struct Pair<'m>(&'m mut Map);
+
+    impl<'de> DeserializeSeed<'de> for Pair<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_tuple(2, self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Pair<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a (name, list) pair")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let missing = || A::Error::invalid_length(0, &"a (name, list) pair");
+            let name = seq.next_element::<Shared>()?.ok_or_else(missing)?.0;
+            if self.0.goes_last(&name) {
+                self.0.push_last(name, |terms| {
+                    seq.next_element_seed(Terms(terms))?.ok_or_else(missing)
+                })
+            } else {
+                let list = seq.next_element::<ReadSharedList>()?.ok_or_else(missing)?;
+                self.0.insert(name, list.0);
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads a list of shared texts onto the end of a vector.
+    struct Terms<'v>(&'v mut Vec<std::sync::Arc<str>>);
+
+    impl<'de> DeserializeSeed<'de> for Terms<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Terms<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a sequence of texts")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(t) = seq.next_element::<Shared>()? {
+                self.0.push(t.0);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -601,6 +653,24 @@ mod tests {
             syria,
             &d.0.get("countries").unwrap()[0]
         ));
+
+        // Lists written out of the order of their names read back as if
+        // set in that order.
+        let unsorted = [
+            ("countries", vec!["سوريا"]),
+            ("actors", vec!["الأسد", "بوتين"]),
+        ];
+        let read: Terms =
+            postcard::from_bytes(&postcard::to_allocvec(&unsorted.to_vec()).unwrap()).unwrap();
+        let mut set = crate::content::frontmatter::TermLists::default();
+        for (name, terms) in &unsorted {
+            set.insert((*name).into(), list(terms));
+        }
+        assert_eq!(read.0, set);
+        assert_eq!(
+            read.0.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            ["actors", "countries"]
+        );
 
         // A term of bytes that are not UTF-8 (postcard: count, name, count,
         // term).

@@ -298,35 +298,82 @@ pub fn list(v: &Value) -> Result<Vec<String>, &'static str> {
 }
 
 /// An article's terms, by taxonomy name: each list as the article gives it
-/// (NFC), in its order. A handful of pairs, sorted by name, in one vector: a
-/// map allocated a node of half a kilobyte per article. Names and terms are
+/// (NFC), in its order. A handful of names, sorted, each with where its
+/// terms end in one list of all of them: two vectors an article, where a
+/// vector a taxonomy made five allocations of every article the build
+/// cache holds (and a map, a node of half a kilobyte). Names and terms are
 /// `Arc<str>`, so that articles read together, from their files or from the
 /// build cache, share them (see `compact::shared`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TermLists(Vec<(Arc<str>, Vec<Arc<str>>)>);
+pub struct TermLists {
+    /// Each taxonomy named, by name, with where its terms end in `terms`.
+    names: Vec<(Arc<str>, u32)>,
+    /// The terms of every list, one list after the other, in `names`' order.
+    terms: Vec<Arc<str>>,
+}
 
 impl TermLists {
     /// The terms given in the taxonomy `name`.
     pub fn get(&self, name: &str) -> Option<&[Arc<str>]> {
-        self.find(name).ok().map(|i| self.0[i].1.as_slice())
+        self.find(name).ok().map(|i| &self.terms[self.range(i)])
     }
 
     /// Sets the terms given in the taxonomy `name`.
     pub fn insert(&mut self, name: Arc<str>, terms: Vec<Arc<str>>) {
-        match self.find(&name) {
-            Ok(i) => self.0[i].1 = terms,
-            Err(i) => self.0.insert(i, (name, terms)),
+        let (i, old) = match self.find(&name) {
+            Ok(i) => (i, self.range(i)),
+            Err(i) => {
+                let at = self.start(i);
+                self.names.insert(i, (name, at as u32));
+                (i, at..at)
+            }
+        };
+        let grown = terms.len() as i64 - old.len() as i64;
+        let end = old.start + terms.len();
+        self.terms.splice(old, terms);
+        self.names[i].1 = end as u32;
+        for (_, e) in &mut self.names[i + 1..] {
+            *e = (*e as i64 + grown) as u32;
         }
+    }
+
+    /// Whether a list named `name` goes after every list given so far.
+    pub(crate) fn goes_last(&self, name: &str) -> bool {
+        self.names.last().is_none_or(|(last, _)| **last < *name)
+    }
+
+    /// Appends the list of `name`, which [goes last](Self::goes_last), its
+    /// terms pushed by `fill` onto the vector it is handed: how the build
+    /// cache reads the lists back, each into place.
+    pub(crate) fn push_last<E>(
+        &mut self,
+        name: Arc<str>,
+        fill: impl FnOnce(&mut Vec<Arc<str>>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        debug_assert!(self.goes_last(&name));
+        fill(&mut self.terms)?;
+        self.names.push((name, self.terms.len() as u32));
+        Ok(())
     }
 
     /// Each taxonomy named and its terms, by name.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &[Arc<str>])> {
-        self.0.iter().map(|(n, t)| (&**n, t.as_slice()))
+        (0..self.names.len()).map(|i| (&*self.names[i].0, &self.terms[self.range(i)]))
     }
 
     /// Where the pair of `name` is, or where it would go.
     fn find(&self, name: &str) -> std::result::Result<usize, usize> {
-        self.0.binary_search_by(|(n, _)| (**n).cmp(name))
+        self.names.binary_search_by(|(n, _)| (**n).cmp(name))
+    }
+
+    /// Where the terms of the `i`-th name start in `terms`.
+    fn start(&self, i: usize) -> usize {
+        i.checked_sub(1).map_or(0, |p| self.names[p].1 as usize)
+    }
+
+    /// Where the terms of the `i`-th name are in `terms`.
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        self.start(i)..self.names[i].1 as usize
     }
 }
 
