@@ -254,7 +254,7 @@ impl Site {
                 // one core's work, and the largest one (actors, some 20 ms
                 // at 100,000 articles), begun last, ended the model alone.
                 let mentions: Vec<Vec<taxonomy::Mention<'_>>> = (0..config.taxonomies.len())
-                    .map(|t| mentions_of(&sources, &named, width, t))
+                    .map(|t| mentions_of(&named, width, t))
                     .collect();
                 let mut order: Vec<usize> = (0..mentions.len()).collect();
                 order.sort_by_key(|&t| std::cmp::Reverse(mentions[t].len()));
@@ -267,7 +267,11 @@ impl Site {
                             .iter()
                             .filter(|f| f.taxonomy == tax.name)
                             .collect();
-                        let built = taxonomy::build(tax, &files, mentions, &collator).map(
+                        let origin = |i: usize| {
+                            let a: &Source = &sources[i];
+                            (a.source.as_path(), &a.front.positions)
+                        };
+                        let built = taxonomy::build(tax, &files, mentions, &origin, &collator).map(
                             |(built, terms)| {
                                 let named = mentions
                                     .iter()
@@ -394,30 +398,18 @@ impl Site {
 /// `width` spellings an article, one per taxonomy). Gathered in runs of
 /// articles, in parallel: the largest taxonomy's mentions are on the
 /// model's longest path.
-fn mentions_of<'a>(
-    articles: &'a [Box<Source>],
-    named: &[&'a [Arc<str>]],
-    width: usize,
-    t: usize,
-) -> Vec<taxonomy::Mention<'a>> {
-    articles
-        .par_chunks(MENTION_RUN)
-        .zip(named.par_chunks(MENTION_RUN * width))
+fn mentions_of<'a>(named: &[&'a [Arc<str>]], width: usize, t: usize) -> Vec<taxonomy::Mention<'a>> {
+    named
+        .par_chunks(MENTION_RUN * width)
         .enumerate()
-        .flat_map_iter(|(run, (articles, rows))| {
+        .flat_map_iter(|(run, rows)| {
             let first = run * MENTION_RUN;
-            articles
-                .iter()
-                .zip(rows.chunks(width))
-                .enumerate()
-                .flat_map(move |(i, (a, row))| {
-                    row[t].iter().map(move |spelling| taxonomy::Mention {
-                        spelling,
-                        article: first + i,
-                        source: &a.source,
-                        positions: &a.front.positions,
-                    })
+            rows.chunks(width).enumerate().flat_map(move |(i, row)| {
+                row[t].iter().map(move |spelling| taxonomy::Mention {
+                    spelling,
+                    article: first + i,
                 })
+            })
         })
         .collect()
 }

@@ -63,24 +63,19 @@ pub struct Taxonomy {
     pub terms: Vec<Term>,
 }
 
-/// Where a spelling was used, for error messages.
-#[derive(Clone, Debug)]
+/// A spelling of a term, named by the article at a position. A large
+/// archive has about a million: where the article's file is, for a
+/// message, is looked up by its position only when a message needs it
+/// (see [`Origin`]), which halves what they take.
+#[derive(Clone, Copy, Debug)]
 pub struct Mention<'a> {
     pub spelling: &'a str,
     pub article: usize,
-    pub source: &'a std::path::Path,
-    /// The article's front-matter positions, where a message finds the
-    /// line of the taxonomy's list: looked up only for a message, as a
-    /// large archive has hundreds of thousands of mentions.
-    pub positions: &'a Positions,
 }
 
-impl Mention<'_> {
-    /// The line of the article's list of the taxonomy `name` (1 if unknown).
-    fn line(&self, name: &str) -> usize {
-        self.positions.get(name).map_or(1, |(line, _)| line)
-    }
-}
+/// The file of the article at a position, and its front-matter positions
+/// (where a message finds the line of the taxonomy's list).
+pub type Origin<'a> = dyn Fn(usize) -> (&'a std::path::Path, &'a Positions) + Sync + 'a;
 
 /// A term while its taxonomy is being built: everything but the slug and path.
 struct Draft {
@@ -95,10 +90,11 @@ struct Draft {
 /// Builds one taxonomy from its term files and the mentions in articles
 /// (given in newest-first article order). Returns it with the position in
 /// `Taxonomy::terms` of the term each mention names, in mention order.
-pub fn build(
+pub fn build<'a>(
     config: &TaxonomyConfig,
     files: &[&TermFile],
     mentions: &[Mention<'_>],
+    origin: &Origin<'a>,
     collator: &ArabicCollator,
 ) -> Result<(Taxonomy, Vec<usize>), Vec<Diagnostic>> {
     let mut errors = Vec::new();
@@ -193,10 +189,11 @@ pub fn build(
     let place = |index: usize| -> (PathBuf, Option<usize>) {
         match (file_of(index), first_mention[index]) {
             (Some(f), _) => (f.source.clone(), None),
-            (None, Some(m)) => (
-                mentions[m].source.to_path_buf(),
-                Some(mentions[m].line(&config.name)),
-            ),
+            (None, Some(m)) => {
+                let (source, positions) = origin(mentions[m].article);
+                let line = positions.get(&config.name).map_or(1, |(line, _)| line);
+                (source.to_path_buf(), Some(line))
+            }
             (None, None) => (PathBuf::new(), None),
         }
     };
@@ -327,18 +324,17 @@ mod tests {
     }
 
     fn mentions<'a>(names: &[(&'a str, usize)]) -> Vec<Mention<'a>> {
-        // Each article lists its countries on line 5.
-        static POSITIONS: std::sync::OnceLock<Positions> = std::sync::OnceLock::new();
-        let positions = POSITIONS.get_or_init(|| Positions::new([("countries", 5, 12)]));
         names
             .iter()
-            .map(|&(spelling, article)| Mention {
-                spelling,
-                article,
-                source: Path::new("content/a.md"),
-                positions,
-            })
+            .map(|&(spelling, article)| Mention { spelling, article })
             .collect()
+    }
+
+    /// Each article is content/a.md, listing its countries on line 5.
+    fn origin(_: usize) -> (&'static Path, &'static Positions) {
+        static POSITIONS: std::sync::OnceLock<Positions> = std::sync::OnceLock::new();
+        let positions = POSITIONS.get_or_init(|| Positions::new([("countries", 5, 12)]));
+        (Path::new("content/a.md"), positions)
     }
 
     #[test]
@@ -350,7 +346,9 @@ mod tests {
             ("الأَسَد", 3),
             ("إيران", 3),
         ]);
-        let t = build(&config(), &[], &m, &ArabicCollator::new()).unwrap().0;
+        let t = build(&config(), &[], &m, &origin, &ArabicCollator::new())
+            .unwrap()
+            .0;
         assert_eq!(t.terms.len(), 2);
         let asad = t.terms.iter().find(|t| t.articles.len() == 4).unwrap();
         assert_eq!(asad.name, "الاسد");
@@ -373,7 +371,7 @@ mod tests {
             description: Some("<p>بلد</p>".into()),
         };
         let m = mentions(&[("سورية", 0), ("سُوريا", 1), ("سوريه", 2)]);
-        let t = build(&config(), &[&file], &m, &ArabicCollator::new())
+        let t = build(&config(), &[&file], &m, &origin, &ArabicCollator::new())
             .unwrap()
             .0;
         assert_eq!(t.terms.len(), 1, "{:?}", t.terms);
@@ -385,7 +383,7 @@ mod tests {
     #[test]
     fn colliding_slugs_are_an_error_naming_both() {
         let m = mentions(&[("علي مملوك", 0), ("علي-مملوك", 1)]);
-        let errs = build(&config(), &[], &m, &ArabicCollator::new()).unwrap_err();
+        let errs = build(&config(), &[], &m, &origin, &ArabicCollator::new()).unwrap_err();
         assert_eq!(errs.len(), 1);
         assert!(
             errs[0].message.contains("علي مملوك") && errs[0].message.contains("علي-مملوك"),
@@ -397,7 +395,7 @@ mod tests {
     #[test]
     fn a_term_with_no_slug_is_an_error() {
         let m = mentions(&[("؟؟", 0)]);
-        let errs = build(&config(), &[], &m, &ArabicCollator::new()).unwrap_err();
+        let errs = build(&config(), &[], &m, &origin, &ArabicCollator::new()).unwrap_err();
         assert!(errs[0].message.contains("no usable slug"), "{}", errs[0]);
         assert_eq!(errs[0].line, Some(5));
     }
