@@ -136,7 +136,8 @@ impl fmt::Debug for Slice {
     }
 }
 
-/// Written as one run of bytes; read back as [`slice`] reads it.
+/// Written as one run of bytes (as `content::compact::bytes` writes a
+/// `Vec<u8>`), and read back left where it lies inside [`within`].
 impl serde::Serialize for Slice {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         ser.serialize_bytes(self.as_bytes())
