@@ -255,59 +255,20 @@ impl fmt::Display for Text {
     }
 }
 
-/// As a `str`, to templates and anything else that serializes it.
+/// As a `str`, to templates, and to the build cache (see its
+/// `Deserialize`).
 impl serde::Serialize for Text {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         ser.serialize_str(self.as_str())
     }
 }
 
-/// The build cache's form of a [`Text`] (`#[serde(with = …)]`): its UTF-8
-/// bytes, as `content::compact::text` stores a `String`; read back, left
-/// where they lie inside [`within`].
-pub mod text {
-    use super::*;
-
-    /// Writes `t` as bytes.
-    pub fn serialize<S: Serializer>(t: &Text, ser: S) -> Result<S::Ok, S::Error> {
-        ser.serialize_bytes(t.as_bytes())
-    }
-
-    /// Reads text written by [`serialize`].
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+/// Read back as written: postcard (the build cache) writes a `str` as it
+/// writes bytes, a length and the bytes, which are left where they lie
+/// inside [`within`] and checked as UTF-8.
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
         d.deserialize_bytes(SliceVisitor(Text::decoded))
-    }
-
-    /// An optional [`Text`], as [`text`](self).
-    pub mod option {
-        use super::*;
-        use serde::{Deserialize, Serialize};
-
-        struct Ref<'a>(&'a Text);
-
-        impl Serialize for Ref<'_> {
-            fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-                super::serialize(self.0, ser)
-            }
-        }
-
-        struct Read(Text);
-
-        impl<'de> Deserialize<'de> for Read {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Read, D::Error> {
-                super::deserialize(d).map(Read)
-            }
-        }
-
-        /// Writes `t` as an option of bytes.
-        pub fn serialize<S: Serializer>(t: &Option<Text>, ser: S) -> Result<S::Ok, S::Error> {
-            t.as_ref().map(Ref).serialize(ser)
-        }
-
-        /// Reads an optional text written by [`serialize`].
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text>, D::Error> {
-            Ok(Option::<Read>::deserialize(d)?.map(|r| r.0))
-        }
     }
 }
 
@@ -345,14 +306,15 @@ mod tests {
     use super::*;
 
     fn encoded(texts: &[&str]) -> Vec<u8> {
-        #[derive(serde::Serialize)]
-        struct W(#[serde(with = "text")] Text);
-        let list: Vec<W> = texts.iter().map(|t| W(Text::from(*t))).collect();
-        postcard::to_allocvec(&list).unwrap()
+        let list: Vec<Text> = texts.iter().map(|&t| Text::from(t)).collect();
+        let bytes = postcard::to_allocvec(&list).unwrap();
+        // Written as the `str`s are, and as a `String` was.
+        assert_eq!(bytes, postcard::to_allocvec(texts).unwrap());
+        bytes
     }
 
     #[derive(serde::Deserialize)]
-    struct R(#[serde(with = "text")] Text);
+    struct R(Text);
 
     #[test]
     fn texts_decoded_within_their_bytes_are_left_there_and_read_back_equal() {

@@ -141,7 +141,6 @@ impl Locator {
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Positions {
     /// The keys, one after the other.
-    #[serde(with = "crate::mapped::text")]
     keys: Text,
     /// Per key, in order: where it ends in `keys`, and its value's line and
     /// column, each as four little-endian bytes.
@@ -380,21 +379,16 @@ impl TermLists {
 /// An article's front matter, typed. Serializable for the build cache.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FrontMatter {
-    #[serde(with = "crate::mapped::text")]
     pub title: Text,
     #[serde(with = "super::compact::date")]
     pub date: ArticleDate,
     #[serde(with = "super::compact::date::option")]
     pub updated: Option<ArticleDate>,
     pub slug: Option<Slug>,
-    #[serde(with = "crate::mapped::text::option")]
     pub summary: Option<Text>,
-    #[serde(with = "crate::mapped::text::option")]
     pub source: Option<Text>,
-    #[serde(with = "crate::mapped::text::option")]
     pub image: Option<Text>,
     /// The lead image's text alternative.
-    #[serde(with = "crate::mapped::text::option")]
     pub image_alt: Option<Text>,
     pub draft: bool,
     #[serde(with = "super::compact::option_text")]

@@ -33,7 +33,6 @@ pub struct Rendered {
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct BodyFacts {
     /// The first paragraph as plain text, cut at a word boundary.
-    #[serde(with = "crate::mapped::text")]
     pub summary: super::Text,
     pub word_count: usize,
     /// Link and image targets as written, for the link checker.

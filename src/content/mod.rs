@@ -79,7 +79,6 @@ pub struct Article {
     /// Path relative to the site root, e.g. `content/2020/10/x.md`.
     pub source: PathBuf,
     /// The file stem: the slug when the front matter gives none.
-    #[serde(with = "crate::mapped::text")]
     pub stem: Text,
     pub front: FrontMatter,
     pub body: markdown::BodyFacts,
