@@ -399,7 +399,7 @@ fn write_output(
     };
     let sitemap = || -> Result<()> {
         // Made only when what it is made of changed.
-        let urls = render::sitemap::Urls::new(site, &jobs);
+        let urls = render::sitemap::Urls::new(site, &prep, &jobs);
         for file in render::sitemap::files(site, &urls) {
             if out.claim(&file.path, file.fingerprint())? {
                 out.write(&file.path, file.render().as_bytes())?;

@@ -9,11 +9,13 @@
 //! limit) it is split into `sitemap-1.xml`, `sitemap-2.xml`… and
 //! `sitemap.xml` becomes their index. `robots.txt` points at `sitemap.xml`.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::escape::escape_xml;
 use super::feed::last_change;
 use super::pages::{archive_path, list_path, PageJob};
+use super::Prepared;
 use crate::arabic::ArticleDate;
 use crate::site::{PagePath, Site};
 
@@ -25,8 +27,13 @@ const NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
 /// One URL of the sitemap.
 pub struct Url<'a> {
-    path: PagePath,
+    /// An article's own path, borrowed; a list's, made for it.
+    path: Cow<'a, PagePath>,
     lastmod: Option<&'a ArticleDate>,
+    /// An article's teaser fingerprint, which stands for its path and its
+    /// last change in the file's fingerprint: the teaser's inputs hold both
+    /// (the URL, and the hash of the file the dates are read from).
+    teaser: Option<u128>,
 }
 
 /// One file to write: `sitemap.xml`, one of its parts or `robots.txt`.
@@ -49,8 +56,8 @@ enum Kind<'a> {
 pub struct Urls<'a>(Vec<Url<'a>>);
 
 impl<'a> Urls<'a> {
-    pub fn new(site: &'a Site, jobs: &[PageJob]) -> Urls<'a> {
-        Urls(urls(site, jobs))
+    pub fn new(site: &'a Site, prep: &Prepared<'_>, jobs: &[PageJob]) -> Urls<'a> {
+        Urls(urls(site, &prep.hashes, jobs))
     }
 }
 
@@ -87,10 +94,14 @@ impl File<'_> {
             Kind::Urls(urls) => {
                 h.value(&(0u8, self.base));
                 for u in urls {
-                    h.value(&(
-                        u.path.as_str(),
-                        u.lastmod.map(ArticleDate::seconds_and_offset),
-                    ));
+                    match u.teaser {
+                        Some(teaser) => h.value(&(0u8, teaser)),
+                        None => h.value(&(
+                            1u8,
+                            u.path.as_str(),
+                            u.lastmod.map(ArticleDate::seconds_and_offset),
+                        )),
+                    }
                 }
             }
             // Made of the number of parts and each one's newest lastmod
@@ -126,7 +137,7 @@ fn index(base: &str, urls: &[Url<'_>], per_file: usize) -> String {
             escape_xml(&format!("{base}{}", part_name(n)))
         );
         if let Some(last) = newest(chunk) {
-            let _ = write!(index, "<lastmod>{}</lastmod>", last.rfc3339());
+            push_lastmod(&mut index, last);
         }
         index.push_str("</sitemap>\n");
     }
@@ -146,7 +157,10 @@ pub fn robots(base_url: &str) -> String {
 }
 
 fn urlset(base: &str, urls: &[Url<'_>]) -> String {
-    let mut xml = format!("{XML_HEAD}<urlset xmlns=\"{NS}\">\n");
+    // Room for most URLs (a base, an article's path and its date take
+    // some 150 bytes), so that a file of 50,000 is not copied as it grows.
+    let mut xml = String::with_capacity(256 + urls.len() * 160);
+    let _ = writeln!(xml, "{XML_HEAD}<urlset xmlns=\"{NS}\">");
     // A percent-encoded path has nothing to escape for XML: only the base
     // URL may, once for all.
     let base = escape_xml(base);
@@ -156,12 +170,19 @@ fn urlset(base: &str, urls: &[Url<'_>]) -> String {
         push_encoded(&mut xml, u.path.as_str());
         xml.push_str("</loc>");
         if let Some(d) = u.lastmod {
-            let _ = write!(xml, "<lastmod>{}</lastmod>", d.rfc3339());
+            push_lastmod(&mut xml, d);
         }
         xml.push_str("</url>\n");
     }
     xml.push_str("</urlset>\n");
     xml
+}
+
+/// Writes a `<lastmod>` of `date` onto the end of `xml`.
+fn push_lastmod(xml: &mut String, date: &ArticleDate) {
+    xml.push_str("<lastmod>");
+    xml.push_str(&date.rfc3339());
+    xml.push_str("</lastmod>");
 }
 
 /// Percent-encodes a site-root path for a URL onto the end of `out` (UTF-8
@@ -179,8 +200,9 @@ fn push_encoded(out: &mut String, path: &str) {
     }
 }
 
-/// Every page of the sitemap with its last change.
-fn urls<'a>(site: &'a Site, jobs: &[PageJob]) -> Vec<Url<'a>> {
+/// Every page of the sitemap with its last change (`teasers`: each
+/// article's teaser fingerprint).
+fn urls<'a>(site: &'a Site, teasers: &[u128], jobs: &[PageJob]) -> Vec<Url<'a>> {
     // Each article's last change with its instant, in one table: the lists
     // show each article many times (on its home, year and month pages, on
     // each of its terms' pages and on their taxonomies' pages), and reaching
@@ -195,13 +217,7 @@ fn urls<'a>(site: &'a Site, jobs: &[PageJob]) -> Vec<Url<'a>> {
             (d.instant(), d)
         })
         .collect();
-    let newest = |items: &mut dyn Iterator<Item = usize>| {
-        items
-            .map(|i| changes[i])
-            .max_by_key(|&(at, _)| at)
-            .map(|(_, d)| d)
-    };
-    let all = || newest(&mut (0..site.articles.len()));
+    let all = || newest_change(&changes, 0..site.articles.len());
     let mut articles = Vec::with_capacity(site.articles.len());
     let mut others = Vec::new();
     for job in jobs {
@@ -209,46 +225,62 @@ fn urls<'a>(site: &'a Site, jobs: &[PageJob]) -> Vec<Url<'a>> {
             PageJob::Article(i) => {
                 let a = &site.articles[*i];
                 articles.push(Url {
-                    path: a.path.clone(),
+                    path: Cow::Borrowed(&a.path),
                     lastmod: Some(changes[*i].1),
+                    teaser: teasers.get(*i).copied(),
                 });
                 continue;
             }
             PageJob::Home(p) => Url {
-                path: list_path(&PagePath::root(), p),
-                lastmod: newest(&mut p.items.clone()),
+                path: Cow::Owned(list_path(&PagePath::root(), p)),
+                lastmod: newest_change(&changes, p.items.clone()),
+                teaser: None,
             },
             PageJob::Term(t, i, p) => {
                 let term = &site.taxonomies[*t].terms[*i];
                 Url {
-                    path: list_path(&term.path, p),
-                    lastmod: newest(&mut term.articles[p.items.clone()].iter().copied()),
+                    path: Cow::Owned(list_path(&term.path, p)),
+                    lastmod: newest_change(
+                        &changes,
+                        term.articles[p.items.clone()].iter().copied(),
+                    ),
+                    teaser: None,
                 }
             }
             PageJob::Taxonomy(t) => {
                 let tax = &site.taxonomies[*t];
                 Url {
-                    path: tax.path.clone(),
-                    lastmod: newest(&mut tax.terms.iter().flat_map(|t| t.articles.iter().copied())),
+                    path: Cow::Borrowed(&tax.path),
+                    lastmod: newest_change(
+                        &changes,
+                        tax.terms.iter().flat_map(|t| t.articles.iter().copied()),
+                    ),
+                    teaser: None,
                 }
             }
             PageJob::Year(y, p) => {
                 let year = &site.years[*y];
                 Url {
-                    path: list_path(&year.path, p),
-                    lastmod: newest(&mut year.articles[p.items.clone()].iter().copied()),
+                    path: Cow::Owned(list_path(&year.path, p)),
+                    lastmod: newest_change(
+                        &changes,
+                        year.articles[p.items.clone()].iter().copied(),
+                    ),
+                    teaser: None,
                 }
             }
             PageJob::Month(y, m) => {
                 let month = &site.years[*y].months[*m];
                 Url {
-                    path: month.path.clone(),
-                    lastmod: newest(&mut month.articles.iter().copied()),
+                    path: Cow::Borrowed(&month.path),
+                    lastmod: newest_change(&changes, month.articles.iter().copied()),
+                    teaser: None,
                 }
             }
             PageJob::Archive => Url {
-                path: archive_path(),
+                path: Cow::Owned(archive_path()),
                 lastmod: all(),
+                teaser: None,
             },
             // The search page has no content of its own to index.
             PageJob::NotFound | PageJob::Redirect(_) | PageJob::Search => continue,
@@ -258,6 +290,18 @@ fn urls<'a>(site: &'a Site, jobs: &[PageJob]) -> Vec<Url<'a>> {
     articles.reverse();
     articles.extend(others);
     articles
+}
+
+/// The newest of the last changes of these articles (by position), the
+/// last of equal ones, as `max` gives: a list's `lastmod`.
+fn newest_change<'a>(
+    changes: &[((i64, u32), &'a ArticleDate)],
+    articles: impl Iterator<Item = usize>,
+) -> Option<&'a ArticleDate> {
+    articles
+        .map(|i| changes[i])
+        .max_by_key(|&(at, _)| at)
+        .map(|(_, d)| d)
 }
 
 #[cfg(test)]
