@@ -9,5 +9,5 @@ static GLOBAL: arshif::memory::Allocator = arshif::memory::Allocator;
 fn main() {
     arshif::memory::without_huge_pages();
     let cli = arshif::cli::Cli::parse();
-    std::process::exit(arshif::cli::run(cli));
+    arshif::memory::exit(arshif::cli::run(cli));
 }

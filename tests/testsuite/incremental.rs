@@ -183,6 +183,62 @@ fn build_timed(site: &SiteTest) -> (BuildResult, String) {
     (result, search)
 }
 
+/// A build that holds much memory leaves its freeing to a process that
+/// shares it (see `memory::exit`), which the kernel ends once the build has
+/// exited: none is left running, whoever reads the build's output sees its
+/// end, and the build's status is its own.
+#[test]
+fn a_large_build_leaves_no_process_behind() {
+    let site = corpus(2000);
+    // The build's environment, which a process sharing its memory shares.
+    let mark = format!("holder-test-{}", std::process::id());
+    let result = site.build_with_env(&[], &[("ARSHIF_TIMINGS", "1"), ("ARSHIF_TEST_MARK", &mark)]);
+    result.success();
+    // Large enough for the holder (32 MiB), or this test tests nothing.
+    let resident_kb: u64 = result
+        .stderr
+        .lines()
+        .filter_map(|l| l.split_once("(resident ").map(|(_, r)| r))
+        .filter_map(|r| r.split_once(" kB").and_then(|(kb, _)| kb.parse().ok()))
+        .next_back()
+        .unwrap_or_else(|| panic!("no resident memory in:\n{}", result.stderr));
+    assert!(resident_kb > 48 << 10, "{resident_kb} kB resident");
+    let marked = || -> Vec<String> {
+        let needle = format!("ARSHIF_TEST_MARK={mark}");
+        fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+            })
+            .filter(|e| {
+                fs::read(e.path().join("environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
+            })
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left = marked();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running after the build: {left:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // A failed build's status is its own as well.
+    site.write_file("content/2024/12/broken.md", "---\ntitle: [\n---\nنص.\n");
+    site.build_with(&["--full"]).exit(1);
+}
+
 #[test]
 fn incremental_builds_equal_full_builds_on_2000_stories() {
     let mut site = corpus(2000);
