@@ -169,7 +169,7 @@ mod holder {
     /// Resident memory from which a holder is worth starting.
     pub const WORTH: u64 = 32 << 20;
 
-    /// The holder's stack: it makes three kinds of system call.
+    /// The holder's stack: it only makes a few system calls.
     const STACK: usize = 64 << 10;
 
     /// Starts the holder.

@@ -184,9 +184,8 @@ fn build_timed(site: &SiteTest) -> (BuildResult, String) {
 }
 
 /// A build that holds much memory leaves its freeing to a process that
-/// shares it (see `memory::exit`), which the kernel ends once the build has
-/// exited: none is left running, whoever reads the build's output sees its
-/// end, and the build's status is its own.
+/// shares it (see `memory::exit`), which ends once the build has exited:
+/// none is left running, and the build's status is its own.
 #[test]
 fn a_large_build_leaves_no_process_behind() {
     let site = corpus(2000);
