@@ -139,8 +139,7 @@ pub mod list {
 
     /// Reads a list written by [`serialize`].
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-        let list = d.deserialize_seq(ListVisitor::<Owned>::new())?;
-        Ok(list.into_iter().map(|t| t.0).collect())
+        d.deserialize_seq(ListVisitor)
     }
 }
 
@@ -201,14 +200,17 @@ pub mod lists_by_name {
                     seq.next_element_seed(Terms(terms))?.ok_or_else(missing)
                 })
             } else {
-                let list = seq.next_element::<ReadSharedList>()?.ok_or_else(missing)?;
-                self.0.insert(name, list.0);
+                let mut list = Vec::new();
+                seq.next_element_seed(Terms(&mut list))?
+                    .ok_or_else(missing)?;
+                self.0.insert(name, list);
                 Ok(())
             }
         }
     }
 
-    /// Reads a list of shared texts onto the end of a vector.
+    /// Reads a list of shared texts onto the end of a vector: a list that
+    /// goes last straight into place, any other into a vector of its own.
     struct Terms<'v>(&'v mut Vec<std::sync::Arc<str>>);
 
     impl<'de> DeserializeSeed<'de> for Terms<'_> {
@@ -431,16 +433,6 @@ impl Serialize for SharedList<'_> {
     }
 }
 
-/// A list read as [`list`], its texts shared.
-struct ReadSharedList(Vec<std::sync::Arc<str>>);
-
-impl<'de> Deserialize<'de> for ReadSharedList {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ReadSharedList, D::Error> {
-        let list = d.deserialize_seq(ListVisitor::<Shared>::new())?;
-        Ok(ReadSharedList(list.into_iter().map(|t| t.0).collect()))
-    }
-}
-
 /// Borrowed text, written as [`text`].
 struct Text<'a>(&'a str);
 
@@ -480,28 +472,22 @@ impl<T> Visitor<'_> for TextVisitor<T> {
     }
 }
 
-/// Reads a list of texts, each as `E` (text or shared text).
-struct ListVisitor<E>(std::marker::PhantomData<E>);
+/// Reads a list of texts.
+struct ListVisitor;
 
-impl<E> ListVisitor<E> {
-    fn new() -> Self {
-        ListVisitor(std::marker::PhantomData)
-    }
-}
-
-impl<'de, E: Deserialize<'de>> Visitor<'de> for ListVisitor<E> {
-    type Value = Vec<E>;
+impl<'de> Visitor<'de> for ListVisitor {
+    type Value = Vec<String>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a sequence of texts")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<E>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
         // The hint is the length the cache wrote, but a damaged file could
         // claim any: never reserve more than a few entries up front.
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(t) = seq.next_element::<E>()? {
-            out.push(t);
+        while let Some(t) = seq.next_element::<Owned>()? {
+            out.push(t.0);
         }
         Ok(out)
     }
