@@ -145,6 +145,11 @@ pub fn for_patching() {
 /// way out, while the command has already returned. `mold`, the linker,
 /// leaves its memory to a process of its own in the same way. Where the
 /// holder cannot be made, the process frees its memory itself, as any does.
+///
+/// The holder has a copy of the process's files, which it closes first;
+/// the process waits for that before it exits, so that nothing it had
+/// open (a socket `serve` listened on, a pipe it was given) stays open
+/// after it.
 pub fn exit(code: i32) -> ! {
     #[cfg(target_os = "linux")]
     if resident_bytes().is_some_and(|bytes| bytes >= holder::WORTH) {
@@ -165,6 +170,9 @@ fn resident_bytes() -> Option<u64> {
 #[cfg(target_os = "linux")]
 mod holder {
     use std::ffi::{c_int, c_void};
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use rustix::thread::futex::Flags;
 
     /// Resident memory from which a holder is worth starting.
     pub const WORTH: u64 = 32 << 20;
@@ -195,13 +203,33 @@ mod holder {
             }
             let top = stack.cast::<u8>().add(STACK).cast::<c_void>();
             let arg = parent.as_raw_nonzero().get() as usize as *mut c_void;
-            libc::clone(hold, top, libc::CLONE_VM | libc::SIGCHLD, arg);
+            if libc::clone(hold, top, libc::CLONE_VM | libc::SIGCHLD, arg) <= 0 {
+                return;
+            }
+        }
+        // The process ends only once the holder has closed its copies of
+        // the files: a socket `serve` listened on, say, would otherwise
+        // still take connections for a moment after the process is gone.
+        let second = rustix::thread::Timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        };
+        while CLOSED.load(Ordering::Acquire) == 0 {
+            match rustix::thread::futex::wait(&CLOSED, Flags::PRIVATE, 0, Some(&second)) {
+                Ok(()) | Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
+                // Timed out, or no futex: the process ends as it would.
+                Err(_) => break,
+            }
         }
     }
 
+    /// Set by the holder once it has closed its copies of the files.
+    static CLOSED: AtomicU32 = AtomicU32::new(0);
+
     /// The holder: gives up its copies of the process's files (so that
     /// whoever reads the process's output sees its end when the process
-    /// exits), then sleeps until the process exits, which kills it.
+    /// exits) and tells the process so, then sleeps until the process
+    /// exits, which kills it.
     extern "C" fn hold(parent: *mut c_void) -> c_int {
         let close = |fds: std::ops::Range<i32>| {
             for fd in fds {
@@ -216,6 +244,8 @@ mod holder {
         let _ =
             rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
         close(3..1024);
+        CLOSED.store(1, Ordering::Release);
+        let _ = rustix::thread::futex::wake(&CLOSED, Flags::PRIVATE, 1);
         // The process may have exited before the signal was asked for.
         let alive = rustix::process::getppid()
             .is_some_and(|p| p.as_raw_nonzero().get() as usize == parent as usize);

@@ -185,7 +185,8 @@ fn build_timed(site: &SiteTest) -> (BuildResult, String) {
 
 /// A build that holds much memory leaves its freeing to a process that
 /// shares it (see `memory::exit`), which ends once the build has exited:
-/// none is left running, and the build's status is its own.
+/// none is left running, none keeps a file of the build's open after it,
+/// and the build's status is its own.
 #[test]
 fn a_large_build_leaves_no_process_behind() {
     let site = corpus(2000);
@@ -233,6 +234,47 @@ fn a_large_build_leaves_no_process_behind() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    // Nor is a file the build was given (as `serve` holds the socket it
+    // listens on) open anywhere once the build has exited: a pipe given to
+    // it as descriptor 3 reads as ended as soon as its status is known.
+    let mut ends = [0; 2];
+    // SAFETY: a new pipe, whose two descriptors this test owns.
+    assert_eq!(
+        unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) },
+        0
+    );
+    let [read, write] = ends;
+    let mut build = std::process::Command::new(crate::support::arshif_bin());
+    build
+        .args(["build", "--full", "--quiet", "--root"])
+        .arg(site.root())
+        .arg("--output")
+        .arg(site.output());
+    // SAFETY: `dup2` is async-signal-safe; the copy it makes as descriptor
+    // 3 is not closed on exec, so the build has it.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut build, move || {
+            match libc::dup2(write, 3) {
+                3 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
+    let status = build.status().expect("run the arshif binary");
+    // SAFETY: this test's own descriptor, closed once.
+    unsafe { libc::close(write) };
+    assert!(status.success(), "{status}");
+    let mut byte = [0u8; 1];
+    // SAFETY: reads into a buffer of one byte; the read end is this
+    // test's, made non-blocking so that a pipe still open fails the test
+    // instead of hanging it.
+    let read_back = unsafe {
+        libc::fcntl(read, libc::F_SETFL, libc::O_NONBLOCK);
+        let n = libc::read(read, byte.as_mut_ptr().cast(), 1);
+        libc::close(read);
+        n
+    };
+    assert_eq!(read_back, 0, "the pipe given to the build is still open");
     // A failed build's status is its own as well.
     site.write_file("content/2024/12/broken.md", "---\ntitle: [\n---\nنص.\n");
     site.build_with(&["--full"]).exit(1);
