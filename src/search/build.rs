@@ -22,6 +22,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -699,17 +700,13 @@ impl Plan {
 }
 
 /// Whether the index can be updated from the previous build's: this build
-/// patches its output, the shard count is the same and the tail starts
-/// where it did or further on (see [`Layout`]), few documents changed and
-/// every file of the previous index is there.
+/// patches its output, the shard count is the same (see [`Layout`]), few
+/// documents changed and every file of the previous index is there.
 fn plan_update(out: &Output, previous: State, identities: &[u64]) -> Option<Plan> {
     let n = identities.len();
     let old = previous.docs.len();
     let layout = Layout::new(n);
-    if !out.is_incremental()
-        || previous.shards != layout.shards
-        || Layout::new(old).tail_start > layout.tail_start
-    {
+    if !out.is_incremental() || previous.shards != layout.shards {
         return None;
     }
     let changed: Vec<u32> = (0..n.max(old))
@@ -728,7 +725,9 @@ fn plan_update(out: &Output, previous: State, identities: &[u64]) -> Option<Plan
 /// Updates the previous index for the changed documents of `plan`. When the
 /// tail moved on, the documents it hands over to the base are taken from
 /// its files as they are, not analyzed again: the base's shards gain them
-/// at their ends, and the tail's lose them.
+/// at their ends, and the tail's lose them. When it moved back (the newest
+/// stories deleted right after it moved on), the base hands its newest
+/// documents back to the tail the same way.
 fn update(
     input: &Input<'_>,
     out: &Output,
@@ -747,12 +746,22 @@ fn update(
         .collect();
     let contributions = contribute_all(input, terms, layout, &present)?;
     let previous_tail = Layout::new(plan.previous.docs.len()).tail_start;
-    let moving = previous_tail..layout.tail_start;
-    let moved = if moving.is_empty() {
-        Vec::new()
+    // The documents that change segment, handed over to the base or back
+    // to the tail, and the shards they leave: those they had keys in.
+    let back = layout.tail_start < previous_tail;
+    let moving = if back {
+        layout.tail_start..previous_tail
     } else {
-        handed_over(out, layout, layout.tail_start, &plan.changed)?
+        previous_tail..layout.tail_start
     };
+    let mut left: Vec<u32> = moving
+        .clone()
+        .filter_map(|doc| plan.previous.docs.get(doc as usize))
+        .flat_map(DocState::shards)
+        .collect();
+    left.sort_unstable();
+    left.dedup();
+    let moved = handed_over(out, layout, &left, moving.clone(), &plan.changed)?;
 
     // The new records of each shard, in document order.
     let mut added: BTreeMap<u32, Vec<(&str, u32, u8, &str)>> = BTreeMap::new();
@@ -781,24 +790,33 @@ fn update(
             records.sort_by_key(|r| r.1);
         }
     }
-    // Shards the changed documents had keys in before, and the whole tail
-    // when it hands documents over.
+    // Shards the changed documents had keys in before, and those the
+    // documents changing segment leave.
     let mut touched: Vec<u32> = added.keys().copied().collect();
     for &doc in &plan.changed {
         if let Some(state) = plan.previous.docs.get(doc as usize) {
             touched.extend(state.shards());
         }
     }
-    if !moving.is_empty() {
-        touched.extend(layout.shards..layout.slots());
-    }
+    touched.extend(&left);
     touched.sort_unstable();
     touched.dedup();
 
+    // The documents each segment loses: the changed ones it had, and those
+    // it hands over.
     let removed = plan.removed();
-    let mut removed_from_tail: Vec<u32> = removed.iter().copied().chain(moving.clone()).collect();
-    removed_from_tail.sort_unstable();
-    removed_from_tail.dedup();
+    let split = removed.partition_point(|&d| d < previous_tail);
+    let with_moving = |own: &[u32]| -> Vec<u32> {
+        let mut list: Vec<u32> = own.iter().copied().chain(moving.clone()).collect();
+        list.sort_unstable();
+        list.dedup();
+        list
+    };
+    let (removed_from_base, removed_from_tail) = if back {
+        (with_moving(&removed[..split]), removed[split..].to_vec())
+    } else {
+        (removed[..split].to_vec(), with_moving(removed))
+    };
     previous_skips.resize(layout.slots() as usize, ShardSkips::default());
     let skips = previous_skips
         .into_par_iter()
@@ -812,8 +830,7 @@ fn update(
             }
             let records = added.get(&s).map_or(&[][..], Vec::as_slice);
             let removed = if s < layout.shards {
-                // Not the tail's documents: no base list has them.
-                &removed[..removed.partition_point(|&d| d < previous_tail)]
+                &removed_from_base
             } else {
                 &removed_from_tail
             };
@@ -864,7 +881,7 @@ fn update(
         before.dedup();
         before
     });
-    // The documents handed over are in base shards now.
+    // The documents handed over are in the other segment's shards now.
     for (doc, mut list) in handed {
         list.sort_unstable();
         list.dedup();
@@ -938,20 +955,21 @@ fn previous_shard(out: &Output, layout: Layout, s: u32) -> Result<[Bytes; 2]> {
     Ok([k?, p?])
 }
 
-/// The records that the previous build's tail holds for its documents
-/// numbered below `before`, except the `changed` ones (increasing), which
-/// are analyzed again.
+/// The records that the previous build's `slots` hold for its documents
+/// numbered in `docs`, except the `changed` ones (increasing), which are
+/// analyzed again.
 fn handed_over(
     out: &Output,
     layout: Layout,
-    before: u32,
+    slots: &[u32],
+    docs: Range<u32>,
     changed: &[u32],
 ) -> Result<Vec<shard::Record>> {
-    let per_shard = (layout.shards..layout.slots())
-        .into_par_iter()
-        .map(|s| {
+    let per_shard = slots
+        .par_iter()
+        .map(|&s| {
             let [k, p] = previous_shard(out, layout, s)?;
-            let mut records = shard::records_below(&layout.names(s), &k, &p, before)
+            let mut records = shard::records_in(&layout.names(s), &k, &p, docs.clone())
                 .ok_or_else(|| damaged(&shard_files(layout, s)[0]))?;
             records.retain(|r| changed.binary_search(&r.1).is_err());
             Ok(records)

@@ -396,12 +396,12 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
     assert_same_as_full(&mut site, "after the home list gained a page");
 
     // Enough new stories for the search index's tail to move on (2,020 →
-    // 2,048 stories: with 32 shards it starts at a multiple of 64, 1,984
+    // 2,048 stories: with 32 shards it starts at a multiple of 16, 2,016
     // then 2,048, where it is empty; one more story would double the
     // shards): the tail hands its stories over to the base, and the index
     // is still updated, not built anew.
     use arshif::search::shard::Layout;
-    assert_eq!(Layout::new(2020).tail_start, 1984);
+    assert_eq!(Layout::new(2020).tail_start, 2016);
     let layout = Layout::new(2048);
     assert_eq!((layout.shards, layout.tail_start), (32, 2048));
     for day in 1..=28 {
@@ -422,6 +422,25 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
         "the tail moving on: search index {search}"
     );
     assert_same_as_full(&mut site, "after the search index's tail moved on");
+
+    // The newest story deleted right after: the tail moves back (to 2,032),
+    // and the base hands its newest stories back to it, still an update.
+    assert_eq!(Layout::new(2047).tail_start, 2032);
+    let newest = fs::read_to_string(site.root().join("content/2025/03/later-28.md")).unwrap();
+    site.remove_file("content/2025/03/later-28.md");
+    let (_, search) = build_timed(&site);
+    assert!(
+        search.starts_with("updated: 0 documents analyzed"),
+        "the tail moving back: search index {search}"
+    );
+    assert_same_as_full(&mut site, "after the search index's tail moved back");
+    site.write_file("content/2025/03/later-28.md", &newest);
+    let (_, search) = build_timed(&site);
+    assert!(
+        search.starts_with("updated: 1 documents analyzed"),
+        "the tail moving on again: search index {search}"
+    );
+    assert_same_as_full(&mut site, "after the search index's tail moved on again");
 
     // A term's file gives it a new slug: its pages move, and the links and
     // search filters of every story naming it change.
