@@ -61,8 +61,9 @@ pub fn shard_of(key: &str, shards: u32) -> u32 {
 /// newest) rewrites only tail shards. When the count passes the next
 /// multiple (once every 1,024 stories at 100,000), the tail hands its
 /// documents over to the base, whose shards are rewritten then; when it
-/// falls below the tail's start, the base hands its newest back. Like the shard count, the layout depends on the document count
-/// only, so a full build and an update write the same files.
+/// falls below the tail's start, the base hands its newest back. Like the
+/// shard count, the layout depends on the document count only, so a full
+/// build and an update write the same files.
 ///
 /// The shards of both segments are numbered as *slots*: the base's from 0,
 /// then the tail's.
@@ -81,7 +82,7 @@ pub struct Layout {
 /// for as many: its step is `shards × DOCS_PER_SHARD / TAIL_SHARE`.
 ///
 /// Each shard the tail has is two files that every new story rewrites: at
-/// 100,000 articles, with the same 636 documents in the tail, an added
+/// 100,000 articles, with the same 637 documents in the tail, an added
 /// story took 0.61 s with 16 tail shards against 0.74 s with 64 (medians of
 /// five, in turns), and 0.63 s with 4, whose tail moves on four times as
 /// often.
