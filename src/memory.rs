@@ -238,15 +238,17 @@ mod holder {
                 unsafe { rustix::io::close(fd) };
             }
         };
-        // Its standard streams first: a killed holder frees the memory
-        // before it closes what it still has open.
+        // Its standard streams first: should the process stop waiting for
+        // it (see `start`), a killed holder frees the memory before it
+        // closes what it still has open.
         close(0..3);
         let _ =
             rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
         close(3..1024);
         CLOSED.store(1, Ordering::Release);
         let _ = rustix::thread::futex::wake(&CLOSED, Flags::PRIVATE, 1);
-        // The process may have exited before the signal was asked for.
+        // The process waits for `CLOSED`, set after the signal was asked
+        // for; only if it stopped waiting may it have exited before.
         let alive = rustix::process::getppid()
             .is_some_and(|p| p.as_raw_nonzero().get() as usize == parent as usize);
         if alive {

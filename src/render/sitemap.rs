@@ -27,7 +27,8 @@ const NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
 /// One URL of the sitemap.
 pub struct Url<'a> {
-    /// An article's own path, borrowed; a list's, made for it.
+    /// Borrowed from the model where it holds the page's path (an article,
+    /// a taxonomy, a month), else made for the page.
     path: Cow<'a, PagePath>,
     lastmod: Option<&'a ArticleDate>,
     /// An article's teaser fingerprint, which stands for its path and its
@@ -221,7 +222,8 @@ fn urls<'a>(site: &'a Site, teasers: &[u128], jobs: &[PageJob]) -> Vec<Url<'a>> 
     let mut articles = Vec::with_capacity(site.articles.len());
     let mut others = Vec::new();
     for job in jobs {
-        let url = match job {
+        // A list page: its path and the newest change of what it lists.
+        let (path, lastmod) = match job {
             PageJob::Article(i) => {
                 let a = &site.articles[*i];
                 articles.push(Url {
@@ -231,61 +233,50 @@ fn urls<'a>(site: &'a Site, teasers: &[u128], jobs: &[PageJob]) -> Vec<Url<'a>> 
                 });
                 continue;
             }
-            PageJob::Home(p) => Url {
-                path: Cow::Owned(list_path(&PagePath::root(), p)),
-                lastmod: newest_change(&changes, p.items.clone()),
-                teaser: None,
-            },
+            PageJob::Home(p) => (
+                Cow::Owned(list_path(&PagePath::root(), p)),
+                newest_change(&changes, p.items.clone()),
+            ),
             PageJob::Term(t, i, p) => {
                 let term = &site.taxonomies[*t].terms[*i];
-                Url {
-                    path: Cow::Owned(list_path(&term.path, p)),
-                    lastmod: newest_change(
-                        &changes,
-                        term.articles[p.items.clone()].iter().copied(),
-                    ),
-                    teaser: None,
-                }
+                (
+                    Cow::Owned(list_path(&term.path, p)),
+                    newest_change(&changes, term.articles[p.items.clone()].iter().copied()),
+                )
             }
             PageJob::Taxonomy(t) => {
                 let tax = &site.taxonomies[*t];
-                Url {
-                    path: Cow::Borrowed(&tax.path),
-                    lastmod: newest_change(
+                (
+                    Cow::Borrowed(&tax.path),
+                    newest_change(
                         &changes,
                         tax.terms.iter().flat_map(|t| t.articles.iter().copied()),
                     ),
-                    teaser: None,
-                }
+                )
             }
             PageJob::Year(y, p) => {
                 let year = &site.years[*y];
-                Url {
-                    path: Cow::Owned(list_path(&year.path, p)),
-                    lastmod: newest_change(
-                        &changes,
-                        year.articles[p.items.clone()].iter().copied(),
-                    ),
-                    teaser: None,
-                }
+                (
+                    Cow::Owned(list_path(&year.path, p)),
+                    newest_change(&changes, year.articles[p.items.clone()].iter().copied()),
+                )
             }
             PageJob::Month(y, m) => {
                 let month = &site.years[*y].months[*m];
-                Url {
-                    path: Cow::Borrowed(&month.path),
-                    lastmod: newest_change(&changes, month.articles.iter().copied()),
-                    teaser: None,
-                }
+                (
+                    Cow::Borrowed(&month.path),
+                    newest_change(&changes, month.articles.iter().copied()),
+                )
             }
-            PageJob::Archive => Url {
-                path: Cow::Owned(archive_path()),
-                lastmod: all(),
-                teaser: None,
-            },
+            PageJob::Archive => (Cow::Owned(archive_path()), all()),
             // The search page has no content of its own to index.
             PageJob::NotFound | PageJob::Redirect(_) | PageJob::Search => continue,
         };
-        others.push(url);
+        others.push(Url {
+            path,
+            lastmod,
+            teaser: None,
+        });
     }
     articles.reverse();
     articles.extend(others);
