@@ -231,13 +231,13 @@ mod files {
     use crate::content::compact;
 
     #[derive(Serialize)]
-    struct Written {
+    struct Written<'a> {
         #[serde(with = "compact::bytes")]
-        paths: Vec<u8>,
+        paths: &'a [u8],
         #[serde(with = "compact::le")]
         ends: Vec<u32>,
         #[serde(with = "compact::le")]
-        prints: Vec<u128>,
+        prints: &'a [u128],
     }
 
     #[derive(Deserialize)]
@@ -255,19 +255,14 @@ mod files {
         F: std::borrow::Borrow<Fingerprints>,
         S: serde::Serializer,
     {
-        let files = files.borrow();
-        // Most of a site's paths are a few dozen bytes.
-        let mut paths = Vec::with_capacity(files.len() * 48);
-        let mut ends = Vec::with_capacity(files.len());
-        let mut prints = Vec::with_capacity(files.len());
-        for (rel, &print) in files {
-            paths.extend_from_slice(rel.as_bytes());
-            let end = u32::try_from(paths.len()).map_err(serde::ser::Error::custom)?;
-            ends.push(end);
-            prints.push(print);
-        }
+        let (paths, ends, prints) = files.borrow().parts();
+        let ends = ends
+            .iter()
+            .map(|&end| u32::try_from(end))
+            .collect::<Result<Vec<u32>, _>>()
+            .map_err(serde::ser::Error::custom)?;
         Written {
-            paths,
+            paths: paths.as_bytes(),
             ends,
             prints,
         }
@@ -283,19 +278,10 @@ mod files {
         let read = Read::deserialize(d)?;
         let paths = simdutf8::basic::from_utf8(read.paths)
             .map_err(|_| D::Error::custom("paths that are not UTF-8"))?;
-        if read.ends.len() != read.prints.len() {
-            return Err(D::Error::custom("as many ends as fingerprints"));
-        }
-        let mut files = Fingerprints::with_capacity_and_hasher(read.ends.len(), Default::default());
-        let mut start = 0;
-        for (&end, &print) in read.ends.iter().zip(&read.prints) {
-            let rel = paths
-                .get(start..end as usize)
-                .ok_or_else(|| D::Error::custom("a path's end out of place"))?;
-            files.insert(rel.to_owned(), print);
-            start = end as usize;
-        }
-        Ok(files.into())
+        let ends = read.ends.iter().map(|&end| end as usize).collect();
+        Fingerprints::from_parts(paths.to_owned(), ends, read.prints)
+            .map(F::from)
+            .ok_or_else(|| D::Error::custom("paths out of place"))
     }
 }
 
@@ -385,7 +371,7 @@ pub fn load(path: &Path, key: Key, output: &Path) -> Option<Cache> {
     // noticed beyond that sample; `build --full` repairs anything).
     let whole = tail
         .files
-        .keys()
+        .paths()
         .take(64)
         .all(|rel| output.join(rel).is_file());
     (tail.output == id && whole).then_some(Cache {
@@ -1030,8 +1016,8 @@ mod tests {
             path: path(&output).unwrap(),
             id: crate::output::dir_id(&output).unwrap(),
             files: Fingerprints::from_iter([
-                ("index.html".to_string(), 5u128),
-                ("countries/سوريا/index.html".to_string(), u128::MAX - 7),
+                ("index.html", 5u128),
+                ("countries/سوريا/index.html", u128::MAX - 7),
             ]),
             output,
             _dir: dir,
@@ -1111,7 +1097,7 @@ mod tests {
         assert_eq!(listing(&path), ["index"]);
         let cache = load(&path, Key::new("7", 1), &output).expect("the cache is read back");
         assert_eq!(cache.files, files);
-        assert!(cache.files.keys().eq(files.keys()), "in the same order");
+        assert!(cache.files.paths().eq(files.paths()), "in the same order");
         assert!(cache.articles.is_empty() && cache.search.is_none());
         // Other templates still read it (the pages are rendered again);
         // other settings, or a damaged file, make it no cache.

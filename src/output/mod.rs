@@ -29,17 +29,11 @@ use std::sync::Mutex;
 use crate::error::{Diagnostic, Error, Result};
 use crate::mapped::{self, Bytes};
 
+mod fingerprints;
 mod minify;
 
+pub use fingerprints::Fingerprints;
 pub use minify::minify;
-
-/// Each output file's fingerprint, by its path in the output. Hashed with
-/// FxHash: a build at 100,000 articles looks up 150,000 paths, and
-/// SipHash's defence against crafted keys buys nothing there. Numbered (an
-/// `IndexMap`), so that a build that patches the previous output marks
-/// which of its files it makes again by their numbers (see
-/// [`Output::claim`]).
-pub type Fingerprints = indexmap::IndexMap<String, u128, rustc_hash::FxBuildHasher>;
 
 /// Counts of what a build did to the output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -602,7 +596,7 @@ impl Output {
     /// lookup each is a fraction of what a second table of them costs.
     pub fn claim(&self, rel: &str, fingerprint: u128) -> Result<bool> {
         check(rel)?;
-        let before = self.previous.get_full(rel).map(|(i, _, &f)| (i, f));
+        let before = self.previous.get_full(rel);
         let same = before.is_some_and(|(_, f)| f == fingerprint);
         if let Some((i, _)) = before {
             if self.taken[i].swap(true, Ordering::Relaxed) {
@@ -613,7 +607,7 @@ impl Output {
             self.unchanged.fetch_add(1, Ordering::Relaxed);
         } else {
             let mut claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
-            if claimed.insert(rel.to_string(), fingerprint).is_some() {
+            if !claimed.insert(rel, fingerprint) {
                 return Err(duplicate(rel));
             }
         }
@@ -622,7 +616,7 @@ impl Output {
 
     /// Whether the previous build, which this one patches, wrote `rel`.
     pub fn had(&self, rel: &str) -> bool {
-        self.is_incremental() && self.previous.contains_key(rel)
+        self.is_incremental() && self.previous.contains(rel)
     }
 
     /// The bytes the previous build wrote at `rel`, when this build patches
@@ -632,7 +626,7 @@ impl Output {
         let Mode::Patch(patch) = &self.mode else {
             return Ok(None);
         };
-        if !self.previous.contains_key(rel) {
+        if !self.previous.contains(rel) {
             return Ok(None);
         }
         let path = patch.output.join(checked(rel)?);
@@ -657,7 +651,7 @@ impl Output {
             return Ok(false);
         }
         match self.previous.get(rel) {
-            Some(&fingerprint) => {
+            Some(fingerprint) => {
                 self.claim(rel, fingerprint)?;
                 Ok(true)
             }
@@ -702,7 +696,7 @@ impl Output {
         if !self.is_incremental() {
             return None;
         }
-        self.previous.get(rel).copied()
+        self.previous.get(rel)
     }
 
     /// Claims `rel` for a copy of the file `from`, fingerprinted by its
@@ -728,20 +722,24 @@ impl Output {
         // The previous build's files, less those not claimed again, with
         // the fingerprints of the others (when there were any: the claims
         // of a build without them are all its files as they are).
-        let mut files = self.previous;
         let mut dropped = Vec::new();
+        let mut files = self.previous;
         if files.is_empty() {
             files = claimed;
         } else {
-            let mut taken = self.taken.iter();
-            files.retain(|rel, _| {
-                let kept = taken.next().is_some_and(|t| t.load(Ordering::Relaxed));
+            // Claimed again with another fingerprint: that one, in place.
+            let new: Vec<(&str, u128)> = claimed
+                .iter()
+                .filter(|&(rel, print)| !files.update(rel, print))
+                .collect();
+            files.retain(|i, rel| {
+                let kept = self.taken[i].load(Ordering::Relaxed);
                 if !kept {
-                    dropped.push(rel.clone());
+                    dropped.push(rel.to_string());
                 }
                 kept
             });
-            files.extend(claimed);
+            files.extend(new);
         }
         let (dir_id, pending) = match self.mode {
             // The staging folder becomes the output, under its own inode.
@@ -750,7 +748,7 @@ impl Output {
                 let replaced = self.replaced.into_iter();
                 let removals: Vec<String> = dropped
                     .into_iter()
-                    .chain(replaced.filter(|rel| !files.contains_key(rel)))
+                    .chain(replaced.filter(|rel| !files.contains(rel)))
                     .collect();
                 (dir_id(&patch.output), Pending::Patch(patch, removals))
             }
@@ -1077,7 +1075,7 @@ mod tests {
     fn a_patch_writes_only_changes_and_removes_what_is_gone() {
         let dir = tempfile::tempdir().unwrap();
         let (site, out, files) = three_files(dir.path());
-        let fp = |rel: &str| files[rel];
+        let fp = |rel: &str| files.get(rel).unwrap();
 
         let patch = patch_of(
             &out,
@@ -1107,7 +1105,7 @@ mod tests {
         );
         // For the next build: the files claimed, each with its new
         // fingerprint; not the one this build did not make again.
-        let next: Vec<_> = done.files.iter().map(|(r, &f)| (r.as_str(), f)).collect();
+        let next: Vec<_> = done.files.iter().collect();
         assert_eq!(next, [("a.txt", fp("a.txt")), ("b/c.txt", 7), ("g.txt", 8)]);
         assert_eq!(fs::read(out.join("b/c.txt")).unwrap(), b"new");
         assert!(!out.join("d").exists(), "emptied folders go too");
