@@ -121,12 +121,18 @@ pub enum FeedContent {
 /// The sitemap protocol's limit of URLs in one sitemap file.
 pub const SITEMAP_MAX_URLS: usize = 50_000;
 
+/// URLs per sitemap file by default, as WordPress writes them: a new story
+/// changes a few parts of a large site's sitemap, each some 250 KB, where
+/// parts of 50,000 URLs made it rewrite two of 6 MB (see
+/// `render::sitemap`).
+pub const SITEMAP_URLS: usize = 2_000;
+
 /// `[sitemap]`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SitemapConfig {
-    /// URLs per sitemap file before the sitemap is split under an index
-    /// (at most, and by default, [`SITEMAP_MAX_URLS`]).
+    /// URLs per sitemap file before the sitemap is split under an index (at
+    /// most [`SITEMAP_MAX_URLS`]; [`SITEMAP_URLS`] by default).
     #[serde(default = "default_urls_per_file")]
     pub urls_per_file: usize,
 }
@@ -140,7 +146,7 @@ impl Default for SitemapConfig {
 }
 
 fn default_urls_per_file() -> usize {
-    SITEMAP_MAX_URLS
+    SITEMAP_URLS
 }
 
 /// How Markdown bodies are treated.
@@ -608,7 +614,7 @@ mod tests {
         assert_eq!(c.feeds.limit, 20);
         assert_eq!(c.feeds.content, FeedContent::Full);
         assert_eq!(c.feeds.term_content, FeedContent::Summary);
-        assert_eq!(c.sitemap.urls_per_file, SITEMAP_MAX_URLS);
+        assert_eq!(c.sitemap.urls_per_file, SITEMAP_URLS);
         let related: Vec<bool> = c
             .taxonomies
             .iter()

@@ -4,10 +4,15 @@
 //! with absolute, percent-encoded URLs and a `lastmod`: an article's
 //! `updated` (else its date), a list's newest change among the articles it
 //! shows. Articles come first, oldest first, then the other pages in build
-//! order, so that once the sitemap is split the older files stay unchanged.
-//! Past `[sitemap] urls_per_file` URLs (at most 50,000, the protocol's
-//! limit) it is split into `sitemap-1.xml`, `sitemap-2.xml`… and
-//! `sitemap.xml` becomes their index. `robots.txt` points at `sitemap.xml`.
+//! order. Past `[sitemap] urls_per_file` URLs (2,000 unless set otherwise,
+//! at most 50,000, the protocol's limit) it is split into `sitemap-1.xml`,
+//! `sitemap-2.xml`… and `sitemap.xml` becomes their index; the articles and
+//! the other pages are split apart, each into parts of that many URLs. A
+//! new story then changes the last of the articles' parts and those of the
+//! lists that show it; the other parts stay as they were, for crawlers
+//! (their `lastmod` in the index says so) and for the next build, which
+//! writes again only the parts that changed. `robots.txt` points at
+//! `sitemap.xml`.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -48,34 +53,43 @@ pub struct File<'a> {
 enum Kind<'a> {
     /// A `<urlset>` of these URLs.
     Urls(&'a [Url<'a>]),
-    /// The index of parts of so many URLs each.
-    Index(&'a [Url<'a>], usize),
+    /// The index of these parts.
+    Index(Vec<&'a [Url<'a>]>),
     Robots,
 }
 
-/// Every page's URL, from which [`files`] are made.
-pub struct Urls<'a>(Vec<Url<'a>>);
+/// Every page's URL, from which [`files`] are made: the articles' first.
+pub struct Urls<'a> {
+    all: Vec<Url<'a>>,
+    /// How many of them are the articles'.
+    articles: usize,
+}
 
 impl<'a> Urls<'a> {
     pub fn new(site: &'a Site, prep: &Prepared<'_>, jobs: &[PageJob]) -> Urls<'a> {
-        Urls(urls(site, &prep.hashes, jobs))
+        let (all, articles) = urls(site, &prep.hashes, jobs);
+        Urls { all, articles }
     }
 }
 
 /// The files to write: `sitemap.xml` (and its parts) and `robots.txt`.
 pub fn files<'a>(site: &'a Site, urls: &'a Urls<'a>) -> Vec<File<'a>> {
     let base = site.config.base_url.as_str();
-    let urls = urls.0.as_slice();
     let per_file = site.config.sitemap.urls_per_file.max(1);
     let file = |path: String, kind| File { path, base, kind };
     let mut out = Vec::new();
-    if urls.len() <= per_file {
-        out.push(file(SITEMAP_FILE.to_string(), Kind::Urls(urls)));
+    if urls.all.len() <= per_file {
+        out.push(file(SITEMAP_FILE.to_string(), Kind::Urls(&urls.all)));
     } else {
-        for (n, chunk) in urls.chunks(per_file).enumerate() {
-            out.push(file(part_name(n), Kind::Urls(chunk)));
+        let (articles, others) = urls.all.split_at(urls.articles);
+        let parts: Vec<&[Url<'_>]> = articles
+            .chunks(per_file)
+            .chain(others.chunks(per_file))
+            .collect();
+        for (n, &part) in parts.iter().enumerate() {
+            out.push(file(part_name(n), Kind::Urls(part)));
         }
-        out.push(file(SITEMAP_FILE.to_string(), Kind::Index(urls, per_file)));
+        out.push(file(SITEMAP_FILE.to_string(), Kind::Index(parts)));
     }
     out.push(file("robots.txt".to_string(), Kind::Robots));
     out
@@ -107,10 +121,10 @@ impl File<'_> {
             }
             // Made of the number of parts and each one's newest lastmod
             // (see `index`): their URLs are hashed for the parts alone.
-            Kind::Index(urls, per_file) => {
-                h.value(&(1u8, self.base, per_file));
-                for chunk in urls.chunks(per_file) {
-                    h.value(&newest(chunk).map(ArticleDate::seconds_and_offset));
+            Kind::Index(ref parts) => {
+                h.value(&(1u8, self.base, parts.len()));
+                for part in parts {
+                    h.value(&newest(part).map(ArticleDate::seconds_and_offset));
                 }
             }
             Kind::Robots => h.value(&(2u8, self.base)),
@@ -122,16 +136,16 @@ impl File<'_> {
     pub fn render(&self) -> String {
         match self.kind {
             Kind::Urls(urls) => urlset(self.base, urls),
-            Kind::Index(urls, per_file) => index(self.base, urls, per_file),
+            Kind::Index(ref parts) => index(self.base, parts),
             Kind::Robots => robots(self.base),
         }
     }
 }
 
-/// The sitemap index of a sitemap split into parts of `per_file` URLs.
-fn index(base: &str, urls: &[Url<'_>], per_file: usize) -> String {
+/// The sitemap index of a sitemap split into these parts.
+fn index(base: &str, parts: &[&[Url<'_>]]) -> String {
     let mut index = format!("{XML_HEAD}<sitemapindex xmlns=\"{NS}\">\n");
-    for (n, chunk) in urls.chunks(per_file).enumerate() {
+    for (n, chunk) in parts.iter().enumerate() {
         let _ = write!(
             index,
             "<sitemap><loc>{}</loc>",
@@ -202,8 +216,9 @@ fn push_encoded(out: &mut String, path: &str) {
 }
 
 /// Every page of the sitemap with its last change (`teasers`: each
-/// article's teaser fingerprint).
-fn urls<'a>(site: &'a Site, teasers: &[u128], jobs: &[PageJob]) -> Vec<Url<'a>> {
+/// article's teaser fingerprint), the articles first, and how many those
+/// are.
+fn urls<'a>(site: &'a Site, teasers: &[u128], jobs: &[PageJob]) -> (Vec<Url<'a>>, usize) {
     // Each article's last change with its instant, in one table: the lists
     // show each article many times (on its home, year and month pages, on
     // each of its terms' pages and on their taxonomies' pages), and reaching
@@ -279,8 +294,9 @@ fn urls<'a>(site: &'a Site, teasers: &[u128], jobs: &[PageJob]) -> Vec<Url<'a>> 
         });
     }
     articles.reverse();
+    let count = articles.len();
     articles.extend(others);
-    articles
+    (articles, count)
 }
 
 /// The newest of the last changes of these articles (by position), the

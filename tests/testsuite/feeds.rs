@@ -445,13 +445,37 @@ fn a_sitemap_past_the_limit_is_split_under_an_index() {
                 .to_string()
         })
         .collect();
-    assert_eq!(parts.len(), all.len().div_ceil(7));
+    // The articles' URLs (oldest first) in parts of 7, then the others'.
+    let is_article = |url: &str| {
+        let path = url.strip_prefix(BASE).unwrap();
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let number = |s: &str, digits: usize| s.len() == digits && s.parse::<u32>().is_ok();
+        segments.len() == 3 && number(segments[0], 4) && number(segments[1], 2)
+    };
+    let articles = all.iter().take_while(|u| is_article(u)).count();
+    assert!(
+        articles > 7,
+        "the demo site has enough articles for two parts"
+    );
+    assert!(all[articles..].iter().all(|u| !is_article(u)));
+    assert_eq!(
+        parts.len(),
+        articles.div_ceil(7) + (all.len() - articles).div_ceil(7)
+    );
     let mut joined = Vec::new();
+    let mut files = Vec::new();
     for (n, loc) in parts.iter().enumerate() {
-        assert_eq!(*loc, format!("{BASE}sitemap-{}.xml", n + 1));
-        let urls = urlset(&split.read(&format!("sitemap-{}.xml", n + 1)));
+        let name = format!("sitemap-{}.xml", n + 1);
+        assert_eq!(*loc, format!("{BASE}{name}"));
+        let urls = urlset(&split.read(&name));
         assert!(urls.len() <= 7 && !urls.is_empty());
+        let kinds: Vec<bool> = urls.iter().map(|(u, _)| is_article(u)).collect();
+        assert!(
+            kinds.iter().all(|&k| k == kinds[0]),
+            "{name} mixes articles and other pages"
+        );
         joined.extend(urls.into_iter().map(|(u, _)| u));
+        files.push(split.read(&name));
     }
     assert_eq!(joined, all, "the parts together are the whole sitemap");
     assert!(!split.has(&format!("sitemap-{}.xml", parts.len() + 1)));
@@ -474,6 +498,10 @@ fn a_sitemap_past_the_limit_is_split_under_an_index() {
     assert!(incremental
         .iter()
         .any(|(_, xml)| xml.contains("zz-new-story")));
+    // The articles' parts before the last are as they were.
+    for (n, before) in files.iter().enumerate().take(articles.div_ceil(7) - 1) {
+        assert_eq!(&split.read(&format!("sitemap-{}.xml", n + 1)), before);
+    }
     split.build_with(&["--full"]).success();
     assert_eq!(incremental, sitemap(&split));
 }
