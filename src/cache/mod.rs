@@ -278,8 +278,8 @@ mod files {
         let read = Read::deserialize(d)?;
         let paths = simdutf8::basic::from_utf8(read.paths)
             .map_err(|_| D::Error::custom("paths that are not UTF-8"))?;
-        let ends = read.ends.iter().map(|&end| end as usize).collect();
-        Fingerprints::from_parts(paths.to_owned(), ends, read.prints)
+        let ends = read.ends.iter().map(|&end| end as usize);
+        Fingerprints::from_parts(paths, ends, read.prints)
             .map(F::from)
             .ok_or_else(|| D::Error::custom("paths out of place"))
     }

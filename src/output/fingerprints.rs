@@ -51,23 +51,34 @@ impl Fingerprints {
     }
 
     /// The table of the paths laid end to end in `paths`, the `i`-th ending
-    /// at `ends[i]`, with the fingerprints `prints`; `None` unless every end
-    /// is in order and at a character boundary, there are as many of them
-    /// as fingerprints, and no path comes twice.
-    pub fn from_parts(paths: String, ends: Vec<usize>, prints: Vec<u128>) -> Option<Fingerprints> {
-        if ends.len() != prints.len() {
+    /// at the `i`-th of `ends`, with the fingerprints `prints`; `None` unless
+    /// every end is in order and at a character boundary, there are as many
+    /// of them as fingerprints, and no path comes twice. It has room for
+    /// some more files (a rebuild adds a few): a table full to its capacity
+    /// would be hashed anew, all of it, and its paths copied, to add one.
+    pub fn from_parts(
+        paths: &str,
+        ends: impl ExactSizeIterator<Item = usize>,
+        prints: Vec<u128>,
+    ) -> Option<Fingerprints> {
+        let files = ends.len();
+        if files != prints.len() {
             return None;
         }
+        let room = files / 16 + 1024;
         let mut table = Fingerprints {
-            index: HashTable::with_capacity(ends.len()),
-            paths,
-            ends,
+            paths: String::with_capacity(paths.len() + room * 64),
+            ends: Vec::with_capacity(files + room),
             prints,
+            index: HashTable::with_capacity(files + room),
         };
+        table.paths.push_str(paths);
         let mut start = 0;
-        for i in 0..table.ends.len() {
-            let end = table.ends[i];
-            if table.paths.get(start..end).is_none() || !table.index_file(i) {
+        for (i, end) in ends.enumerate() {
+            // At a character boundary, in order, within the paths.
+            paths.get(start..end)?;
+            table.ends.push(end);
+            if !table.index_file(i) {
                 return None;
             }
             start = end;
@@ -252,7 +263,7 @@ mod tests {
         assert_eq!(u.get_full("countries/سوريا/index.html"), Some((0, 2)));
         assert!(!u.contains("index.html"));
         let (paths, ends, prints) = t.parts();
-        let back = Fingerprints::from_parts(paths.to_string(), ends.to_vec(), prints.to_vec());
+        let back = Fingerprints::from_parts(paths, ends.iter().copied(), prints.to_vec());
         assert_eq!(back.as_ref(), Some(&t));
         assert!(back.unwrap().paths().eq(t.paths()), "in the same order");
     }
@@ -260,14 +271,14 @@ mod tests {
     #[test]
     fn parts_out_of_place_are_no_table() {
         let parts = |ends: &[usize], prints: &[u128]| {
-            Fingerprints::from_parts("a.htmlسb.html".to_string(), ends.to_vec(), prints.to_vec())
+            Fingerprints::from_parts("a.htmlسb.html", ends.iter().copied(), prints.to_vec())
         };
         assert!(parts(&[6, 14], &[1, 2]).is_some());
         assert!(parts(&[6, 7], &[1, 2]).is_none(), "inside a character");
         assert!(parts(&[6, 15], &[1, 2]).is_none(), "past the end");
         assert!(parts(&[6, 2], &[1, 2]).is_none(), "backwards");
         assert!(parts(&[6], &[1, 2]).is_none(), "one end short");
-        let twice = Fingerprints::from_parts("a.htmla.html".to_string(), vec![6, 12], vec![1, 2]);
+        let twice = Fingerprints::from_parts("a.htmla.html", [6, 12].into_iter(), vec![1, 2]);
         assert!(twice.is_none(), "a path twice");
     }
 
