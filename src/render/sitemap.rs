@@ -234,8 +234,11 @@ fn urls<'a>(site: &'a Site, teasers: &[u128], jobs: &[PageJob]) -> (Vec<Url<'a>>
         })
         .collect();
     let all = || newest_change(&changes, 0..site.articles.len());
-    let mut articles = Vec::with_capacity(site.articles.len());
-    let mut others = Vec::new();
+    // Room for all from the start: the other pages' URLs are moved in
+    // after the articles' without those being copied into a larger vector
+    // (6 MB at 100,000 articles, copied and faulted in on every build).
+    let mut articles = Vec::with_capacity(jobs.len());
+    let mut others = Vec::with_capacity(jobs.len().saturating_sub(site.articles.len()));
     for job in jobs {
         // A list page: its path and the newest change of what it lists.
         let (path, lastmod) = match job {
