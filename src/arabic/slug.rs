@@ -287,7 +287,7 @@ fn sanitize_fully(s: &str, avoid_reserved: bool) -> Option<Slug> {
 /// lowercase ASCII letters, ASCII digits and the basic Arabic letters
 /// (U+0621–U+063A, U+0641–U+064A: no tatweel, no mark, none that NFC or
 /// lowercasing changes). Then it sanitizes to itself: most file stems are
-/// such slugs, in Arabic as often as not.
+/// such slugs (`arshif new` names a file so, after an Arabic title too).
 fn is_plain_slug(s: &str) -> bool {
     // One pass: at 100,000 articles this runs for every file stem.
     let b = s.as_bytes();
