@@ -97,8 +97,11 @@ trap empty_trash EXIT
 # timed NAME CMD… → sets wall, cpu, rss (MiB) and prints nothing
 timed() {
   local log=$bench/time.log
+  # The disk's room is shown too: a command that fails for want of it
+  # (the floor's copy of a 100,000-article output needs some 3.5 GB more)
+  # cannot write its message to cmd.log either.
   /usr/bin/time -f '%e %U %S %M' -o "$log" "$@" >"$bench/cmd.log" 2>&1 || {
-    echo "FAILED: $*" >&2; tail -20 "$bench/cmd.log" >&2; return 1; }
+    echo "FAILED: $*" >&2; tail -20 "$bench/cmd.log" >&2; df -h "$bench" >&2; return 1; }
   read -r wall user sys kib <"$log"
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
   rss=$((kib / 1024))
