@@ -812,10 +812,16 @@ fn update(
         list.dedup();
         list
     };
-    let (removed_from_base, removed_from_tail) = if back {
-        (with_moving(&removed[..split]), removed[split..].to_vec())
+    let (removed_from_base, removed_from_tail): (Cow<'_, [u32]>, Cow<'_, [u32]>) = if back {
+        (
+            with_moving(&removed[..split]).into(),
+            Cow::Borrowed(&removed[split..]),
+        )
     } else {
-        (removed[..split].to_vec(), with_moving(removed))
+        (
+            Cow::Borrowed(&removed[..split]),
+            with_moving(removed).into(),
+        )
     };
     previous_skips.resize(layout.slots() as usize, ShardSkips::default());
     let skips = previous_skips

@@ -1474,19 +1474,17 @@ mod tests {
         ];
         let shard = shard_of_records(&records);
         let [(_, k), (_, p)] = files(&base(5), &shard);
-        let mut want: Vec<Record> = records
-            .iter()
-            .filter(|r| r.1 < 3)
-            .map(|&(key, doc, fields, pos)| (key.to_string(), doc, fields, pos.to_string()))
-            .collect();
+        let owned = |list: &[(&str, u32, u8, &str)]| -> Vec<Record> {
+            list.iter()
+                .map(|&(key, doc, fields, pos)| (key.to_string(), doc, fields, pos.to_string()))
+                .collect()
+        };
+        let mut want: Vec<Record> = owned(&records).into_iter().filter(|r| r.1 < 3).collect();
         want.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(records_in(&base(5), &k, &p, 0..3), Some(want));
         assert_eq!(records_in(&base(5), &k, &p, 0..0), Some(Vec::new()));
         // The newest of them, as the base hands them back to the tail.
-        let newest: Vec<Record> = [("a", 2, 2, "13"), ("a", 3, 1, "10"), ("c", 4, 2, "15")]
-            .iter()
-            .map(|&(key, doc, fields, pos)| (key.to_string(), doc, fields, pos.to_string()))
-            .collect();
+        let newest = owned(&[("a", 2, 2, "13"), ("a", 3, 1, "10"), ("c", 4, 2, "15")]);
         assert_eq!(records_in(&base(5), &k, &p, 2..9), Some(newest));
         assert_eq!(
             records_in(&base(4), &k, &p, 0..3),

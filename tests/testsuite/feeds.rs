@@ -42,14 +42,17 @@ pub fn canonical(page: &Page) -> String {
 
 /// The article pages of a build (`YYYY/MM/<slug>/index.html`).
 pub fn article_files(site: &SiteTest) -> Vec<String> {
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     site.html_files()
         .into_iter()
-        .filter(|f| {
-            let p: Vec<&str> = f.split('/').collect();
-            p.len() == 4 && digits(p[0], 4) && digits(p[1], 2)
-        })
+        .filter(|f| is_article_file(f))
         .collect()
+}
+
+/// Whether an output file is an article's page (`YYYY/MM/<slug>/index.html`).
+fn is_article_file(file: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let p: Vec<&str> = file.split('/').collect();
+    p.len() == 4 && digits(p[0], 4) && digits(p[1], 2)
 }
 
 /// Parses an output file as a feed.
@@ -446,12 +449,7 @@ fn a_sitemap_past_the_limit_is_split_under_an_index() {
         })
         .collect();
     // The articles' URLs (oldest first) in parts of 7, then the others'.
-    let is_article = |url: &str| {
-        let path = url.strip_prefix(BASE).unwrap();
-        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-        let number = |s: &str, digits: usize| s.len() == digits && s.parse::<u32>().is_ok();
-        segments.len() == 3 && number(segments[0], 4) && number(segments[1], 2)
-    };
+    let is_article = |url: &str| is_article_file(&url_file(url));
     let articles = all.iter().take_while(|u| is_article(u)).count();
     assert!(
         articles > 7,
