@@ -518,6 +518,11 @@ pub struct Output {
     /// previous build wrote with the same fingerprint (marked in `taken`).
     claimed: Mutex<Fingerprints>,
     written: AtomicUsize,
+    /// Files written with the bytes they had. Those claimed with their
+    /// previous fingerprint are counted when the output is sealed, from
+    /// `taken` and `claimed`: counted as they came, by both cores at once,
+    /// the counter's line went from one core to the other 150,000 times a
+    /// rebuild at 100,000 articles (three quarters of `claim`'s own time).
     unchanged: AtomicUsize,
 }
 
@@ -603,9 +608,7 @@ impl Output {
                 return Err(duplicate(rel));
             }
         }
-        if same {
-            self.unchanged.fetch_add(1, Ordering::Relaxed);
-        } else {
+        if !same {
             let mut claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
             if !claimed.insert(rel, fingerprint) {
                 return Err(duplicate(rel));
@@ -715,7 +718,7 @@ impl Output {
     /// from here, before the commit (see [`Sealed`]).
     pub fn seal(self) -> Sealed {
         let claimed = self.claimed.into_inner().unwrap_or_else(|e| e.into_inner());
-        let stats = Stats {
+        let mut stats = Stats {
             written: self.written.load(Ordering::Relaxed),
             unchanged: self.unchanged.load(Ordering::Relaxed),
         };
@@ -739,6 +742,9 @@ impl Output {
                 }
                 kept
             });
+            // Of the files claimed again, those with another fingerprint
+            // are in `claimed`; the others kept theirs.
+            stats.unchanged += files.len() - (claimed.len() - new.len());
             files.extend(new);
         }
         let (dir_id, pending) = match self.mode {
