@@ -64,7 +64,7 @@ pub use hash::{hash_of, holds_text, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 25;
+const FORMAT: u32 = 26;
 
 /// What a cache was written for. It is used only by a build of the same
 /// arshif version, configuration and options (`settings`). The theme's
@@ -470,6 +470,24 @@ impl Serialize for Stored<'_> {
     }
 }
 
+/// The texts the articles of a part share (their taxonomies' names and
+/// terms), each once, as they come: what the part numbers (see
+/// [`content::compact::numbered`]).
+fn shared_texts<'a>(part: &'a [Stored<'_>]) -> Vec<&'a str> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut texts = Vec::new();
+    for a in part {
+        for (name, terms) in a.front.taxonomies.iter() {
+            for text in std::iter::once(name).chain(terms.iter().map(|t| &**t)) {
+                if seen.insert(text) {
+                    texts.push(text);
+                }
+            }
+        }
+    }
+    texts
+}
+
 /// The articles (sorted by source) cut into parts, each starting where
 /// [`starts_part`] says (or at the first article).
 fn split<'s, 'a>(articles: &'s [Stored<'a>]) -> Vec<&'s [Stored<'a>]> {
@@ -541,7 +559,7 @@ fn read_parts(dir: &Path, parts: &[Part]) -> Option<Vec<Vec<Box<content::Article
 }
 
 /// The articles of one part file, decoded where it lies, sharing the texts
-/// its articles repeat (their terms) and leaving their other texts there
+/// its articles repeat (their terms, which it numbers) and leaving their other texts there
 /// (see [`content::Text`]), each marked as taken from the cache; `None`
 /// unless it has the length, the first article and the count its index
 /// says.
@@ -551,9 +569,8 @@ fn read_parts(dir: &Path, parts: &[Part]) -> Option<Vec<Vec<Box<content::Article
 )]
 fn read_part(dir: &Path, part: &Part) -> Option<Vec<Box<content::Article>>> {
     let bytes = std::sync::Arc::new(part.file.read(dir)?);
-    let mut articles: Vec<Box<content::Article>> = content::compact::shared::within(|| {
-        crate::mapped::within(&bytes, || postcard::from_bytes(&bytes).ok())
-    })?;
+    let content::compact::numbered::Unnumbered::<Vec<Box<content::Article>>>(mut articles) =
+        crate::mapped::within(&bytes, || postcard::from_bytes(&bytes).ok())?;
     for a in &mut articles {
         a.cached = true;
     }
@@ -753,8 +770,9 @@ impl Writer {
             let Some(first) = part.first() else {
                 continue;
             };
+            let numbered = content::compact::numbered::Numbered::new(shared_texts(part), &part);
             list.push(Part {
-                file: self.store(&postcard::to_allocvec(part).map_err(io::Error::other)?)?,
+                file: self.store(&postcard::to_allocvec(&numbered).map_err(io::Error::other)?)?,
                 first: first.source.clone(),
                 count: part.len(),
             });
