@@ -188,15 +188,31 @@ thread_local! {
 /// [`Text`]s it reads from `bytes` left there rather than copied. Nests:
 /// the outer bytes are put back when it returns, however it ends.
 pub fn within<T>(bytes: &Arc<Bytes>, decode: impl FnOnce() -> T) -> T {
-    struct Restore(Option<Arc<Bytes>>);
-    impl Drop for Restore {
+    with_local(&SOURCE, Some(Arc::clone(bytes)), decode)
+}
+
+/// Runs `run` with the thread-local `key` set to `value`, and puts back the
+/// value it had, however `run` ends: how a decoder is given what the
+/// values it decodes need (the bytes they lie in, the texts they share).
+/// Nests.
+pub(crate) fn with_local<V: 'static, T>(
+    key: &'static std::thread::LocalKey<RefCell<Option<V>>>,
+    value: Option<V>,
+    run: impl FnOnce() -> T,
+) -> T {
+    /// Puts the outer value back.
+    struct Restore<V: 'static>(
+        &'static std::thread::LocalKey<RefCell<Option<V>>>,
+        Option<V>,
+    );
+    impl<V: 'static> Drop for Restore<V> {
         fn drop(&mut self) {
-            let outer = self.0.take();
-            SOURCE.with(|s| *s.borrow_mut() = outer);
+            let outer = self.1.take();
+            self.0.with(|v| *v.borrow_mut() = outer);
         }
     }
-    let _restore = Restore(SOURCE.with(|s| s.replace(Some(Arc::clone(bytes)))));
-    decode()
+    let _restore = Restore(key, key.with(|v| v.replace(value)));
+    run()
 }
 
 impl From<String> for Text {

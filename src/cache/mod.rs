@@ -559,10 +559,10 @@ fn read_parts(dir: &Path, parts: &[Part]) -> Option<Vec<Vec<Box<content::Article
 }
 
 /// The articles of one part file, decoded where it lies, sharing the texts
-/// its articles repeat (their terms, which it numbers) and leaving their other texts there
-/// (see [`content::Text`]), each marked as taken from the cache; `None`
-/// unless it has the length, the first article and the count its index
-/// says.
+/// its articles repeat (their terms, which it numbers) and leaving their
+/// other texts there (see [`content::Text`]), each marked as taken from the
+/// cache; `None` unless it has the length, the first article and the count
+/// its index says.
 #[expect(
     clippy::vec_box,
     reason = "articles are boxed where they are made, see `content::Content`"

@@ -377,16 +377,7 @@ pub mod shared {
     /// (the table is dropped, the texts live on in what holds them) when it
     /// returns. Nests: an inner call has a table of its own.
     pub fn within<T>(read: impl FnOnce() -> T) -> T {
-        /// Puts the outer table back, however `read` ends.
-        struct Restore(Option<rustc_hash::FxHashSet<Key>>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                let outer = self.0.take();
-                TABLE.with(|t| *t.borrow_mut() = outer);
-            }
-        }
-        let _restore = Restore(TABLE.with(|t| t.replace(Some(Default::default()))));
-        read()
+        crate::mapped::with_local(&TABLE, Some(Default::default()), read)
     }
 
     /// The text of `bytes`, shared if met before inside [`within`]; `None`
@@ -437,24 +428,13 @@ pub mod numbered {
     use serde::ser::SerializeTuple;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    use crate::mapped::with_local;
+
     thread_local! {
         /// The numbers of the texts of the part being written on this thread.
         static NUMBERS: RefCell<Option<FxHashMap<Box<str>, u32>>> = const { RefCell::new(None) };
         /// The texts of the part being read on this thread, by number.
         static TEXTS: RefCell<Option<Vec<Arc<str>>>> = const { RefCell::new(None) };
-    }
-
-    /// Puts a thread's previous state back, however a part's value ends.
-    struct Restore<T: 'static>(
-        &'static std::thread::LocalKey<RefCell<Option<T>>>,
-        Option<T>,
-    );
-
-    impl<T: 'static> Drop for Restore<T> {
-        fn drop(&mut self) {
-            let previous = self.1.take();
-            self.0.with(|t| *t.borrow_mut() = previous);
-        }
     }
 
     /// `value` written with `texts` (every text it shares, each once)
@@ -480,8 +460,9 @@ pub mod numbered {
                 .enumerate()
                 .map(|(n, &t)| (Box::from(t), n as u32))
                 .collect();
-            let _restore = Restore(&NUMBERS, NUMBERS.with(|t| t.replace(Some(numbers))));
-            tuple.serialize_element(self.value)?;
+            with_local(&NUMBERS, Some(numbers), || {
+                tuple.serialize_element(self.value)
+            })?;
             tuple.end()
         }
     }
@@ -507,11 +488,10 @@ pub mod numbered {
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unnumbered<T>, A::Error> {
             let missing = || A::Error::invalid_length(0, &self);
             // The texts themselves are texts, even inside another part.
-            let _restore = Restore(&TEXTS, TEXTS.with(RefCell::take));
-            let texts = seq.next_element::<Texts>()?.ok_or_else(missing)?.0;
-            TEXTS.with(|t| *t.borrow_mut() = Some(texts));
-            let value = seq.next_element::<T>()?.ok_or_else(missing)?;
-            Ok(Unnumbered(value))
+            let texts = with_local(&TEXTS, None, || seq.next_element::<Texts>())?;
+            let texts = texts.ok_or_else(missing)?.0;
+            let value = with_local(&TEXTS, Some(texts), || seq.next_element::<T>())?;
+            Ok(Unnumbered(value.ok_or_else(missing)?))
         }
     }
 
