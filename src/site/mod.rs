@@ -240,8 +240,19 @@ impl Site {
         let mut named: Vec<&[Arc<str>]> = vec![&[]; sources.len() * width];
         let prepared: Vec<Prepared> = sources
             .par_iter()
+            .enumerate()
             .zip(named.par_chunks_mut(width))
-            .map(|(source, row)| {
+            .map(|((i, source), row)| {
+                // Articles further on asked for ahead: each article and the
+                // file stem its slug is made of lie apart in memory, and
+                // waiting for the stem's first byte was most of making a
+                // slug (at 100,000 articles, a sixth of the model's time).
+                if let Some(a) = sources.get(i + AHEAD) {
+                    prefetch(a.stem.as_bytes().as_ptr());
+                }
+                if let Some(a) = sources.get(i + 2 * AHEAD) {
+                    prefetch(std::ptr::from_ref(&a.stem).cast());
+                }
                 for (slot, tax) in row.iter_mut().zip(&config.taxonomies) {
                     *slot = source.front.taxonomies.get(&tax.name).unwrap_or_default();
                 }
@@ -521,6 +532,22 @@ fn claim_pages(
         claims,
         errors.into_inner().unwrap_or_else(|e| e.into_inner()),
     )
+}
+
+/// How many articles ahead [`prefetch`] asks for their memory.
+const AHEAD: usize = 4;
+
+/// Asks the processor to bring the line at `at` into its caches, without
+/// waiting for it (nothing where there is no such instruction).
+#[inline(always)]
+fn prefetch(at: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing and faults on no address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
 }
 
 /// What an article of the model needs that depends on that article alone:
