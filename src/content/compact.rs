@@ -434,7 +434,7 @@ pub mod numbered {
         /// The numbers of the texts of the part being written on this thread.
         static NUMBERS: RefCell<Option<FxHashMap<Box<str>, u32>>> = const { RefCell::new(None) };
         /// The texts of the part being read on this thread, by number.
-        static TEXTS: RefCell<Option<Vec<Arc<str>>>> = const { RefCell::new(None) };
+        static TEXTS: RefCell<Option<Vec<super::Shared>>> = const { RefCell::new(None) };
     }
 
     /// `value` written with `texts` (every text it shares, each once)
@@ -487,35 +487,12 @@ pub mod numbered {
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unnumbered<T>, A::Error> {
             let missing = || A::Error::invalid_length(0, &self);
-            // The texts themselves are texts, even inside another part.
-            let texts = with_local(&TEXTS, None, || seq.next_element::<Texts>())?;
-            let texts = texts.ok_or_else(missing)?.0;
+            // The texts themselves are texts, even inside another part;
+            // each is checked as UTF-8 once.
+            let texts = with_local(&TEXTS, None, || seq.next_element::<Vec<super::Shared>>())?;
+            let texts = texts.ok_or_else(missing)?;
             let value = with_local(&TEXTS, Some(texts), || seq.next_element::<T>())?;
             Ok(Unnumbered(value.ok_or_else(missing)?))
-        }
-    }
-
-    /// The texts of a part, each checked as UTF-8 once.
-    struct Texts(Vec<Arc<str>>);
-
-    impl<'de> Deserialize<'de> for Texts {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Texts, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Texts;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("a sequence of texts")
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Texts, A::Error> {
-                    // A damaged file could claim any length.
-                    let mut texts = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                    while let Some(t) = seq.next_element::<super::Shared>()? {
-                        texts.push(t.0);
-                    }
-                    Ok(Texts(texts))
-                }
-            }
-            d.deserialize_seq(V)
         }
     }
 
@@ -532,7 +509,7 @@ pub mod numbered {
 
     /// The text numbered `n` in the part being read.
     pub(super) fn text(n: u32) -> Option<Arc<str>> {
-        TEXTS.with(|t| t.borrow().as_ref()?.get(n as usize).cloned())
+        TEXTS.with(|t| Some(t.borrow().as_ref()?.get(n as usize)?.0.clone()))
     }
 }
 

@@ -175,11 +175,12 @@ impl Fingerprints {
             return;
         }
         let mut table = Fingerprints::with_capacity(kept.iter().filter(|&&k| k).count());
-        for ((rel, print), k) in self.iter().zip(kept) {
-            if k {
-                table.insert(rel, print);
-            }
-        }
+        table.extend(
+            self.iter()
+                .zip(kept)
+                .filter(|&(_, k)| k)
+                .map(|(file, _)| file),
+        );
         *self = table;
     }
 
@@ -190,7 +191,7 @@ impl Fingerprints {
 
     /// The paths, in order.
     pub fn paths(&self) -> impl Iterator<Item = &str> + '_ {
-        (0..self.len()).map(|i| self.path(i))
+        self.iter().map(|(rel, _)| rel)
     }
 }
 
@@ -198,9 +199,7 @@ impl<S: AsRef<str>> FromIterator<(S, u128)> for Fingerprints {
     /// A later fingerprint of a path is ignored.
     fn from_iter<I: IntoIterator<Item = (S, u128)>>(files: I) -> Fingerprints {
         let mut table = Fingerprints::default();
-        for (rel, print) in files {
-            table.insert(rel.as_ref(), print);
-        }
+        table.extend(files);
         table
     }
 }
