@@ -332,9 +332,9 @@ fn write_output(
     let rendered = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let unminified = std::sync::Mutex::new(Vec::new());
-    let write_page = |job: &render::PageJob, body: Option<&str>| -> Result<()> {
+    let write_page = |k: usize, job: &render::PageJob, body: Option<&str>| -> Result<()> {
         let file = job.file(site);
-        if out.claim(&file, renderer.fingerprint(site, &prep, job, &file))? {
+        if out.claim_page(&file, renderer.fingerprint(site, &prep, job, &file), k)? {
             rendered.fetch_add(1, Ordering::Relaxed);
             let page = renderer.render_with_body(site, &prep, job, body)?;
             let ok = page.minified;
@@ -364,10 +364,18 @@ fn write_output(
         // the fingerprints of every article page.
         let (articles, lists) =
             jobs.split_at(jobs.partition_point(|job| matches!(job, render::PageJob::Article(_))));
-        lists
+        let lists = lists
             .par_iter()
-            .chain(articles.par_iter().filter(|_| !articles_with_search))
-            .map(|job| write_page(job, None))
+            .enumerate()
+            .map(|(k, job)| (articles.len() + k, job));
+        lists
+            .chain(
+                articles
+                    .par_iter()
+                    .enumerate()
+                    .filter(|_| !articles_with_search),
+            )
+            .map(|(k, job)| write_page(k, job, None))
             .collect()
     };
     // The errors of article pages written while the index is built: kept
@@ -375,7 +383,8 @@ fn write_output(
     let article_errors = std::sync::Mutex::new(Vec::new());
     let article_page = |i: usize, body: &str| {
         if articles_with_search {
-            if let Err(e) = write_page(&render::PageJob::Article(i), Some(body)) {
+            // An article's page is the job of its number (see `render::pages`).
+            if let Err(e) = write_page(i, &render::PageJob::Article(i), Some(body)) {
                 article_errors
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())

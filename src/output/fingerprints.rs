@@ -121,10 +121,27 @@ impl Fingerprints {
         path_of(&self.paths, &self.ends, i)
     }
 
+    /// The number of the file at `rel`.
+    pub fn find(&self, rel: &str) -> Option<usize> {
+        self.index
+            .find(hash(rel), |&i| self.path(i) == rel)
+            .copied()
+    }
+
+    /// Whether file `i` is the one at `rel` (false past the last file): a
+    /// guess of [`find`](Self::find)'s answer checked without hashing.
+    pub fn is_at(&self, i: usize, rel: &str) -> bool {
+        i < self.len() && self.path(i) == rel
+    }
+
+    /// The fingerprint of file `i`.
+    pub fn print(&self, i: usize) -> u128 {
+        self.prints[i]
+    }
+
     /// The number and fingerprint of the file at `rel`.
     pub fn get_full(&self, rel: &str) -> Option<(usize, u128)> {
-        let i = *self.index.find(hash(rel), |&i| self.path(i) == rel)?;
-        Some((i, self.prints[i]))
+        self.find(rel).map(|i| (i, self.prints[i]))
     }
 
     /// The fingerprint of the file at `rel`.
@@ -182,6 +199,13 @@ impl Fingerprints {
                 .map(|(file, _)| file),
         );
         *self = table;
+    }
+
+    /// The table with file `order[k]` as its `k`-th, for each `k`.
+    pub fn reordered(&self, order: &[usize]) -> Fingerprints {
+        let mut table = Fingerprints::with_capacity(order.len());
+        table.extend(order.iter().map(|&i| (self.path(i), self.prints[i])));
+        table
     }
 
     /// Each path with its fingerprint, in order.
