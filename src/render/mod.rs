@@ -10,6 +10,7 @@ pub mod feed;
 pub mod filters;
 mod fingerprint;
 pub mod meta;
+mod only;
 pub mod pages;
 mod reads;
 pub mod sitemap;
@@ -109,6 +110,9 @@ enum Listed<'a> {
     Only(&'a [usize]),
 }
 
+/// The list templates given teasers (as `articles`).
+const LIST_TEMPLATES: [&str; 2] = ["list.html", "month.html"];
+
 /// The theme, loaded and ready to render pages of one site.
 pub struct Renderer {
     tera: Tera,
@@ -124,6 +128,10 @@ pub struct Renderer {
     /// The list templates that read nothing of their teasers but `html`
     /// and `front_html` (see [`reads`]): theirs are given as those alone.
     html_only: Vec<&'static str>,
+    /// The other list templates that read some fields of their teasers
+    /// only, with those fields (see [`reads::fields_read`]): theirs are
+    /// given with those alone, and the slots.
+    teaser_fields: Vec<(&'static str, Vec<String>)>,
     /// Whether `atom.xml` reads nothing of its entries but `xml` (see
     /// [`reads`]): they are then given as that alone.
     entries_xml_only: bool,
@@ -207,9 +215,17 @@ impl Renderer {
         let search = tera.get_template_names().any(|n| n == "search.html");
         let teaser = tera.get_template_names().any(|n| n == TEASER_TEMPLATE);
         let sources: HashMap<String, String> = texts.unwrap_or_default().into_iter().collect();
-        let html_only = ["list.html", "month.html"]
+        let html_only: Vec<&'static str> = LIST_TEMPLATES
             .into_iter()
             .filter(|t| teaser && reads::reads_only(&sources, t, reads::TEASERS))
+            .collect();
+        let teaser_fields = LIST_TEMPLATES
+            .into_iter()
+            .filter(|t| !html_only.contains(t))
+            .filter_map(|t| {
+                let read = reads::fields_read(&sources, t, "articles")?;
+                Some((t, read.names.into_iter().collect()))
+            })
             .collect();
         let entries_xml_only =
             feed_entry && reads::reads_only(&feed_sources, feed::FEED_FILE, reads::ENTRIES);
@@ -229,6 +245,7 @@ impl Renderer {
             feeds,
             feed_entry,
             html_only,
+            teaser_fields,
             entries_xml_only,
             theme_dir,
             site_root: root.to_path_buf(),
@@ -1154,6 +1171,25 @@ impl ContextSink for TeraSink<'_, '_> {
             .read()
             .unwrap_or_else(|e| e.into_inner());
         let html_only = memo.is_some() && self.renderer.html_only.contains(&template);
+        let fields = self
+            .renderer
+            .teaser_fields
+            .iter()
+            .find(|(t, _)| *t == template)
+            .map(|(_, fields)| fields.as_slice());
+        // The teaser's fields the template reads, or all of them.
+        let value = |i: usize| {
+            let teaser = self.prep.teaser(i);
+            fields
+                .and_then(|fields| {
+                    tera::Value::try_from_serializable(&only::Only {
+                        value: teaser,
+                        fields,
+                    })
+                    .ok()
+                })
+                .unwrap_or_else(|| tera::Value::from_serializable(teaser))
+        };
         let teasers = articles
             .iter()
             .map(|&i| {
@@ -1161,7 +1197,7 @@ impl ContextSink for TeraSink<'_, '_> {
                 // only if the page prints it: a month's page lists a
                 // thousand articles by title alone.
                 let Some(memo) = memo.as_ref() else {
-                    return tera::Value::from_serializable(self.prep.teaser(i));
+                    return value(i);
                 };
                 let slots = memo.slots[i].get_or_init(|| {
                     let mut map = tera::Map::new();
@@ -1175,9 +1211,7 @@ impl ContextSink for TeraSink<'_, '_> {
                 if html_only {
                     return slots.clone();
                 }
-                let mut teaser = tera::Value::from_serializable(self.prep.teaser(i))
-                    .into_map()
-                    .unwrap_or_default();
+                let mut teaser = value(i).into_map().unwrap_or_default();
                 let slots = slots.as_map().into_iter().flatten();
                 teaser.extend(slots.map(|(k, v)| (k.clone(), v.clone())));
                 tera::Value::from(teaser)

@@ -1,5 +1,5 @@
-//! Whether a template reads anything of a list's items but the fields
-//! that hold their markup, made once.
+//! Which fields of a list's items a template reads, and whether it reads
+//! anything of them but the fields that hold their markup, made once.
 //!
 //! Each article of a list page's `articles` is a teaser: every field of the
 //! article, and `html` and `front_html`, the teaser template's output made
@@ -10,13 +10,15 @@
 //! about eight pages and in about eight feeds. [`reads_only`] reads the
 //! tags of a template, with its parents' and every template it includes,
 //! and tells whether it does: the items are then given as those fields
-//! alone.
+//! alone. Where it reads others, [`fields_read`] tells which: a month's
+//! page lists its stories by date and title, and the items are given those
+//! fields alone (most of a teaser's cost is the list of its terms).
 //!
 //! Tera 2 keeps its syntax tree to itself, so the tags are read as text,
 //! token by token, and the reading errs on the side of everything: the
 //! list may only be looped over (`{% for t in articles %}`) or measured
 //! (`articles | length`), and a variable looping over it may only be read
-//! as one of those fields (`t.html`). Anything else (another field, the
+//! through a field (`t.html`, `t.date.display`). Anything else (the
 //! item itself, a filter on the list, the list or an item given to a
 //! component or a `set`, an `include` where an item is in scope, an
 //! `include` or `extends` of a name that is not written out, a template
@@ -24,7 +26,7 @@
 //! argument, which could reach the list unseen) means the template may
 //! read any field.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::squeeze::tera_tags;
 
@@ -51,15 +53,42 @@ pub const ENTRIES: Markup = Markup {
 /// items but their markup fields (see the module's doc). `sources` holds
 /// every template of the Tera that renders it, by name.
 pub fn reads_only(sources: &HashMap<String, String>, template: &str, markup: Markup) -> bool {
+    fields_read(sources, template, markup.list).is_some_and(|read| {
+        !read.indexed
+            && read
+                .names
+                .iter()
+                .all(|n| markup.fields.contains(&n.as_str()))
+    })
+}
+
+/// The fields of a list's items a template reads.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Fields {
+    /// Each field read, by its name (`t.date.display` reads `date`).
+    pub names: BTreeSet<String>,
+    /// Whether a field is read by index (`t.html["x"]`).
+    indexed: bool,
+}
+
+/// The fields of the items of its list `list` that `template` reads, or
+/// `None` if it may read any (see the module's doc). `sources` holds every
+/// template of the Tera that renders it, by name.
+pub fn fields_read(
+    sources: &HashMap<String, String>,
+    template: &str,
+    list: &str,
+) -> Option<Fields> {
     if sources.values().any(|s| has_implicit_arguments(s)) {
-        return false;
+        return None;
     }
     let mut walk = Walk {
         sources,
-        markup,
+        list,
+        read: Fields::default(),
         seen: HashSet::new(),
     };
-    walk.template(template)
+    walk.template(template).then_some(walk.read)
 }
 
 /// Whether a component of `source` takes an implicit argument (`@name`),
@@ -74,7 +103,10 @@ fn has_implicit_arguments(source: &str) -> bool {
 /// A walk through templates.
 struct Walk<'s> {
     sources: &'s HashMap<String, String>,
-    markup: Markup,
+    /// The list's name.
+    list: &'s str,
+    /// The fields of its items read so far.
+    read: Fields,
     /// Templates already walked.
     seen: HashSet<&'s str>,
 }
@@ -135,7 +167,7 @@ impl<'s> Walk<'s> {
 
     /// `{% for … in … %}`: pushes what it binds, and whether its list
     /// expression reads nothing else.
-    fn for_loop<'t>(&self, tokens: &[Token<'t>], scope: &mut Vec<Bound<'t>>) -> bool {
+    fn for_loop<'t>(&mut self, tokens: &[Token<'t>], scope: &mut Vec<Bound<'t>>) -> bool {
         let names: Vec<&str> = tokens
             .iter()
             .skip(1)
@@ -147,7 +179,7 @@ impl<'s> Walk<'s> {
             .collect();
         let rest = &tokens[(tokens.iter().position(|t| *t == Token::Name("in")))
             .map_or(tokens.len(), |i| i + 1)..];
-        if rest == [Token::Name(self.markup.list)] {
+        if rest == [Token::Name(self.list)] {
             // Over the list itself: one name, the item.
             let [item] = names[..] else {
                 return false;
@@ -167,16 +199,17 @@ impl<'s> Walk<'s> {
     }
 
     /// Whether the names in `tokens` read the list only to measure it and
-    /// the items in scope only through their markup fields.
-    fn reads_nothing_else(&self, tokens: &[Token<'_>], scope: &[Bound<'_>]) -> bool {
+    /// the items in scope only through their fields, which it notes.
+    fn reads_nothing_else(&mut self, tokens: &[Token<'_>], scope: &[Bound<'_>]) -> bool {
+        let (list, read) = (self.list, &mut self.read);
         tokens.iter().enumerate().all(|(i, token)| {
             let Token::Name(path) = token else {
                 return true;
             };
             let next = tokens.get(i + 1);
             let root = path.split('.').next().unwrap_or(path);
-            if root == self.markup.list {
-                return *path == self.markup.list
+            if root == list {
+                return *path == list
                     && next == Some(&Token::Punct('|'))
                     && tokens.get(i + 2) == Some(&Token::Name("length"))
                     && tokens.get(i + 3) != Some(&Token::Punct('('));
@@ -188,10 +221,13 @@ impl<'s> Walk<'s> {
             });
             match bound {
                 Some(true) => {
-                    let field = &path[root.len()..];
-                    self.markup.fields.iter().any(|f| {
-                        field.strip_prefix('.') == Some(*f) && next != Some(&Token::Punct('['))
-                    })
+                    let Some(field) = path[root.len()..].strip_prefix('.') else {
+                        return false;
+                    };
+                    let name = field.split('.').next().unwrap_or(field);
+                    read.names.insert(name.to_string());
+                    read.indexed |= next == Some(&Token::Punct('['));
+                    true
                 }
                 _ => true,
             }
@@ -338,6 +374,36 @@ mod tests {
     }
 
     #[test]
+    fn the_fields_read_are_named() {
+        let read = |list: &str| {
+            let sources: HashMap<String, String> = [("list.html", list)]
+                .into_iter()
+                .map(|(n, s)| (n.to_string(), s.to_string()))
+                .collect();
+            fields_read(&sources, "list.html", "articles")
+                .map(|f| f.names.into_iter().collect::<Vec<_>>())
+        };
+        assert_eq!(
+            read("{% for a in articles %}{{ a.date.display }}{% if a.lang != lang %}{{ a.dir }}{% endif %}{{ a.title | upper }}{% endfor %}{{ articles | length }}"),
+            Some(vec!["date".into(), "dir".into(), "lang".into(), "title".into()])
+        );
+        assert_eq!(
+            read("{% for a in articles %}{{ a.html[\"x\"] }}{% endfor %}"),
+            Some(vec!["html".into()])
+        );
+        assert_eq!(read("<p>{{ title }}</p>"), Some(vec![]));
+        for anything in [
+            "{% for a in articles %}{{ a }}{% endfor %}",
+            "{% for a in articles %}{% if a %}{% endif %}{% endfor %}",
+            r#"{% for a in articles %}{{ a["title"] }}{% endfor %}"#,
+            "{% for a in articles %}{{ <show x={a}/> }}{% endfor %}",
+            "{{ articles | first }}",
+        ] {
+            assert_eq!(read(anything), None, "{anything}");
+        }
+    }
+
+    #[test]
     fn a_component_with_an_implicit_argument_is_everything() {
         let list = "{% for t in articles %}{{ t.html | safe }}{% endfor %}{{ <c/> }}";
         let sources: HashMap<String, String> = [
@@ -372,6 +438,11 @@ mod tests {
         assert!(reads_only(&sources, "list.html", TEASERS));
         // Its month pages list titles and dates.
         assert!(!reads_only(&sources, "month.html", TEASERS));
+        let month = fields_read(&sources, "month.html", "articles").unwrap();
+        assert_eq!(
+            month.names.into_iter().collect::<Vec<_>>(),
+            ["date", "dir", "lang", "title", "url"]
+        );
         assert!(reads_only(&sources, "atom.xml", ENTRIES));
     }
 }

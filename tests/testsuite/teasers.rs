@@ -68,6 +68,34 @@ fn teasers_made_once_read_as_rendered_on_each_page() {
     }
 }
 
+/// A month's page is given the fields of its teasers it reads (date, link,
+/// language and title): it must read exactly as given whole teasers, which
+/// its template gets once it reads an item itself.
+#[test]
+fn a_month_given_the_fields_it_reads_reads_as_given_whole_teasers() {
+    for args in [&[][..], &["--offline"][..]] {
+        let fields = SiteTest::demo_copy();
+        fields.build_with(args).success();
+        let whole = SiteTest::demo_copy();
+        whole.replace_in(
+            "themes/default/templates/month.html",
+            "{%- for a in articles %}\n<li>",
+            "{%- for a in articles %}\n<li{% if a %}{% endif %}>",
+        );
+        whole.build_with(args).success();
+        assert_same_tree(
+            &snapshot(whole.output()),
+            &snapshot(fields.output()),
+            &format!("{args:?}: months given whole teasers, then their fields"),
+        );
+        let month = fields.read("2024/05/index.html");
+        assert!(
+            month.matches("<time datetime=\"2024-05-").count() == 2 && month.contains("<a href="),
+            "{args:?}: the month lists its stories by date and title:\n{month}"
+        );
+    }
+}
+
 #[test]
 fn a_teaser_whose_text_holds_the_root_mark_is_made_for_each_page() {
     let site = SiteTest::demo_copy();
