@@ -1247,11 +1247,8 @@ mod tests {
         let patch = Output::patch(&out, &site, sealed.files).unwrap();
         assert!(patch.claim_page("p/new/index.html", 7, 0).unwrap(), "new");
         patch.write("p/new/index.html", b"n").unwrap();
-        for k in (0..199).rev().chain([150]) {
+        for k in (0..199).rev() {
             let claimed = patch.claim_page(&page(k), k as u128, k + 1);
-            if k == 150 && claimed.is_err() {
-                continue;
-            }
             assert!(!claimed.unwrap(), "unchanged: {k}");
         }
         assert!(!patch
