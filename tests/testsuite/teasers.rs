@@ -32,21 +32,32 @@ fn add_newest(site: &SiteTest, slug: &str, title: &str) {
     site.build().success();
 }
 
+/// The demo site built with `args`, after asserting that a copy of it with
+/// `change` made builds to the same output (`what` says how the two are
+/// made, the changed one first).
+fn same_when_changed(args: &[&str], change: impl Fn(&SiteTest), what: &str) -> SiteTest {
+    let site = SiteTest::demo_copy();
+    site.build_with(args).success();
+    let changed = SiteTest::demo_copy();
+    change(&changed);
+    changed.build_with(args).success();
+    assert_same_tree(
+        &snapshot(changed.output()),
+        &snapshot(site.output()),
+        &format!("{args:?}: {what}"),
+    );
+    site
+}
+
 #[test]
 fn teasers_made_once_read_as_rendered_on_each_page() {
     for args in [&[][..], &["--offline"][..]] {
-        let made_once = SiteTest::demo_copy();
-        made_once.build_with(args).success();
-        let own = SiteTest::demo_copy();
-        include_teasers(&own);
-        own.build_with(args).success();
-
-        let (a, b) = (snapshot(made_once.output()), snapshot(own.output()));
-        assert_same_tree(
-            &b,
-            &a,
-            &format!("{args:?}: lists rendering their own teasers, then made once"),
+        let made_once = same_when_changed(
+            args,
+            include_teasers,
+            "lists rendering their own teasers, then made once",
         );
+        let a = snapshot(made_once.output());
         let mut lists = 0;
         for (rel, entry) in &a {
             if let Entry::File(bytes) = entry {
@@ -74,20 +85,15 @@ fn teasers_made_once_read_as_rendered_on_each_page() {
 #[test]
 fn a_month_given_the_fields_it_reads_reads_as_given_whole_teasers() {
     for args in [&[][..], &["--offline"][..]] {
-        let fields = SiteTest::demo_copy();
-        fields.build_with(args).success();
-        let whole = SiteTest::demo_copy();
-        whole.replace_in(
-            "themes/default/templates/month.html",
-            "{%- for a in articles %}\n<li>",
-            "{%- for a in articles %}\n<li{% if a %}{% endif %}>",
-        );
-        whole.build_with(args).success();
-        assert_same_tree(
-            &snapshot(whole.output()),
-            &snapshot(fields.output()),
-            &format!("{args:?}: months given whole teasers, then their fields"),
-        );
+        let whole = |site: &SiteTest| {
+            site.replace_in(
+                "themes/default/templates/month.html",
+                "{%- for a in articles %}\n<li>",
+                "{%- for a in articles %}\n<li{% if a %}{% endif %}>",
+            );
+        };
+        let fields =
+            same_when_changed(args, whole, "months given whole teasers, then their fields");
         let month = fields.read("2024/05/index.html");
         assert!(
             month.matches("<time datetime=\"2024-05-").count() == 2 && month.contains("<a href="),
