@@ -183,28 +183,21 @@ impl Fingerprints {
     /// Keeps the files for which `keep` holds, given each one's number and
     /// path, in their order.
     pub fn retain(&mut self, mut keep: impl FnMut(usize, &str) -> bool) {
-        let kept: Vec<bool> = self
+        let kept: Vec<usize> = self
             .paths()
             .enumerate()
-            .map(|(i, rel)| keep(i, rel))
+            .filter(|&(i, rel)| keep(i, rel))
+            .map(|(i, _)| i)
             .collect();
-        if kept.iter().all(|&k| k) {
-            return;
+        if kept.len() < self.len() {
+            *self = self.select(&kept);
         }
-        let mut table = Fingerprints::with_capacity(kept.iter().filter(|&&k| k).count());
-        table.extend(
-            self.iter()
-                .zip(kept)
-                .filter(|&(_, k)| k)
-                .map(|(file, _)| file),
-        );
-        *self = table;
     }
 
-    /// The table with file `order[k]` as its `k`-th, for each `k`.
-    pub fn reordered(&self, order: &[usize]) -> Fingerprints {
-        let mut table = Fingerprints::with_capacity(order.len());
-        table.extend(order.iter().map(|&i| (self.path(i), self.prints[i])));
+    /// The table of the files numbered `files`, in that order.
+    pub fn select(&self, files: &[usize]) -> Fingerprints {
+        let mut table = Fingerprints::with_capacity(files.len());
+        table.extend(files.iter().map(|&i| (self.path(i), self.prints[i])));
         table
     }
 

@@ -859,7 +859,7 @@ fn in_order(files: Fingerprints, places: &[u32]) -> Fingerprints {
     }
     let mut order: Vec<usize> = (0..files.len()).collect();
     order.sort_by_key(|&i| places[i]);
-    files.reordered(&order)
+    files.select(&order)
 }
 
 /// A build's output with every file written, not yet committed: counts,

@@ -215,18 +215,19 @@ impl Renderer {
         let search = tera.get_template_names().any(|n| n == "search.html");
         let teaser = tera.get_template_names().any(|n| n == TEASER_TEMPLATE);
         let sources: HashMap<String, String> = texts.unwrap_or_default().into_iter().collect();
-        let html_only: Vec<&'static str> = LIST_TEMPLATES
-            .into_iter()
-            .filter(|t| teaser && reads::reads_only(&sources, t, reads::TEASERS))
-            .collect();
-        let teaser_fields = LIST_TEMPLATES
-            .into_iter()
-            .filter(|t| !html_only.contains(t))
-            .filter_map(|t| {
-                let read = reads::fields_read(&sources, t, "articles")?;
-                Some((t, read.names.into_iter().collect()))
-            })
-            .collect();
+        // Each list template's reads, once: markup alone (given a teaser
+        // template that makes it), or some fields.
+        let (mut html_only, mut teaser_fields) = (Vec::new(), Vec::new());
+        for t in LIST_TEMPLATES {
+            let Some(read) = reads::fields_read(&sources, t, &reads::TEASERS) else {
+                continue;
+            };
+            if teaser && read.only(&reads::TEASERS) {
+                html_only.push(t);
+            } else {
+                teaser_fields.push((t, read.names.into_iter().collect()));
+            }
+        }
         let entries_xml_only =
             feed_entry && reads::reads_only(&feed_sources, feed::FEED_FILE, reads::ENTRIES);
         let nonce = {

@@ -53,13 +53,7 @@ pub const ENTRIES: Markup = Markup {
 /// items but their markup fields (see the module's doc). `sources` holds
 /// every template of the Tera that renders it, by name.
 pub fn reads_only(sources: &HashMap<String, String>, template: &str, markup: Markup) -> bool {
-    fields_read(sources, template, markup.list).is_some_and(|read| {
-        !read.indexed
-            && read
-                .names
-                .iter()
-                .all(|n| markup.fields.contains(&n.as_str()))
-    })
+    fields_read(sources, template, &markup).is_some_and(|read| read.only(&markup))
 }
 
 /// The fields of a list's items a template reads.
@@ -71,20 +65,31 @@ pub struct Fields {
     indexed: bool,
 }
 
-/// The fields of the items of its list `list` that `template` reads, or
+impl Fields {
+    /// Whether these are only `markup`'s fields, none read by index.
+    pub fn only(&self, markup: &Markup) -> bool {
+        !self.indexed
+            && self
+                .names
+                .iter()
+                .all(|n| markup.fields.contains(&n.as_str()))
+    }
+}
+
+/// The fields of the items of `markup`'s list that `template` reads, or
 /// `None` if it may read any (see the module's doc). `sources` holds every
 /// template of the Tera that renders it, by name.
 pub fn fields_read(
     sources: &HashMap<String, String>,
     template: &str,
-    list: &str,
+    markup: &Markup,
 ) -> Option<Fields> {
     if sources.values().any(|s| has_implicit_arguments(s)) {
         return None;
     }
     let mut walk = Walk {
         sources,
-        list,
+        list: markup.list,
         read: Fields::default(),
         seen: HashSet::new(),
     };
@@ -380,7 +385,7 @@ mod tests {
                 .into_iter()
                 .map(|(n, s)| (n.to_string(), s.to_string()))
                 .collect();
-            fields_read(&sources, "list.html", "articles")
+            fields_read(&sources, "list.html", &TEASERS)
                 .map(|f| f.names.into_iter().collect::<Vec<_>>())
         };
         assert_eq!(
@@ -438,7 +443,7 @@ mod tests {
         assert!(reads_only(&sources, "list.html", TEASERS));
         // Its month pages list titles and dates.
         assert!(!reads_only(&sources, "month.html", TEASERS));
-        let month = fields_read(&sources, "month.html", "articles").unwrap();
+        let month = fields_read(&sources, "month.html", &TEASERS).unwrap();
         assert_eq!(
             month.names.into_iter().collect::<Vec<_>>(),
             ["date", "dir", "lang", "title", "url"]

@@ -322,18 +322,15 @@ fn urls<'a>(site: &'a Site, teasers: &[u128], jobs: &[PageJob]) -> (Vec<Url<'a>>
             PageJob::Taxonomy(t) => {
                 // Term after term, as the taxonomy lists their articles:
                 // of equal changes, the later term's.
+                // (Each term's newest counts by the term's place.)
                 let tax = &site.taxonomies[*t];
-                tax.terms.iter().zip(&terms[*t]).fold(
+                tax.terms.iter().zip(&terms[*t]).enumerate().fold(
                     None,
-                    |newest: Option<Newest<'_>>, (term, seen)| {
+                    |newest, (k, (term, seen))| {
                         let found = seen.unwrap_or_else(|| {
                             newest_change(&changes, term.articles.iter().copied())
                         });
-                        match (newest, found) {
-                            (Some(n), Some(f)) if f.at < n.at => Some(n),
-                            (n, None) => n,
-                            (_, f) => f,
-                        }
+                        Newest::later(newest, found.map(|f| Newest { place: k, ..f }))
                     },
                 )
             }
