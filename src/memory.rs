@@ -150,12 +150,21 @@ pub fn for_patching() {
 /// the process waits for that before it exits, so that nothing it had
 /// open (a socket `serve` listened on, a pipe it was given) stays open
 /// after it.
+///
+/// With `ARSHIF_PLAIN_EXIT=1` in the environment the process exits as any
+/// does: for tools that run it on a simulated processor and cannot follow
+/// such a process (valgrind stops at it, and writes no counts).
 pub fn exit(code: i32) -> ! {
     #[cfg(target_os = "linux")]
-    if resident_bytes().is_some_and(|bytes| bytes >= holder::WORTH) {
+    if !plain_exit() && resident_bytes().is_some_and(|bytes| bytes >= holder::WORTH) {
         holder::start();
     }
     std::process::exit(code)
+}
+
+/// Whether the environment asks for a plain exit (see [`exit`]).
+fn plain_exit() -> bool {
+    std::env::var_os("ARSHIF_PLAIN_EXIT").is_some_and(|v| v == "1")
 }
 
 /// The process's resident memory in bytes, from `/proc/self/statm`.
