@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use arshif::config::Config;
 use arshif::content::{self, LoadOptions};
+use arshif::search::analyze::FoldedWords;
 use arshif::search::shard::{self, Layout, ShardBuffer};
 use arshif::search::{extract, DocEntry};
 
@@ -53,12 +54,12 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // The words `extract` analyzes, found as it finds them.
     let words: usize = articles
         .iter()
         .map(|(title, html)| {
             let text = arshif::search::index::html_text(html);
-            arshif::search::analyze::words(&arshif::search::analyze::fold(title)).count()
-                + arshif::search::analyze::words(&arshif::search::analyze::fold(&text)).count()
+            FoldedWords::new(title).word_count() + FoldedWords::new(&text).word_count()
         })
         .sum();
     println!("{} articles, {words} words", articles.len());

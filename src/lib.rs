@@ -497,6 +497,12 @@ fn write_output(
     })
 }
 
+/// Whether the measuring switch `name` (`ARSHIF_TIMINGS`,
+/// `ARSHIF_PLAIN_EXIT`) is on: set to `1` in the environment.
+pub(crate) fn switched_on(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| v == "1")
+}
+
 /// Stage durations printed to stderr when `ARSHIF_TIMINGS=1`, with the CPU
 /// time each stage used and the process's resident memory after it
 /// ([`memory::resident`]; for measuring, not for users).
@@ -506,7 +512,7 @@ struct Timings {
 
 impl Timings {
     fn from_env() -> Timings {
-        let on = std::env::var_os("ARSHIF_TIMINGS").is_some_and(|v| v == "1");
+        let on = switched_on("ARSHIF_TIMINGS");
         Timings {
             last: on.then(|| (Instant::now(), cpu_seconds())),
         }

@@ -156,15 +156,12 @@ pub fn for_patching() {
 /// such a process (valgrind stops at it, and writes no counts).
 pub fn exit(code: i32) -> ! {
     #[cfg(target_os = "linux")]
-    if !plain_exit() && resident_bytes().is_some_and(|bytes| bytes >= holder::WORTH) {
+    if !crate::switched_on("ARSHIF_PLAIN_EXIT")
+        && resident_bytes().is_some_and(|bytes| bytes >= holder::WORTH)
+    {
         holder::start();
     }
     std::process::exit(code)
-}
-
-/// Whether the environment asks for a plain exit (see [`exit`]).
-fn plain_exit() -> bool {
-    std::env::var_os("ARSHIF_PLAIN_EXIT").is_some_and(|v| v == "1")
 }
 
 /// The process's resident memory in bytes, from `/proc/self/statm`.

@@ -321,8 +321,8 @@ fn urls<'a>(site: &'a Site, teasers: &[u128], jobs: &[PageJob]) -> (Vec<Url<'a>>
         let found = match job {
             PageJob::Taxonomy(t) => {
                 // Term after term, as the taxonomy lists their articles:
-                // of equal changes, the later term's.
-                // (Each term's newest counts by the term's place.)
+                // of equal changes, the later term's (each term's newest
+                // counts by the term's place).
                 let tax = &site.taxonomies[*t];
                 tax.terms.iter().zip(&terms[*t]).enumerate().fold(
                     None,
