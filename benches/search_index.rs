@@ -30,6 +30,8 @@ use arshif::search::{extract, DocEntry};
 static ALLOCATOR: arshif::memory::Allocator = arshif::memory::Allocator;
 
 fn main() {
+    // As the build runs (see `arshif::memory`): fresh memory in 4 KiB pages.
+    arshif::memory::without_huge_pages();
     // `cargo bench` passes `--bench` to every bench target.
     let args: Vec<String> = std::env::args()
         .skip(1)

@@ -621,12 +621,17 @@ impl ShardBuffer {
             }
         }
         drop(bytes);
-        let mut shard = Shard::new();
-        for (key, id) in self.keys {
-            let posting = std::mem::take(&mut postings[id as usize]);
-            shard.insert(key.into_string(), posting);
-        }
-        shard
+        // Collected, not inserted one by one: a map built from its entries
+        // sorts them once and fills its nodes in order.
+        self.keys
+            .into_iter()
+            .map(|(key, id)| {
+                (
+                    key.into_string(),
+                    std::mem::take(&mut postings[id as usize]),
+                )
+            })
+            .collect()
     }
 }
 
