@@ -3,9 +3,12 @@
 #
 #   benches/compare.sh                 # 1,000, 10,000 and 100,000 articles
 #   SIZES="10000" benches/compare.sh   # one size
+#   VOCABULARY=news SIZES="10000" benches/compare.sh
 #
 # For each size, a corpus is generated once (gen_corpus.py, seed 1) in
-# $BENCH_DIR, outside the repository, and built:
+# $BENCH_DIR, outside the repository (with VOCABULARY=news, copied once more
+# by news_vocabulary.py, which gives its bodies a news archive's vocabulary:
+# gen_corpus.py's is a few thousand words), and built:
 #   - by Hugo (and Zola when $ZOLA points at a binary) through the shared
 #     run_peers.sh, which converts the corpus for them. Peers are skipped at
 #     100,000 unless PEERS_AT_100K=1 (Hugo needs about 5 minutes and 11 GiB
@@ -41,7 +44,8 @@
 # env: BENCH_DIR (default: $TMPDIR/arshif-bench), BENCH_TOOLS (the folder
 #      holding gen_corpus.py and run_peers.sh; default: ../shared/bench next
 #      to the repository), SEED (default 1), ROUNDS (default 3), FULL_ROUNDS,
-#      HUGO, ZOLA, PEERS_AT_100K.
+#      HUGO, ZOLA, PEERS_AT_100K, VOCABULARY (generated, the default, or
+#      news).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,6 +55,12 @@ sizes=${SIZES:-1000 10000 100000}
 seed=${SEED:-1}
 rounds=${ROUNDS:-3}
 HUGO=${HUGO:-hugo}
+vocabulary=${VOCABULARY:-generated}
+case $vocabulary in
+  generated) suffix= ;;
+  news) suffix=-news ;;
+  *) echo "VOCABULARY must be generated or news, not $vocabulary" >&2; exit 2 ;;
+esac
 
 [[ -f $tools/gen_corpus.py ]] || { echo "gen_corpus.py not found in $tools (set BENCH_TOOLS)" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 2; }
@@ -137,18 +147,25 @@ for n in $sizes; do
     echo "generating $n articles…" >&2
     python3 "$tools/gen_corpus.py" --articles "$n" --seed "$seed" --out "$corpus" >&2
   fi
+  if [[ -n $suffix ]]; then
+    generated=$corpus corpus=$bench/corpus-$n$suffix
+    if [[ ! -f $corpus/site.toml ]]; then
+      echo "rewriting $n articles with a $vocabulary vocabulary…" >&2
+      python3 "$repo/benches/news_vocabulary.py" --seed "$seed" "$generated" "$corpus" >&2
+    fi
+  fi
   ln -sfn "$repo/themes" "$corpus/themes"
-  out=$bench/out-$n
+  out=$bench/out-$n$suffix
   echo
-  echo "### $n articles ($(du -sb "$corpus/content" | cut -f1) bytes of Markdown)"
+  echo "### $n articles, $vocabulary vocabulary ($(du -sb "$corpus/content" | cut -f1) bytes of Markdown)"
   echo
   row build "wall s" "cpu s" "RSS MiB" pages files bytes
   row --- ---: ---: ---: ---: ---: ---:
 
   # The peers first: run_peers.sh converts the corpus for them.
-  peers_log=$bench/peers-$n.log
+  peers_log=$bench/peers-$n$suffix.log
   : >"$peers_log"
-  work=$bench/peers-$n
+  work=$bench/peers-$n$suffix
   if [[ $n -ge 100000 && -z ${PEERS_AT_100K:-} ]]; then
     echo "(peers skipped at $n: set PEERS_AT_100K=1)" >"$peers_log"
     hugo=
@@ -170,7 +187,7 @@ for n in $sizes; do
   declare -a full_walls=() full_cpus=() full_users=() full_syss=() full_rss=() hugo_walls=() hugo_cpus=() hugo_rss=() round_ratios=()
   declare -a floor_walls=() floor_cpus=() floor_users=() floor_syss=() floor_rss=() floor_ratios=()
   for ((r = 0; r < full_rounds; r++)); do
-    discard "$out" "$bench/.out-$n.arshif-cache"
+    discard "$out" "$bench/.out-$n$suffix.arshif-cache"
     sync
     timed "$arshif" build --root "$corpus" --output "$out" --quiet
     full_walls+=("$wall") full_cpus+=("$cpu") full_users+=("$user") full_syss+=("$sys") full_rss+=("$rss")
