@@ -555,30 +555,27 @@ fn skip_list(positions: &[u8], mut at: usize) -> Option<usize> {
 /// The postings of one shard, by key in byte order.
 pub type Shard = BTreeMap<String, Posting>;
 
-/// The records of one shard gathered during a full build, compactly: each
-/// key once in a table, then per record its key's number, the document,
-/// the fields and the encoded positions, as bytes. Documents must come in
-/// increasing order.
+/// The records of one shard gathered during a full build, compactly: per
+/// record its key, the document, the fields and the encoded positions, as
+/// bytes. Documents must come in increasing order.
+///
+/// A record holds its key's text, not a number for it: numbering the keys
+/// as they come would look each one up in a table of the shard's keys,
+/// and with a news archive's vocabulary the tables of all the shards
+/// together outgrow the processor's caches (each look-up then waited for
+/// memory). [`finish`](Self::finish) numbers them one shard at a time,
+/// in a table that stays in the caches, and the shards are finished in
+/// parallel where the records come one by one.
 #[derive(Default)]
 pub struct ShardBuffer {
-    /// Each key's number, by first record (hashed with FxHash: the keys are
-    /// the articles' own words, and this map is looked up once per record).
-    keys: rustc_hash::FxHashMap<Box<str>, u32>,
     bytes: Vec<u8>,
 }
 
 impl ShardBuffer {
     /// Adds one record.
     pub fn push(&mut self, key: &str, doc: u32, fields: u8, positions: &str) {
-        let next = self.keys.len() as u32;
-        let id = match self.keys.get(key) {
-            Some(&id) => id,
-            None => {
-                self.keys.insert(key.into(), next);
-                next
-            }
-        };
-        push_leb(&mut self.bytes, u64::from(id));
+        push_leb(&mut self.bytes, key.len() as u64);
+        self.bytes.extend_from_slice(key.as_bytes());
         push_leb(&mut self.bytes, u64::from(doc));
         self.bytes.push(fields);
         push_leb(&mut self.bytes, positions.len() as u64);
@@ -591,7 +588,7 @@ impl ShardBuffer {
     }
 
     /// Hands over the records held, to be kept elsewhere (spilled to a
-    /// file) until [`finish`](Self::finish); the key table stays.
+    /// file) until [`finish`](Self::finish).
     pub fn take_records(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.bytes)
     }
@@ -599,40 +596,50 @@ impl ShardBuffer {
     /// The shard's postings, the buffer dropped. `spilled` are the records
     /// taken from it before, in order.
     pub fn finish(self, spilled: Vec<u8>) -> Shard {
-        let mut postings: Vec<Posting> = vec![Posting::default(); self.keys.len()];
         let mut bytes = spilled;
         bytes.extend_from_slice(&self.bytes);
         drop(self.bytes);
+        // Each key's number, by first record (hashed with FxHash: the keys
+        // are the articles' own words), and by number its postings.
+        let mut numbers: rustc_hash::FxHashMap<&[u8], u32> = Default::default();
+        let mut postings: Vec<(&[u8], Posting)> = Vec::new();
         let mut at = 0;
-        while at < bytes.len() {
-            let (Some(id), Some(doc)) = (read_leb(&bytes, &mut at), read_leb(&bytes, &mut at))
-            else {
-                break;
-            };
-            let fields = bytes.get(at).copied().unwrap_or(0);
-            at += 1;
-            let len = read_leb(&bytes, &mut at).unwrap_or(0) as usize;
-            let end = (at + len).min(bytes.len());
-            // Written from a `&str` by `push`: put as they are.
-            let positions = &bytes[at..end];
-            at = end;
-            if let Some(p) = postings.get_mut(id as usize) {
-                p.add_encoded(doc as u32, fields, positions);
-            }
+        while let Some(record) = read_record(&bytes, &mut at) {
+            let (key, doc, fields, positions) = record;
+            let number = *numbers.entry(key).or_insert_with(|| {
+                postings.push((key, Posting::default()));
+                postings.len() as u32 - 1
+            });
+            postings[number as usize]
+                .1
+                .add_encoded(doc, fields, positions);
         }
-        drop(bytes);
         // Collected, not inserted one by one: a map built from its entries
-        // sorts them once and fills its nodes in order.
-        self.keys
+        // sorts them once and fills its nodes in order. A key is the bytes
+        // of a `&str` (see `push`).
+        postings
             .into_iter()
-            .map(|(key, id)| {
-                (
-                    key.into_string(),
-                    std::mem::take(&mut postings[id as usize]),
-                )
-            })
+            .filter_map(|(key, posting)| Some((String::from_utf8(key.to_vec()).ok()?, posting)))
             .collect()
     }
+}
+
+/// Reads the record [`ShardBuffer::push`] wrote at `at`, advancing it:
+/// key, document, fields, positions. `None` at the end, or where the bytes
+/// end within a record.
+fn read_record<'a>(bytes: &'a [u8], at: &mut usize) -> Option<(&'a [u8], u32, u8, &'a [u8])> {
+    let piece = |at: &mut usize| {
+        let len = usize::try_from(read_leb(bytes, at)?).ok()?;
+        let piece = bytes.get(*at..at.checked_add(len)?)?;
+        *at += len;
+        Some(piece)
+    };
+    let key = piece(at)?;
+    let doc = u32::try_from(read_leb(bytes, at)?).ok()?;
+    let fields = *bytes.get(*at)?;
+    *at += 1;
+    let positions = piece(at)?;
+    Some((key, doc, fields, positions))
 }
 
 /// Appends `n` as an LEB128 varint (the buffer's own encoding, and the
@@ -1203,8 +1210,40 @@ mod tests {
                 .or_default()
                 .add(doc, fields, pos);
         }
-        assert_eq!(buffer.held(), 7, "the last record only");
+        assert_eq!(buffer.held(), 8, "the last record only");
         assert_eq!(buffer.finish(spilled), want);
+    }
+
+    proptest::proptest! {
+        /// A buffer builds what adding each record to its key's posting
+        /// builds, whatever its keys (short, long, Arabic, sharing a start)
+        /// and wherever its records are spilled.
+        #[test]
+        fn buffers_build_what_postings_build_wherever_spilled(
+            docs in proptest::collection::vec(
+                proptest::collection::btree_map(
+                    "[ab]{1,3}|سور[يةا]{0,2}|[a-z]{15,20}",
+                    (1u8..8, "[0-9A-Za-z]{1,6}"),
+                    0..6,
+                ),
+                0..12,
+            ),
+            spill_after in proptest::collection::vec(proptest::bool::ANY, 12),
+        ) {
+            let mut buffer = ShardBuffer::default();
+            let mut want = Shard::new();
+            let mut spilled = Vec::new();
+            for (doc, records) in (0u32..).zip(&docs) {
+                for (key, (fields, pos)) in records {
+                    buffer.push(key, doc, *fields, pos);
+                    want.entry(key.clone()).or_default().add(doc, *fields, pos);
+                }
+                if spill_after[doc as usize] {
+                    spilled.extend(buffer.take_records());
+                }
+            }
+            proptest::prop_assert_eq!(buffer.finish(spilled), want);
+        }
     }
 
     #[test]
