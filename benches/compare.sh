@@ -8,7 +8,7 @@
 # For each size, a corpus is generated once (gen_corpus.py, seed 1) in
 # $BENCH_DIR, outside the repository (with VOCABULARY=news, copied once more
 # by news_vocabulary.py, which gives its bodies a news archive's vocabulary:
-# gen_corpus.py's is a few thousand words), and built:
+# gen_corpus.py's is about a thousand Arabic words), and built:
 #   - by Hugo (and Zola when $ZOLA points at a binary) through the shared
 #     run_peers.sh, which converts the corpus for them. Peers are skipped at
 #     100,000 unless PEERS_AT_100K=1 (Hugo needs about 5 minutes and 11 GiB
