@@ -47,6 +47,10 @@
 #      HUGO, ZOLA, PEERS_AT_100K, VOCABULARY (generated, the default, or
 #      news).
 set -euo pipefail
+# The whole script is one block, read before it runs: bash reads a script as
+# it goes, and a run of half an hour would otherwise run whatever an edit
+# made of the lines it had not reached.
+{
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools=${BENCH_TOOLS:-$repo/../shared/bench}
@@ -289,3 +293,5 @@ for n in $sizes; do
   echo
   sed 's/^/    /' "$peers_log"
 done
+exit
+}
