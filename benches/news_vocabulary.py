@@ -6,9 +6,8 @@
 gen_corpus.py writes its bodies from about a thousand Arabic words (1,066
 distinct in the bodies of its 10,000 articles), where a news archive of that
 size uses hundreds of thousands (Arabic joins its articles, prepositions and
-pronouns to the word).
-That flatters whatever grows with the vocabulary: the search index's keys
-and shards above all. This copy keeps each Arabic word of a body with
+pronouns to the word). That flatters whatever grows with the vocabulary:
+the search index's keys and shards above all. This copy keeps each Arabic word of a body with
 probability 1/2 and otherwise writes a form drawn from a Zipf distribution
 (the frequency of the n-th form about 1/n, as in real text) over 400,000
 synthetic forms: stems of 3 to 6 letters with the language's prefixes and

@@ -1,8 +1,9 @@
-//! Times the parts of a full build's search index on a corpus made by
-//! `gen_corpus.py`, one after the other on one thread, in memory: the
-//! analysis of each article ([`arshif::search::extract`]: folding, words,
-//! stems, positions), routing its records to the shards' buffers, building
-//! the shards, and making their files' bytes. Nothing is written.
+//! Times the parts of a full build's search index on a corpus of
+//! `benches/compare.sh` (generated, or with `VOCABULARY=news`), one after
+//! the other on one thread, in memory: the analysis of each article
+//! ([`arshif::search::extract`]: folding, words, stems, positions), routing
+//! its records to the shards' buffers, building the shards, and making
+//! their files' bytes. Nothing is written.
 //!
 //! The index is about half of a full build's own work (README, "Where the
 //! time goes"), and a build mixes it with the pages it renders meanwhile:

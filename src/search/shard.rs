@@ -563,7 +563,7 @@ pub type Shard = BTreeMap<String, Posting>;
 /// as they come would look each one up in a table of the shard's keys,
 /// and with a news archive's vocabulary the tables of all the shards
 /// together outgrow the processor's caches (each look-up then waited for
-/// memory). [`finish`](Self::finish) numbers them one shard at a time,
+/// memory). [`finish`](Self::finish) looks them up one shard at a time,
 /// in a table that stays in the caches, and the shards are finished in
 /// parallel where the records come one by one.
 #[derive(Default)]
@@ -599,19 +599,14 @@ impl ShardBuffer {
         let mut bytes = spilled;
         bytes.extend_from_slice(&self.bytes);
         drop(self.bytes);
-        // Each key's number, by first record (hashed with FxHash: the keys
-        // are the articles' own words), and by number its postings.
-        let mut numbers: rustc_hash::FxHashMap<&[u8], u32> = Default::default();
-        let mut postings: Vec<(&[u8], Posting)> = Vec::new();
+        // Each key's postings (hashed with FxHash: the keys are the
+        // articles' own words).
+        let mut postings: rustc_hash::FxHashMap<&[u8], Posting> = Default::default();
         let mut at = 0;
-        while let Some(record) = read_record(&bytes, &mut at) {
-            let (key, doc, fields, positions) = record;
-            let number = *numbers.entry(key).or_insert_with(|| {
-                postings.push((key, Posting::default()));
-                postings.len() as u32 - 1
-            });
-            postings[number as usize]
-                .1
+        while let Some((key, doc, fields, positions)) = read_record(&bytes, &mut at) {
+            postings
+                .entry(key)
+                .or_default()
                 .add_encoded(doc, fields, positions);
         }
         // Collected, not inserted one by one: a map built from its entries
