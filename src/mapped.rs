@@ -90,6 +90,26 @@ impl Slice {
         }
     }
 
+    /// Its bytes `range` (empty if out of bounds): left where they lie if
+    /// it does, else copied.
+    pub fn part(&self, range: std::ops::Range<usize>) -> Slice {
+        let Some(bytes) = self.as_bytes().get(range.clone()) else {
+            return Slice::default();
+        };
+        match &self.0 {
+            Repr::In {
+                bytes: whole,
+                start,
+                ..
+            } => Slice(Repr::In {
+                bytes: Arc::clone(whole),
+                start: start + range.start as u32,
+                len: bytes.len() as u32,
+            }),
+            Repr::Owned(_) => Slice::from(bytes.to_vec()),
+        }
+    }
+
     /// `bytes`, left where they lie if the bytes being decoded [`within`]
     /// hold them, else copied.
     fn decoded(bytes: &[u8]) -> Slice {

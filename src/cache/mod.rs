@@ -64,7 +64,7 @@ pub use hash::{hash_of, holds_text, HashWriter};
 /// another way (an older cache's would match no page, and the build would
 /// rewrite every file as changed): a cache of another format makes a full
 /// build.
-const FORMAT: u32 = 26;
+const FORMAT: u32 = 27;
 
 /// What a cache was written for. It is used only by a build of the same
 /// arshif version, configuration and options (`settings`). The theme's

@@ -26,7 +26,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::{xxh3_64_with_seed, Xxh3};
 
 use super::index::{
     extract_spans, push_positions, script, script_path, tag_words, DOC_CHUNK, FACET_CHUNK,
@@ -53,6 +53,34 @@ const SPILL_BYTES: usize = 64 << 20;
 const UPDATE_MIN: usize = 32;
 /// See [`UPDATE_MIN`].
 const UPDATE_SHARE: usize = 100;
+
+/// A document's records are hashed in this many groups, by slot (its
+/// number modulo this): an update keeps, without reading them, the shards
+/// of an edited document whose group's hash is the one it had (see
+/// [`Groups`]).
+const GROUPS: usize = 64;
+
+/// The hash of a document's records in each group of slots: the wrapping
+/// sum of their hashes (see [`add_record`]), so the order they come in does not
+/// matter. An edit that leaves a group's records as they were (a typo
+/// fixed, a paragraph added at the end: the other words keep their places)
+/// leaves its hash; with 64 bits, a changed group keeps its hash by chance
+/// about once in 2^64 edits.
+type Groups = [u64; GROUPS];
+
+/// The bytes of one document's [`Groups`] in the build cache.
+const GROUP_BYTES: usize = GROUPS * 8;
+
+/// Adds a record (its slot, fields, key and encoded positions) to `groups`.
+fn add_record(groups: &mut Groups, slot: u32, fields: u8, key: &str, positions: &str) {
+    let seed = (u64::from(slot) << 8) | u64::from(fields);
+    let hash = xxh3_64_with_seed(
+        positions.as_bytes(),
+        xxh3_64_with_seed(key.as_bytes(), seed),
+    );
+    let group = &mut groups[slot as usize % GROUPS];
+    *group = group.wrapping_add(hash);
+}
 
 /// What a build leaves for the next one to update the index: the shard
 /// count and, per document (numbered oldest first), its identity and the
@@ -120,7 +148,11 @@ impl State {
                     .get(first)
                     .is_some_and(|&d| place.contains(&(d as usize)))
             });
-            (StateChunk(Cow::Borrowed(docs)), changed)
+            let chunk = StateChunk {
+                docs: Cow::Borrowed(docs),
+                groups: crate::mapped::Slice::default(),
+            };
+            (chunk, changed)
         })
     }
 
@@ -130,7 +162,14 @@ impl State {
     pub fn from_chunks(shards: u32, chunks: Vec<StateChunk<'_>>) -> State {
         let mut docs = Vec::with_capacity(chunks.iter().map(StateChunk::len).sum());
         for chunk in chunks {
-            docs.extend(chunk.0.into_owned());
+            let start = docs.len();
+            let known = chunk.groups.len() == chunk.len() * GROUP_BYTES;
+            docs.extend(chunk.docs.into_owned());
+            if known {
+                for (i, doc) in docs[start..].iter_mut().enumerate() {
+                    doc.groups = chunk.groups.part(i * GROUP_BYTES..(i + 1) * GROUP_BYTES);
+                }
+            }
         }
         State {
             shards,
@@ -147,7 +186,7 @@ impl State {
     pub(crate) fn of(shards: u32, docs: impl IntoIterator<Item = (u64, Vec<u32>)>) -> State {
         let docs = docs
             .into_iter()
-            .map(|(identity, list)| DocState::new(identity, &list))
+            .map(|(identity, list)| DocState::new(identity, &list, None))
             .collect();
         State {
             shards,
@@ -172,17 +211,52 @@ impl State {
     }
 }
 
-/// A run of consecutive documents of a [`State`] (see [`State::chunks`]),
-/// serialized as the list of their states: borrowed from the state when
-/// written, owned when read back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct StateChunk<'a>(Cow<'a, [DocState]>);
+/// A run of consecutive documents of a [`State`] (see [`State::chunks`]):
+/// borrowed from the state when written, owned when read back. Serialized
+/// as the list of their states, then the hashes of their records by group
+/// of shards, end to end (or nothing if one's are not known), which a build
+/// that reads the chunk leaves where they lie, unread but for the
+/// documents an update edits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateChunk<'a> {
+    docs: Cow<'a, [DocState]>,
+    /// Read back: the documents' groups, end to end. Written: made from
+    /// the documents' when the chunk is encoded.
+    groups: crate::mapped::Slice,
+}
 
 impl StateChunk<'_> {
     /// How many documents it holds.
     pub(crate) fn len(&self) -> usize {
-        self.0.len()
+        self.docs.len()
+    }
+}
+
+impl Serialize for StateChunk<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        let mut groups = Vec::new();
+        if self.docs.iter().all(|d| d.groups.len() == GROUP_BYTES) {
+            groups.reserve(self.docs.len() * GROUP_BYTES);
+            for doc in self.docs.iter() {
+                groups.extend_from_slice(&doc.groups);
+            }
+        }
+        (&*self.docs, crate::mapped::Slice::from(groups)).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for StateChunk<'static> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let (docs, groups) = <(Vec<DocState>, crate::mapped::Slice)>::deserialize(deserializer)?;
+        Ok(StateChunk {
+            docs: Cow::Owned(docs),
+            groups,
+        })
     }
 }
 
@@ -195,20 +269,43 @@ struct DocState {
     /// (read back from the build cache, left where they lie: see
     /// [`crate::mapped::Slice`]).
     shards: crate::mapped::Slice,
+    /// Its records' [`Groups`], each as eight bytes, little-endian (left
+    /// where they lie too); empty when not known. Kept apart in the cache
+    /// (see [`StateChunk`]).
+    #[serde(skip)]
+    groups: crate::mapped::Slice,
 }
 
 impl DocState {
-    fn new(identity: u64, shards: &[u32]) -> DocState {
+    fn new(identity: u64, shards: &[u32], groups: Option<&Groups>) -> DocState {
         let mut bytes = Vec::with_capacity(shards.len());
         let mut prev = 0;
         for &s in shards {
             push_leb(&mut bytes, u64::from(s - prev));
             prev = s;
         }
+        let groups: Vec<u8> = groups
+            .into_iter()
+            .flatten()
+            .flat_map(|g| g.to_le_bytes())
+            .collect();
         DocState {
             identity,
             shards: bytes.into(),
+            groups: groups.into(),
         }
+    }
+
+    /// Its records' [`Groups`], if known.
+    fn groups(&self) -> Option<Groups> {
+        let bytes: &[u8] = &self.groups;
+        (bytes.len() == GROUP_BYTES).then(|| {
+            std::array::from_fn(|g| {
+                let mut word = [0; 8];
+                word.copy_from_slice(&bytes[g * 8..g * 8 + 8]);
+                u64::from_le_bytes(word)
+            })
+        })
     }
 
     /// The shards, increasing.
@@ -376,6 +473,8 @@ struct Contribution {
     keys: String,
     positions: String,
     records: Vec<Record>,
+    /// The records' hashes by group of slots.
+    groups: Groups,
     row: DocRow,
 }
 
@@ -496,6 +595,11 @@ fn contribute(
         push_positions(&mut encoded, &list);
         push(&mut keys, &mut positions, &key, &encoded);
     }
+    let mut groups = [0; GROUPS];
+    for r in &records {
+        let (key, list) = (&keys[r.key.clone()], &positions[r.positions.clone()]);
+        add_record(&mut groups, r.shard, r.fields, key, list);
+    }
     let front = &article.source.front;
     let row = (
         front.title.to_string(),
@@ -508,6 +612,7 @@ fn contribute(
         keys,
         positions,
         records,
+        groups,
         row,
     })
 }
@@ -602,7 +707,8 @@ impl Router {
                 self.buffers[r.shard as usize].push(key, doc, r.fields, positions);
             }
             let identity = identities.get(doc as usize).copied().unwrap_or(0);
-            self.docs.push(DocState::new(identity, &c.shards()));
+            self.docs
+                .push(DocState::new(identity, &c.shards(), Some(&c.groups)));
         }
         drop(batch);
         if self.buffers.iter().map(ShardBuffer::held).sum::<usize>() > SPILL_BYTES {
@@ -773,16 +879,21 @@ fn update(
                 .push((key, doc, r.fields, positions));
         }
     }
-    // The base shards of each document handed over, for its state.
-    let mut handed: BTreeMap<u32, Vec<u32>> = moving.clone().map(|doc| (doc, Vec::new())).collect();
+    // The shards of each document handed over in the other segment, and
+    // its records' groups there, for its state.
+    let mut handed: BTreeMap<u32, (Vec<u32>, Groups)> = moving
+        .clone()
+        .map(|doc| (doc, (Vec::new(), [0; GROUPS])))
+        .collect();
     for (key, doc, fields, positions) in &moved {
         let slot = layout.slot(key, *doc);
         added
             .entry(slot)
             .or_default()
             .push((key, *doc, *fields, positions));
-        if let Some(list) = handed.get_mut(doc) {
+        if let Some((list, groups)) = handed.get_mut(doc) {
             list.push(slot);
+            add_record(groups, slot, *fields, key, positions);
         }
     }
     if !moved.is_empty() {
@@ -790,15 +901,31 @@ fn update(
             records.sort_by_key(|r| r.1);
         }
     }
-    // Shards the changed documents had keys in before, and those the
-    // documents changing segment leave.
-    let mut touched: Vec<u32> = added.keys().copied().collect();
+    // Shards the changed documents had keys in before or have now, but
+    // those of an edited document's groups that hash as they did (its
+    // records there are as they were); those the documents changing
+    // segment leave, and those they join.
+    let mut touched: Vec<u32> = Vec::new();
+    let now: BTreeMap<u32, &Contribution> = present.iter().copied().zip(&contributions).collect();
     for &doc in &plan.changed {
-        if let Some(state) = plan.previous.docs.get(doc as usize) {
-            touched.extend(state.shards());
-        }
+        let before = plan.previous.docs.get(doc as usize);
+        let after = now.get(&doc);
+        let same: Option<[bool; GROUPS]> = match (before.and_then(DocState::groups), after) {
+            (Some(b), Some(c)) if !moving.contains(&doc) => {
+                Some(std::array::from_fn(|g| b[g] == c.groups[g]))
+            }
+            _ => None,
+        };
+        let kept = |s: &u32| same.is_some_and(|same| same[*s as usize % GROUPS]);
+        let shards = before
+            .map(DocState::shards)
+            .into_iter()
+            .chain(after.map(|c| c.shards()))
+            .flatten();
+        touched.extend(shards.filter(|s| !kept(s)));
     }
     touched.extend(&left);
+    touched.extend(moved.iter().map(|(key, doc, ..)| layout.slot(key, *doc)));
     touched.sort_unstable();
     touched.dedup();
 
@@ -888,15 +1015,15 @@ fn update(
         before
     });
     // The documents handed over are in the other segment's shards now.
-    for (doc, mut list) in handed {
+    for (doc, (mut list, groups)) in handed {
         list.sort_unstable();
         list.dedup();
         if let Some(slot) = docs.get_mut(doc as usize) {
-            *slot = DocState::new(identities[doc as usize], &list);
+            *slot = DocState::new(identities[doc as usize], &list, Some(&groups));
         }
     }
     for (&doc, c) in present.iter().zip(&contributions) {
-        let state = DocState::new(identities[doc as usize], &c.shards());
+        let state = DocState::new(identities[doc as usize], &c.shards(), Some(&c.groups));
         match docs.get_mut(doc as usize) {
             Some(slot) => *slot = state,
             None => docs.push(state),
@@ -1134,8 +1261,56 @@ mod tests {
     }
 
     fn loaded(n: u64) -> State {
-        let docs: Vec<DocState> = (0..n).map(|d| DocState::new(d, &[1, 3])).collect();
-        State::from_chunks(40, vec![StateChunk(Cow::Owned(docs))])
+        let docs: Vec<DocState> = (0..n).map(|d| DocState::new(d, &[1, 3], None)).collect();
+        let chunk = StateChunk {
+            docs: Cow::Owned(docs),
+            groups: crate::mapped::Slice::default(),
+        };
+        State::from_chunks(40, vec![chunk])
+    }
+
+    /// `state`'s chunks of `size` documents, encoded, then decoded where
+    /// they lie, as the build cache reads them.
+    fn through_the_cache(state: &State, size: usize) -> State {
+        let chunks = state
+            .chunks(size)
+            .map(|(chunk, _)| {
+                let bytes =
+                    std::sync::Arc::new(Bytes::Read(postcard::to_allocvec(&chunk).unwrap()));
+                crate::mapped::within(&bytes, || {
+                    postcard::from_bytes::<StateChunk<'static>>(&bytes)
+                })
+                .unwrap()
+            })
+            .collect();
+        State::from_chunks(state.shards, chunks)
+    }
+
+    #[test]
+    fn groups_come_back_from_the_cache_with_their_documents() {
+        let groups: Vec<Groups> = (0..5u64)
+            .map(|d| std::array::from_fn(|g| d << 32 | g as u64))
+            .collect();
+        let docs: Vec<DocState> = (0..5u32)
+            .map(|d| DocState::new(u64::from(d), &[d, 7], Some(&groups[d as usize])))
+            .collect();
+        let state = State {
+            shards: 8,
+            docs,
+            changed: None,
+            skips: Vec::new(),
+        };
+        let back = through_the_cache(&state, 2);
+        assert_eq!(back, state);
+        let read: Vec<Option<Groups>> = back.docs.iter().map(DocState::groups).collect();
+        assert_eq!(read, groups.into_iter().map(Some).collect::<Vec<_>>());
+        // A chunk holding a document whose groups are not known keeps none:
+        // an update then reads all the shards of its documents.
+        let mut partly = state.clone();
+        partly.docs[3] = DocState::new(3, &[3, 7], None);
+        let back = through_the_cache(&partly, 2);
+        let known: Vec<bool> = back.docs.iter().map(|d| d.groups().is_some()).collect();
+        assert_eq!(known, [true, true, false, false, true]);
     }
 
     #[test]

@@ -183,6 +183,16 @@ fn build_timed(site: &SiteTest) -> (BuildResult, String) {
     (result, search)
 }
 
+/// How many shards the search index's report (see [`build_timed`]) says
+/// were built.
+fn shards_built(search: &str) -> usize {
+    search
+        .split_once(" of ")
+        .and_then(|(before, _)| before.rsplit(", ").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no shard count in {search:?}"))
+}
+
 /// A build that holds much memory leaves its freeing to a process that
 /// shares it (see `memory::exit`), which ends once the build has exited:
 /// none is left running, none keeps a file of the build's open after it,
@@ -331,6 +341,7 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
     // change there, before their first skip, which moves with them; then a
     // story past that skip is edited the same way, its lists read from it.
     let mut edited = Vec::new();
+    let mut moved_all = 0;
     for (i, seed) in [(1000, 99), (1700, 7)] {
         let (path, text) = story(&mut Lcg(seed), i, 2000);
         assert!(site.root().join(&path).exists(), "{path}");
@@ -348,7 +359,32 @@ fn incremental_builds_equal_full_builds_on_2000_stories() {
         );
         assert_same_as_full(&mut site, &format!("after editing story {i}'s body"));
         edited.push((path, text));
+        moved_all = shards_built(&search);
     }
+
+    // The second story edited again, its words left in their places: a
+    // paragraph added at its end, then one word changed. Only the shards
+    // whose records of it changed are read and written again (the hashes of
+    // the others' groups are as they were): far fewer than when every word
+    // moved, and at most the old word's and the new one's for a word.
+    let (path, text) = edited.pop().expect("the second story");
+    let text = format!("{text}\nفقرة أخيرة عن المفاوضات في الدوحة.\n");
+    site.write_file(&path, &text);
+    let (_, search) = build_timed(&site);
+    let appended = shards_built(&search);
+    assert!(
+        search.starts_with("updated: 1 documents analyzed") && appended * 2 < moved_all,
+        "a paragraph added at the end: search index {search}, {moved_all} shards when every word moved"
+    );
+    assert_same_as_full(&mut site, "after adding a paragraph at the end of a story");
+    site.write_file(&path, &text.replacen("الهدنة", "التهدئة", 1));
+    let (_, search) = build_timed(&site);
+    assert!(
+        search.starts_with("updated: 1 documents analyzed")
+            && (1..=2).contains(&shards_built(&search)),
+        "a word changed: search index {search}"
+    );
+    assert_same_as_full(&mut site, "after changing a word of a story");
     let (path, text) = edited.swap_remove(0);
 
     // A new spelling of a term (its tag words change for every story naming
