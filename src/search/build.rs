@@ -885,8 +885,11 @@ fn update(
         .clone()
         .map(|doc| (doc, (Vec::new(), [0; GROUPS])))
         .collect();
+    // The shards they join.
+    let mut joined = Vec::with_capacity(moved.len());
     for (key, doc, fields, positions) in &moved {
         let slot = layout.slot(key, *doc);
+        joined.push(slot);
         added
             .entry(slot)
             .or_default()
@@ -925,7 +928,7 @@ fn update(
         touched.extend(shards.filter(|s| !kept(s)));
     }
     touched.extend(&left);
-    touched.extend(moved.iter().map(|(key, doc, ..)| layout.slot(key, *doc)));
+    touched.extend(joined);
     touched.sort_unstable();
     touched.dedup();
 
