@@ -909,6 +909,7 @@ fn update(
     // records there are as they were); those the documents changing
     // segment leave, and those they join.
     let mut touched: Vec<u32> = Vec::new();
+    // The changed documents' contributions, by number.
     let now: BTreeMap<u32, &Contribution> = present.iter().copied().zip(&contributions).collect();
     for &doc in &plan.changed {
         let before = plan.previous.docs.get(doc as usize);
@@ -998,11 +999,7 @@ fn update(
         })
         .collect::<Result<Vec<_>>>()?;
 
-    let rows: BTreeMap<u32, &DocRow> = present
-        .iter()
-        .copied()
-        .zip(contributions.iter().map(|c| &c.row))
-        .collect();
+    let rows: BTreeMap<u32, &DocRow> = now.iter().map(|(&doc, c)| (doc, &c.row)).collect();
     update_chunks(out, n, &plan, &rows)?;
 
     // The previous states, taken over rather than copied (100,000 of them
