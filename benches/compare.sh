@@ -20,6 +20,9 @@
 #     has taken 21 to 30 s, and the rebuilds are a share of its median);
 #   - the floor: `cp -r` of arshif's own output tree, after each of
 #     arshif's full builds (the median and each round's ratio are reported);
+#   - by arshif, in the same rounds, the same site without a search page
+#     (so without the search index): what the index costs the build, beside
+#     the same copies (below 100,000 articles);
 #   - by arshif again: a no-op rebuild, then ROUNDS times (default 3) one
 #     story added and one edited, each undone by a build after it, and a
 #     no-op rebuild (incremental builds: the median is reported, and the
@@ -160,6 +163,20 @@ for n in $sizes; do
   fi
   ln -sfn "$repo/themes" "$corpus/themes"
   out=$bench/out-$n$suffix
+  # The same site without a search page (the themes' search.html), hence
+  # without a search index: what the index costs, measured in the same
+  # rounds. Not at 100,000 (its outputs would need some 10 GB more disk
+  # until the trash is emptied).
+  bare=
+  if [[ $n -lt 100000 ]]; then
+    bare=$bench/nosearch-$n$suffix bare_out=$bench/out-$n$suffix-nosearch
+    mkdir -p "$bare"
+    ln -sfn "$corpus/content" "$bare/content"
+    cp "$corpus/site.toml" "$bare/site.toml"
+    discard "$bare/themes"
+    cp -r "$repo/themes" "$bare/themes"
+    rm -f "$bare"/themes/*/templates/search.html
+  fi
   echo
   echo "### $n articles, $vocabulary vocabulary ($(du -sb "$corpus/content" | cut -f1) bytes of Markdown)"
   echo
@@ -190,6 +207,7 @@ for n in $sizes; do
   full_rounds=${FULL_ROUNDS:-3}
   declare -a full_walls=() full_cpus=() full_users=() full_syss=() full_rss=() hugo_walls=() hugo_cpus=() hugo_rss=() round_ratios=()
   declare -a floor_walls=() floor_cpus=() floor_users=() floor_syss=() floor_rss=() floor_ratios=()
+  declare -a bare_walls=() bare_cpus=() bare_users=() bare_syss=() bare_rss=() bare_ratios=()
   for ((r = 0; r < full_rounds; r++)); do
     discard "$out" "$bench/.out-$n$suffix.arshif-cache"
     sync
@@ -200,6 +218,13 @@ for n in $sizes; do
     timed cp -r "$out" "$bench/floor"
     floor_walls+=("$wall") floor_cpus+=("$cpu") floor_users+=("$user") floor_syss+=("$sys") floor_rss+=("$rss")
     floor_ratios+=("$(ratio "${full_walls[r]}" "$wall")")
+    if [[ -n $bare ]]; then
+      discard "$bare_out" "$bench/.out-$n$suffix-nosearch.arshif-cache"
+      sync
+      timed "$arshif" build --root "$bare" --output "$bare_out" --quiet
+      bare_walls+=("$wall") bare_cpus+=("$cpu") bare_users+=("$user") bare_syss+=("$sys") bare_rss+=("$rss")
+      bare_ratios+=("$(ratio "$wall" "${floor_walls[r]}")")
+    fi
     if [[ -n $hugo ]]; then
       discard "$work/hugo-out"
       sync
@@ -220,6 +245,12 @@ for n in $sizes; do
   fi
   floor_wall=$(median "${floor_walls[@]}")
   row "floor: cp -r of the output" "$floor_wall" "$(median "${floor_cpus[@]}")" "$(largest "${floor_rss[@]}")" "" "" ""
+  if [[ -n $bare ]]; then
+    read -r b_html b_files b_bytes < <(count "$bare_out")
+    bare_wall=$(median "${bare_walls[@]}")
+    row "arshif, no search page" "$bare_wall" "$(median "${bare_cpus[@]}")" "$(largest "${bare_rss[@]}")" "$b_html" "$b_files" "$b_bytes"
+    discard "$bare_out" "$bench/.out-$n$suffix-nosearch.arshif-cache"
+  fi
 
   # The first no-op rebuild comes right after the full builds; the others
   # end each round below. The median of all is reported.
@@ -267,6 +298,9 @@ for n in $sizes; do
   # disk gets faster and the CPU does not, the ratio grows.
   full_user=$(median "${full_users[@]}") full_sys=$(median "${full_syss[@]}")
   summary="arshif/floor: $(ratio "$full_wall" "$floor_wall")x (full builds: ${full_walls[*]} s; copies: ${floor_walls[*]} s; each round: ${floor_ratios[*]}; CPU time, medians: the build's $full_user s user and $full_sys s system, the copy's $(median "${floor_users[@]}") s and $(median "${floor_syss[@]}") s); one story added: $(percent "$add_wall" "$full_wall") of the full build, one edited: $(percent "$edit_wall" "$full_wall") (medians of $rounds: adds ${add_walls[*]} s, edits ${edit_walls[*]} s; the first $(percent "${add_walls[0]}" "$full_wall") and $(percent "${edit_walls[0]}" "$full_wall")); no-ops: ${noop_walls[*]} s"
+  if [[ -n $bare ]]; then
+    summary+="; without a search page (no index), arshif/floor: $(ratio "$bare_wall" "$floor_wall")x (builds: ${bare_walls[*]} s; each against its round's copy: ${bare_ratios[*]}; CPU time, medians: $(median "${bare_users[@]}") s user, $(median "${bare_syss[@]}") s system)"
+  fi
   if [[ -n $hugo ]]; then
     summary+="; arshif/Hugo wall: $(ratio "$full_wall" "$hugo_wall")x (medians of $full_rounds builds in turns; each round: ${round_ratios[*]})"
     peers_hugo=$(awk '$1 == "hugo" && $2 ~ /^wall_s=/ { sub("wall_s=", "", $2); print $2 }' "$peers_log")
