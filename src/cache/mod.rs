@@ -180,11 +180,14 @@ impl PartFile {
     /// its name is not one [`part_name`] makes, or the file cannot be read
     /// or is not as long as the index says.
     fn read(&self, dir: &Path) -> Option<Bytes> {
-        if !is_part_name(&self.name) {
-            return None;
-        }
-        let bytes = contents(&fs::File::open(dir.join(&self.name)).ok()?)?;
+        let bytes = contents(&fs::File::open(self.path(dir)?).ok()?)?;
         (bytes.len() as u64 == self.len).then_some(bytes)
+    }
+
+    /// Its path in the cache folder `dir`; `None` if its name is not one
+    /// [`part_name`] makes.
+    fn path(&self, dir: &Path) -> Option<PathBuf> {
+        is_part_name(&self.name).then(|| dir.join(&self.name))
     }
 }
 
@@ -414,6 +417,7 @@ fn read_rest(
 /// `dir`, read and decoded in parallel, each a task of its own (as in
 /// [`read_parts`]); `None` if any is missing or is not what the index says.
 fn read_state<S>(dir: &Path, parts: &SearchParts<S>) -> Option<crate::search::State> {
+    mapped::ask_ahead(parts.chunks.iter().filter_map(|c| c.file.path(dir)));
     let chunks = parts
         .chunks
         .par_iter()
@@ -551,6 +555,7 @@ fn is_part_name(name: &str) -> bool {
     reason = "articles are boxed where they are made, see `content::Content`"
 )]
 fn read_parts(dir: &Path, parts: &[Part]) -> Option<Vec<Vec<Box<content::Article>>>> {
+    mapped::ask_ahead(parts.iter().filter_map(|p| p.file.path(dir)));
     parts
         .par_iter()
         .with_max_len(1)

@@ -491,14 +491,15 @@ pub fn load_known(
         .par_chunks(SHARED_RUN)
         .zip(reused.par_chunks(SHARED_RUN))
         .flat_map_iter(|(entries, reused)| {
-            ask_ahead(
-                root,
+            // Asked for first: read one by one, files not in memory would
+            // each wait for the disk.
+            crate::mapped::ask_ahead(
                 entries
                     .iter()
                     .zip(reused)
                     .filter(|(_, reused)| reused.is_none())
                     .filter_map(|(entry, _)| match entry {
-                        Entry::Article(rel) | Entry::Term(rel, _) => Some(rel.as_path()),
+                        Entry::Article(rel) | Entry::Term(rel, _) => Some(root.join(rel)),
                         Entry::Media(_) => None,
                     }),
             );
@@ -904,23 +905,6 @@ fn article_markdown(config: &Config, offline: bool) -> MarkdownOptions<'static> 
 
 /// Reads a file's bytes and its stamp; a file over [`MAX_TEXT_BYTES`] is
 /// refused before it is read.
-/// Asks the kernel to start reading the files `rels` (under `root`) into
-/// its cache, and does not wait: a run of files read one after another then
-/// waits for the disk about once, not once a file, when they are not in
-/// memory (an archive not read for a while: 0.8 s for the 10,000-article
-/// corpus's Markdown, 0.25 s asked for ahead). Only a hint: a file that
-/// cannot be opened here is read, and its error reported, as any other.
-fn ask_ahead<'a>(root: &Path, rels: impl Iterator<Item = &'a Path>) {
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-    for rel in rels {
-        if let Ok(file) = std::fs::File::open(root.join(rel)) {
-            let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::WillNeed);
-        }
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-    let _ = (root, rels);
-}
-
 fn read_bytes(root: &Path, rel: &Path) -> Result<(Vec<u8>, FileStamp), Diagnostic> {
     let cannot = |e: std::io::Error| Diagnostic::error(rel, format!("cannot read: {e}"));
     let mut file = std::fs::File::open(root.join(rel)).map_err(cannot)?;
